@@ -1,0 +1,337 @@
+namespace KrxHub.Core.Validation;
+
+/// <summary>A raw row after validation: either a bar ready to promote, or the reasons it was rejected.</summary>
+public sealed class ValidatedRow(RawDailyRow raw)
+{
+    public RawDailyRow Raw { get; } = raw;
+
+    public DailyBar? Bar { get; internal set; }
+
+    public List<string> Reasons { get; } = [];
+
+    /// <summary>Base price implied by the source's own change field (close − change), when given.</summary>
+    internal decimal? SourceBasePrice { get; set; }
+
+    internal Market Market { get; set; }
+
+    public bool Accepted => Reasons.Count == 0 && Bar is not null;
+
+    /// <summary>True when this row repeats an earlier identical row of the batch and is dropped.</summary>
+    public bool DroppedAsDuplicate { get; internal set; }
+}
+
+/// <summary>The last stored raw close of a stock before a batch starts, for the price-limit check.</summary>
+public readonly record struct PreviousClose(DateOnly Date, decimal Close);
+
+public sealed class ValidatedBatch
+{
+    public required IReadOnlyList<ValidatedRow> Rows { get; init; }
+
+    public IEnumerable<DailyBar> Accepted => Rows.Where(r => r.Accepted && !r.DroppedAsDuplicate).Select(r => r.Bar!);
+
+    public IEnumerable<ValidatedRow> Rejected => Rows.Where(r => !r.Accepted);
+
+    public int AcceptedCount => Rows.Count(r => r.Accepted && !r.DroppedAsDuplicate);
+
+    public int DuplicatesDropped => Rows.Count(r => r.DroppedAsDuplicate);
+
+    public int NoTradeCount => Rows.Count(r => r.Accepted && !r.DroppedAsDuplicate && r.Bar!.NoTrade);
+
+    /// <summary>Rejected rows per reason code; a row with two reasons counts under both.</summary>
+    public IReadOnlyDictionary<string, int> QuarantinedByReason =>
+        Rejected.SelectMany(r => r.Reasons.Distinct()).GroupBy(r => r).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+}
+
+/// <summary>
+/// Validates daily bars row by row against the schema and KRX rules. Pure: the caller supplies the
+/// stock master, the calendar, "today" (KST) and the last stored raw closes. The work is split in two
+/// steps so the caller can look up previous closes for exactly the codes and dates of the batch:
+/// <see cref="ParseRows"/>, then <see cref="ApplyBatchRules"/>.
+/// </summary>
+public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<StockCode, Stock> master, DateOnly todayKst)
+{
+    public List<ValidatedRow> ParseRows(IEnumerable<RawDailyRow> rows, PriceBasis basis, string source, DateTimeOffset fetchedAt)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var result = new List<ValidatedRow>();
+        foreach (var raw in rows)
+        {
+            result.Add(ParseRow(raw, basis, source, fetchedAt));
+        }
+
+        return result;
+    }
+
+    /// <summary>For each stock in the batch, the first date it appears: the store's last raw close before it feeds the limit check.</summary>
+    public static Dictionary<StockCode, DateOnly> FirstDatePerCode(IEnumerable<ValidatedRow> rows)
+    {
+        var first = new Dictionary<StockCode, DateOnly>();
+        foreach (var r in rows)
+        {
+            if (r.Bar is { Basis: PriceBasis.Raw } bar && (!first.TryGetValue(bar.Code, out var d) || bar.Date < d))
+            {
+                first[bar.Code] = bar.Date;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>Rules that need the whole batch: conflicting duplicates and the daily price limit.</summary>
+    public ValidatedBatch ApplyBatchRules(List<ValidatedRow> rows, IReadOnlyDictionary<StockCode, PreviousClose> previousCloses)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(previousCloses);
+        MarkDuplicates(rows);
+
+        // Walk each stock's raw bars in date order so that each bar's base is the previous session's close.
+        var raw = rows.Where(r => r.Accepted && !r.DroppedAsDuplicate && r.Bar!.Basis == PriceBasis.Raw)
+            .OrderBy(r => r.Bar!.Code.Value, StringComparer.Ordinal).ThenBy(r => r.Bar!.Date);
+        StockCode? code = null;
+        PreviousClose? prev = null;
+        foreach (var row in raw)
+        {
+            var bar = row.Bar!;
+            if (code != bar.Code)
+            {
+                code = bar.Code;
+                prev = previousCloses.TryGetValue(bar.Code, out var p) && p.Date < bar.Date ? p : null;
+            }
+
+            CheckPriceLimit(row, prev);
+            if (row.Accepted)
+            {
+                prev = new PreviousClose(bar.Date, bar.Close);
+            }
+        }
+
+        return new ValidatedBatch { Rows = rows };
+    }
+
+    private void CheckPriceLimit(ValidatedRow row, PreviousClose? prev)
+    {
+        var bar = row.Bar!;
+        if (bar.NoTrade)
+        {
+            return;
+        }
+
+        // A new listing's first day trades within 60%–400% of its offering price, not the daily limit.
+        if (master.TryGetValue(bar.Code, out var stock) && stock.ListingDate == bar.Date)
+        {
+            return;
+        }
+
+        // The source's own change field gives the exact base price, including ex-rights and split adjustments;
+        // otherwise use our last close, but only if it is from the previous session.
+        decimal basePrice;
+        if (row.SourceBasePrice is > 0m and var fromSource)
+        {
+            basePrice = fromSource;
+        }
+        else if (prev is { } p && calendar.PreviousSession(bar.Date) == p.Date && p.Close > 0m)
+        {
+            basePrice = p.Close;
+        }
+        else
+        {
+            return;
+        }
+
+        var (lower, upper) = KrxRules.PriceLimits(basePrice, row.Market, bar.Date);
+        if (bar.Close > upper || bar.Close < lower || bar.High > upper || bar.Low < lower)
+        {
+            Reject(row, ReasonCodes.OutsidePriceLimit);
+        }
+    }
+
+    private static void MarkDuplicates(List<ValidatedRow> rows)
+    {
+        var byKey = new Dictionary<(StockCode, DateOnly), ValidatedRow>();
+        List<ValidatedRow>? conflicted = null;
+        foreach (var row in rows)
+        {
+            if (row.Bar is not { } bar)
+            {
+                continue;
+            }
+
+            var key = (bar.Code, bar.Date);
+            if (!byKey.TryGetValue(key, out var first))
+            {
+                byKey[key] = row;
+                continue;
+            }
+
+            if (first.Bar!.SameValues(bar))
+            {
+                row.DroppedAsDuplicate = true;
+                continue;
+            }
+
+            // Two different versions of one bar in one batch: we cannot know which is right, so neither lands.
+            conflicted ??= [];
+            conflicted.Add(first);
+            conflicted.Add(row);
+        }
+
+        if (conflicted is null)
+        {
+            return;
+        }
+
+        var keys = conflicted.Select(r => (r.Bar!.Code, r.Bar.Date)).ToHashSet();
+        foreach (var row in rows)
+        {
+            if (row.Bar is { } bar && keys.Contains((bar.Code, bar.Date)) && !row.Reasons.Contains(ReasonCodes.ConflictingDuplicate))
+            {
+                row.DroppedAsDuplicate = false;
+                Reject(row, ReasonCodes.ConflictingDuplicate);
+            }
+        }
+    }
+
+    private static void Reject(ValidatedRow row, string reason)
+    {
+        if (!row.Reasons.Contains(reason))
+        {
+            row.Reasons.Add(reason);
+        }
+    }
+
+    private ValidatedRow ParseRow(RawDailyRow raw, PriceBasis basis, string source, DateTimeOffset fetchedAt)
+    {
+        var row = new ValidatedRow(raw);
+
+        StockCode code = default;
+        if (string.IsNullOrWhiteSpace(raw.Code))
+        {
+            Reject(row, ReasonCodes.MissingField);
+        }
+        else if (!StockCode.TryParse(raw.Code, out code))
+        {
+            Reject(row, ReasonCodes.InvalidCode);
+        }
+
+        DateOnly date = default;
+        Field(row, KrxText.TryDate(raw.Date, out date));
+        Field(row, KrxText.TryDecimal(raw.Open, out var open));
+        Field(row, KrxText.TryDecimal(raw.High, out var high));
+        Field(row, KrxText.TryDecimal(raw.Low, out var low));
+        Field(row, KrxText.TryDecimal(raw.Close, out var close));
+        Field(row, KrxText.TryLong(raw.Volume, out var volume));
+        var tradingValue = Optional(row, raw.TradingValue);
+        var marketCap = Optional(row, raw.MarketCap);
+        long? listedShares = null;
+        switch (KrxText.TryLong(raw.ListedShares, out var shares))
+        {
+            case FieldStatus.Ok:
+                listedShares = shares;
+                break;
+            case FieldStatus.Invalid:
+                Reject(row, ReasonCodes.NonNumericField);
+                break;
+        }
+
+        decimal? change = null;
+        switch (KrxText.TryDecimal(raw.Change, out var ch))
+        {
+            case FieldStatus.Ok:
+                change = ch;
+                break;
+            case FieldStatus.Invalid:
+                Reject(row, ReasonCodes.NonNumericField);
+                break;
+        }
+
+        if (row.Reasons.Count > 0)
+        {
+            return row;
+        }
+
+        // KRX no-trade row: no open/high/low, no volume, close carried forward. A halt, not an error.
+        var noTrade = open == 0m && high == 0m && low == 0m && volume == 0 && close > 0m &&
+                      (raw.ChangeCode is null || raw.ChangeCode.Trim() is "0" or "");
+        if (noTrade)
+        {
+            open = high = low = close;
+        }
+
+        if (open <= 0m || high <= 0m || low <= 0m || close <= 0m)
+        {
+            Reject(row, ReasonCodes.NonPositivePrice);
+        }
+
+        if (volume < 0)
+        {
+            Reject(row, ReasonCodes.NegativeVolume);
+        }
+
+        if (low > Math.Min(open, close) || high < Math.Max(open, close) || low > high)
+        {
+            Reject(row, ReasonCodes.OhlcInconsistent);
+        }
+
+        if (date > todayKst)
+        {
+            Reject(row, ReasonCodes.FutureDate);
+        }
+        else if (calendar.Covers(date) && !calendar.IsSession(date))
+        {
+            Reject(row, ReasonCodes.NotASession);
+        }
+
+        Market market = default;
+        if (!master.TryGetValue(code, out var stock))
+        {
+            Reject(row, ReasonCodes.UnknownCode);
+        }
+        else
+        {
+            market = stock.Market;
+        }
+
+        if (basis == PriceBasis.Raw && stock is not null && !noTrade &&
+            (!KrxRules.IsOnTickGrid(open, market, date) || !KrxRules.IsOnTickGrid(high, market, date) ||
+             !KrxRules.IsOnTickGrid(low, market, date) || !KrxRules.IsOnTickGrid(close, market, date)))
+        {
+            Reject(row, ReasonCodes.OffTickGrid);
+        }
+
+        row.Market = market;
+        row.SourceBasePrice = change is { } c && !noTrade ? close - c : null;
+        row.Bar = new DailyBar(code, date, Normalize(open), Normalize(high), Normalize(low), Normalize(close), volume,
+            tradingValue is { } tv ? Normalize(tv) : null, marketCap is { } mc ? Normalize(mc) : null, listedShares,
+            basis, source, fetchedAt, noTrade);
+        return row;
+    }
+
+    private static void Field(ValidatedRow row, FieldStatus status)
+    {
+        if (status == FieldStatus.Missing)
+        {
+            Reject(row, ReasonCodes.MissingField);
+        }
+        else if (status == FieldStatus.Invalid)
+        {
+            Reject(row, ReasonCodes.NonNumericField);
+        }
+    }
+
+    private static decimal? Optional(ValidatedRow row, string? text)
+    {
+        switch (KrxText.TryDecimal(text, out var v))
+        {
+            case FieldStatus.Ok:
+                return v;
+            case FieldStatus.Invalid:
+                Reject(row, ReasonCodes.NonNumericField);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    // "79600.0" and "79600" are the same price; strip trailing zeros so equality and storage agree.
+    private static decimal Normalize(decimal d) => d / 1.000000000000000000000000000000000m;
+}

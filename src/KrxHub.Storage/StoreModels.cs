@@ -1,0 +1,66 @@
+using KrxHub.Core;
+
+namespace KrxHub.Storage;
+
+/// <summary>A rejected row kept with its payload and reasons. Re-quarantining the same payload from the same source is a no-op.</summary>
+public sealed record QuarantineEntry(
+    long RunId,
+    string Dataset,
+    string Source,
+    string? Code,
+    DateOnly? Date,
+    IReadOnlyList<string> Reasons,
+    string Payload,
+    long Line,
+    DateTimeOffset QuarantinedAt)
+{
+    public long Id { get; init; }
+}
+
+/// <summary>What a promotion did: rows written (new or changed values) and rows that were already identical.</summary>
+public readonly record struct PromotionResult(long Changed, long Unchanged);
+
+public static class RunStatus
+{
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Abandoned = "abandoned";
+}
+
+public sealed record CollectionRun(
+    long Id,
+    string Job,
+    string Parameters,
+    string Status,
+    long RowsRead,
+    long RowsAccepted,
+    long RowsQuarantined,
+    long RowsChanged,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    string? Error,
+    string Host,
+    int ProcessId);
+
+/// <summary>The final numbers of a run.</summary>
+public sealed record RunOutcome(
+    string Status,
+    long RowsRead,
+    long RowsAccepted,
+    long RowsQuarantined,
+    long RowsChanged,
+    DateTimeOffset FinishedAt,
+    string? Error);
+
+/// <summary>Per-day quality figures straight from the store.</summary>
+public sealed record DayQuality(
+    DateOnly Date,
+    long RawBars,
+    long AdjustedBars,
+    long NoTradeBars,
+    IReadOnlyDictionary<string, long> QuarantinedByReason,
+    long ListedStocks,
+    long ListedWithoutBar);
+
+public sealed record IndexConstituent(string IndexCode, DateOnly Date, StockCode Code, decimal? Weight);
