@@ -20,3 +20,37 @@ internal static class TestPaths
     /// </summary>
     public static string? Postgres => Environment.GetEnvironmentVariable("KRXHUB_TEST_POSTGRES");
 }
+
+/// <summary>
+/// A fact that needs PostgreSQL. Skipped only on a developer machine without KRXHUB_TEST_POSTGRES;
+/// when CI=true it always runs (and fails loudly if the server is missing).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class PostgresFactAttribute : Xunit.FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        if (TestPaths.Postgres is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Skip = "KRXHUB_TEST_POSTGRES is not set (bash .ci/run sets it)";
+        }
+    }
+}
+
+/// <summary>A theory over both backends; the PostgreSQL case follows the same rule as <see cref="PostgresFactAttribute"/>.</summary>
+internal static class Backends
+{
+    public static TheoryData<string> All
+    {
+        get
+        {
+            var data = new TheoryData<string> { "sqlite" };
+            if (TestPaths.Postgres is not null || string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                data.Add("postgresql");
+            }
+
+            return data;
+        }
+    }
+}
