@@ -291,7 +291,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
             market = stock.Market;
         }
 
-        if (basis == PriceBasis.Raw && stock is not null && !noTrade &&
+        if (basis == PriceBasis.Raw && stock is not null && !noTrade && Math.Min(Math.Min(open, high), Math.Min(low, close)) > 0m &&
             (!KrxRules.IsOnTickGrid(open, market, date) || !KrxRules.IsOnTickGrid(high, market, date) ||
              !KrxRules.IsOnTickGrid(low, market, date) || !KrxRules.IsOnTickGrid(close, market, date)))
         {

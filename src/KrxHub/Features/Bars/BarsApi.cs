@@ -1,0 +1,79 @@
+using KrxHub.Core;
+using KrxHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace KrxHub.Features.Bars;
+
+public static class BarsApi
+{
+    public static IEndpointRouteBuilder MapBars(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/stocks/{code}/bars", GetStockBarsAsync).WithTags("Bars")
+            .WithSummary("Daily bars of one stock, ascending by date, on one price basis (default adjusted)");
+        app.MapGet("/api/bars/{date}", GetSessionBarsAsync).WithTags("Bars")
+            .WithSummary("All stocks on one session, optionally one market and one basis");
+        return app;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<BarDto>>, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
+        IMarketStore store, string code, string? from, string? to, string? basis, CancellationToken ct)
+    {
+        if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
+            !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
+            !ApiErrors.TryDate(to, "to", DateOnly.MaxValue, out var t, out problem) ||
+            !ApiErrors.TryBasis(basis, "basis", PriceBasis.Adjusted, out var b, out problem))
+        {
+            return problem!;
+        }
+
+        if (f > t)
+        {
+            return ApiErrors.BadParameter("from", $"from ({f:yyyy-MM-dd}) is after to ({t:yyyy-MM-dd})");
+        }
+
+        if (await store.GetStockAsync(c, ct) is null)
+        {
+            return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
+        }
+
+        var bars = await store.GetBarsAsync(c, f, t, b, ct);
+        return TypedResults.Ok<IReadOnlyList<BarDto>>(bars.Select(BarDto.From).ToList());
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<MarketBarDto>>, ValidationProblem, ProblemHttpResult>> GetSessionBarsAsync(
+        IMarketStore store, KrxCalendar calendar, string date, string? market, string? basis, CancellationToken ct)
+    {
+        if (!ApiErrors.TryDate(date, "date", default, out var d, out var problem) ||
+            !ApiErrors.TryMarket(market, "market", out var m, out problem))
+        {
+            return problem!;
+        }
+
+        PriceBasis? b = null;
+        if (!string.IsNullOrWhiteSpace(basis))
+        {
+            if (!ApiErrors.TryBasis(basis, "basis", PriceBasis.Adjusted, out var parsed, out problem))
+            {
+                return problem!;
+            }
+
+            b = parsed;
+        }
+
+        if (calendar.Covers(d) && !calendar.IsSession(d))
+        {
+            var previous = calendar.PreviousSession(d);
+            return ApiErrors.NotFound("Not a session",
+                $"{d:yyyy-MM-dd} is not a KRX session" + (previous is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
+        }
+
+        var bars = await store.GetBarsOnDateAsync(d, m, b, ct);
+        var master = (await store.GetAllStocksAsync(ct)).ToDictionary(s => s.Code);
+        return TypedResults.Ok<IReadOnlyList<MarketBarDto>>(bars.Select(x =>
+        {
+            master.TryGetValue(x.Code, out var s);
+            return new MarketBarDto(x.Code.Value, s?.Name, s?.Market.Name(), x.Date, x.Open, x.High, x.Low, x.Close, x.Volume,
+                x.TradingValue, x.MarketCap, x.ListedShares, x.NoTrade, x.Basis.Name(), x.Source, x.FetchedAt);
+        }).ToList());
+    }
+}

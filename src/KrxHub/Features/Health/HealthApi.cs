@@ -1,0 +1,35 @@
+using KrxHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace KrxHub.Features.Health;
+
+public sealed record HealthDto(string Status, string? Backend = null, int? SchemaVersion = null, int? ExpectedSchemaVersion = null, string? Error = null);
+
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthDto("live"))).WithTags("Health");
+        app.MapGet("/health/ready", ReadyAsync).WithTags("Health")
+            .WithSummary("Ready when the store answers and every migration is applied");
+        return app;
+    }
+
+    private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(IMarketStore store, CancellationToken ct)
+    {
+        try
+        {
+            var version = await store.GetSchemaVersionAsync(ct);
+            var dto = new HealthDto(version == MarketStore.LatestSchemaVersion ? "ready" : "migrations pending",
+                store.Backend, version, MarketStore.LatestSchemaVersion);
+            return version == MarketStore.LatestSchemaVersion
+                ? TypedResults.Ok(dto)
+                : TypedResults.Json(dto, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return TypedResults.Json(new HealthDto("store unreachable", store.Backend, Error: e.Message),
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

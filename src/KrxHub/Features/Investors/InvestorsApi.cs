@@ -1,0 +1,74 @@
+using KrxHub.Core;
+using KrxHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace KrxHub.Features.Investors;
+
+public sealed record InvestorFlowDto(
+    DateOnly Date,
+    string Investor,
+    long? BuyVolume,
+    long? SellVolume,
+    long? NetVolume,
+    decimal? BuyValue,
+    decimal? SellValue,
+    decimal? NetValue,
+    string Source,
+    DateTimeOffset FetchedAt,
+    bool Derived);
+
+public static class InvestorsApi
+{
+    public static IEndpointRouteBuilder MapInvestors(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/stocks/{code}/investors", GetAsync).WithTags("Investors")
+            .WithSummary("Investor flows per session and type; institution-ex-pension is derived (institution-total − pension)");
+        return app;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<InvestorFlowDto>>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        IMarketStore store, string code, string? from, string? to, CancellationToken ct)
+    {
+        if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
+            !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
+            !ApiErrors.TryDate(to, "to", DateOnly.MaxValue, out var t, out problem))
+        {
+            return problem!;
+        }
+
+        if (f > t)
+        {
+            return ApiErrors.BadParameter("from", $"from ({f:yyyy-MM-dd}) is after to ({t:yyyy-MM-dd})");
+        }
+
+        if (await store.GetStockAsync(c, ct) is null)
+        {
+            return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
+        }
+
+        var flows = await store.GetInvestorFlowsAsync(c, f, t, ct);
+        return TypedResults.Ok(WithDerived(flows));
+    }
+
+    /// <summary>Adds institution-ex-pension for every session that has both institution-total and pension.</summary>
+    internal static IReadOnlyList<InvestorFlowDto> WithDerived(IReadOnlyList<InvestorFlow> flows)
+    {
+        var result = new List<InvestorFlowDto>(flows.Count + flows.Count / 8);
+        foreach (var day in flows.GroupBy(x => x.Date).OrderBy(g => g.Key))
+        {
+            result.AddRange(day.Select(x => new InvestorFlowDto(x.Date, x.Investor.Name(), x.BuyVolume, x.SellVolume,
+                x.NetVolume, x.BuyValue, x.SellValue, x.NetValue, x.Source, x.FetchedAt, false)));
+            var total = day.FirstOrDefault(x => x.Investor == InvestorType.InstitutionTotal);
+            var pension = day.FirstOrDefault(x => x.Investor == InvestorType.Pension);
+            if (total is not null && pension is not null)
+            {
+                result.Add(new InvestorFlowDto(day.Key, InvestorTypes.InstitutionExPension,
+                    total.BuyVolume - pension.BuyVolume, total.SellVolume - pension.SellVolume, total.NetVolume - pension.NetVolume,
+                    total.BuyValue - pension.BuyValue, total.SellValue - pension.SellValue, total.NetValue - pension.NetValue,
+                    "derived", total.FetchedAt > pension.FetchedAt ? total.FetchedAt : pension.FetchedAt, true));
+            }
+        }
+
+        return result;
+    }
+}

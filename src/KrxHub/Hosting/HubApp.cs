@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+using KrxHub.Core;
+using KrxHub.Features.Bars;
+using KrxHub.Features.Collection;
+using KrxHub.Features.Health;
+using KrxHub.Features.Investors;
+using KrxHub.Features.Quality;
+using KrxHub.Features.Stocks;
+using KrxHub.Storage;
+
+namespace KrxHub.Hosting;
+
+/// <summary>The web host: reads as the table of contents of the hub's HTTP surface.</summary>
+public static class HubApp
+{
+    /// <summary>Builds the app over an opened, migrated store. The app owns the store and disposes it on shutdown.</summary>
+    public static WebApplication Build(HubOptions options, IMarketStore store, KrxCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.UseUrls(options.Urls);
+        if (!options.ShowProgress)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+
+        builder.Services.AddSingleton(options.Time);
+        builder.Services.AddSingleton(calendar);
+        builder.Services.AddSingleton<IMarketStore>(_ => store);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealth();
+        app.MapStocks();
+        app.MapBars();
+        app.MapInvestors();
+        app.MapQuality();
+        app.MapCollection();
+        return app;
+    }
+}

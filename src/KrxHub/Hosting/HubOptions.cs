@@ -1,0 +1,29 @@
+namespace KrxHub.Hosting;
+
+/// <summary>Where the hub keeps its data: a SQLite file in a data directory, or a PostgreSQL database.</summary>
+public sealed record StoreLocation(string DataDirectory, string? Database)
+{
+    public const string DefaultDataDirectory = "krxhub-data";
+
+    /// <summary>Command-line values win over KRXHUB_DATA_DIR / KRXHUB_DATABASE, which win over the defaults.</summary>
+    public static StoreLocation Resolve(string? dataDirOption, string? databaseOption) => new(
+        dataDirOption ?? Environment.GetEnvironmentVariable("KRXHUB_DATA_DIR") ?? DefaultDataDirectory,
+        databaseOption ?? NullIfEmpty(Environment.GetEnvironmentVariable("KRXHUB_DATABASE")));
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    public string Describe() => Database is null
+        ? $"SQLite at {Path.GetFullPath(Path.Combine(DataDirectory, "krxhub.db"))}"
+        : "PostgreSQL";
+}
+
+/// <summary>Everything `serve` needs.</summary>
+public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundledData)
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>Test hooks: a fixed clock, and quiet logs.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public bool ShowProgress { get; init; } = true;
+}

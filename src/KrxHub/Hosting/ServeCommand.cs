@@ -1,0 +1,52 @@
+using System.CommandLine;
+using KrxHub.Features.Import;
+
+namespace KrxHub.Hosting;
+
+public static class ServeCommand
+{
+    public static readonly Option<string> Urls = new("--urls")
+    {
+        Description = "Addresses to listen on",
+        DefaultValueFactory = _ => HubOptions.DefaultUrls,
+    };
+
+    public static readonly Option<bool> NoBundled = new("--no-bundled")
+    {
+        Description = "Start with an empty store: do not load the bundled real data on first start",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("serve", """
+            Run the hub: REST API (OpenAPI at /openapi/v1.json) and health checks. On first start with an empty
+            store it loads the bundled real data (stock master, 986k adjusted bars, raw window 2024-01-02..02-13).
+
+            Examples:
+              krxhub serve
+              krxhub serve --urls http://127.0.0.1:8080 --data-dir /var/lib/krxhub
+              krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
+              krxhub serve --no-bundled
+            """);
+        command.Options.Add(Urls);
+        command.Options.Add(NoBundled);
+        command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
+        {
+            var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
+            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled));
+            var store = await Cli.OpenStoreAsync(parse, ct);
+            var calendar = BundledData.LoadCalendar();
+            Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.LastSession:yyyy-MM-dd}");
+            if (options.LoadBundledData)
+            {
+                await BundledLoader.LoadMissingAsync(store, calendar, options.Time, showProgress: true, ct);
+            }
+
+            await using var app = HubApp.Build(options, store, calendar);
+            await app.StartAsync(ct);
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        }));
+        return command;
+    }
+}

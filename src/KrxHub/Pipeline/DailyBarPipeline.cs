@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Text.Json;
+using KrxHub.Core;
+using KrxHub.Core.Validation;
+using KrxHub.Storage;
+
+namespace KrxHub.Pipeline;
+
+/// <summary>
+/// source → validate → stage → promote for daily bars. Rows are validated in chunks (bounded memory),
+/// good rows are staged under the run id, rejected rows go to quarantine, and one transaction promotes
+/// the whole run at the end: a run that dies half-way leaves production untouched, and re-running
+/// promotes exactly the same rows (identical rows change nothing).
+/// </summary>
+public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+{
+    public const int ChunkSize = 50_000;
+
+    public async Task<ImportSummary> RunAsync(
+        string job,
+        object parameters,
+        IEnumerable<RawDailyRow> rows,
+        PriceBasis basis,
+        string source,
+        IProgress<long>? progress,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var stopwatch = Stopwatch.StartNew();
+        await store.AbandonDeadRunsAsync(ct);
+        await store.DeleteStaleStagingAsync(ct);
+
+        var now = time.GetUtcNow();
+        var master = (await store.GetAllStocksAsync(ct)).ToDictionary(s => s.Code);
+        var validator = new DailyBarValidator(calendar, master, KrxCalendar.KstDate(now));
+        var runId = await store.StartRunAsync(job, JsonSerializer.Serialize(parameters), now, ct);
+
+        var state = new RunState();
+        try
+        {
+            foreach (var chunk in rows.Chunk(ChunkSize))
+            {
+                ct.ThrowIfCancellationRequested();
+                await ProcessChunkAsync(runId, chunk, basis, source, now, validator, state, ct);
+                progress?.Report(state.Read);
+            }
+
+            var promoted = await store.PromoteDailyBarsAsync(runId, ct);
+            var summary = new ImportSummary(runId, "daily_bars", state.Read, state.Accepted, state.Quarantined,
+                state.DuplicatesDropped, state.NoTrade, promoted.Changed, promoted.Unchanged,
+                state.ByReason, stopwatch.Elapsed);
+            await store.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded, state.Read, state.Accepted,
+                state.Quarantined, promoted.Changed, time.GetUtcNow(), null), CancellationToken.None);
+            return summary;
+        }
+        catch (Exception e)
+        {
+            // Nothing of this run reaches production; its staging rows are cleared by the next run.
+            await store.FinishRunAsync(runId, new RunOutcome(
+                e is OperationCanceledException ? RunStatus.Abandoned : RunStatus.Failed,
+                state.Read, state.Accepted, state.Quarantined, 0, time.GetUtcNow(), OneLine(e)), CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task ProcessChunkAsync(long runId, RawDailyRow[] chunk, PriceBasis basis, string source,
+        DateTimeOffset fetchedAt, DailyBarValidator validator, RunState state, CancellationToken ct)
+    {
+        state.Read += chunk.Length;
+        var parsed = validator.ParseRows(chunk, basis, source, fetchedAt);
+
+        // Previous raw closes: from earlier chunks of this run when we have them, else from the store.
+        var previous = new Dictionary<StockCode, PreviousClose>();
+        var lookup = new Dictionary<StockCode, DateOnly>();
+        foreach (var (code, first) in DailyBarValidator.FirstDatePerCode(parsed))
+        {
+            if (state.LastClose.TryGetValue(code, out var p) && p.Date < first)
+            {
+                previous[code] = p;
+            }
+            else
+            {
+                lookup[code] = first;
+            }
+        }
+
+        if (lookup.Count > 0)
+        {
+            foreach (var (code, p) in await store.GetLastRawClosesBeforeAsync(lookup, ct))
+            {
+                previous[code] = p;
+            }
+        }
+
+        var batch = validator.ApplyBatchRules(parsed, previous);
+
+        // Duplicates across chunks: an identical repeat is dropped; a conflicting one keeps both versions out.
+        var toStage = new List<DailyBar>(chunk.Length);
+        var rejected = new List<ValidatedRow>();
+        var conflictsWithStaged = new HashSet<(StockCode, DateOnly)>();
+        foreach (var row in batch.Rows)
+        {
+            if (row.DroppedAsDuplicate)
+            {
+                state.DuplicatesDropped++;
+                continue;
+            }
+
+            if (!row.Accepted)
+            {
+                rejected.Add(row);
+                continue;
+            }
+
+            var bar = row.Bar!;
+            var key = (bar.Code, bar.Date);
+            var hash = ValueHash(bar);
+            if (state.Seen.TryGetValue(key, out var seenHash))
+            {
+                if (seenHash == hash)
+                {
+                    state.DuplicatesDropped++;
+                }
+                else
+                {
+                    row.Reasons.Add(ReasonCodes.ConflictingDuplicate);
+                    rejected.Add(row);
+                    conflictsWithStaged.Add(key);
+                }
+
+                continue;
+            }
+
+            state.Seen[key] = hash;
+            toStage.Add(bar);
+        }
+
+        var quarantine = rejected.Select(r => ToQuarantine(runId, source, r, fetchedAt)).ToList();
+        if (conflictsWithStaged.Count > 0)
+        {
+            // The earlier version was staged by a previous chunk: take it back out and quarantine it too.
+            foreach (var bar in await store.UnstageDailyBarsAsync(runId, conflictsWithStaged, ct))
+            {
+                state.Accepted--;
+                quarantine.Add(new QuarantineEntry(runId, "daily_bars", source, bar.Code.Value, bar.Date,
+                    [ReasonCodes.ConflictingDuplicate], BarPayload(bar), 0, fetchedAt));
+                state.Quarantined++;
+                state.Count(ReasonCodes.ConflictingDuplicate);
+            }
+        }
+
+        foreach (var r in rejected)
+        {
+            state.Quarantined++;
+            foreach (var reason in r.Reasons.Distinct())
+            {
+                state.Count(reason);
+            }
+        }
+
+        await store.StageDailyBarsAsync(runId, toStage, ct);
+        if (quarantine.Count > 0)
+        {
+            await store.QuarantineAsync(quarantine, ct);
+        }
+
+        state.Accepted += toStage.Count;
+        foreach (var bar in toStage)
+        {
+            if (bar.NoTrade)
+            {
+                state.NoTrade++;
+            }
+
+            if (bar.Basis == PriceBasis.Raw &&
+                (!state.LastClose.TryGetValue(bar.Code, out var last) || last.Date < bar.Date))
+            {
+                state.LastClose[bar.Code] = new PreviousClose(bar.Date, bar.Close);
+            }
+        }
+    }
+
+    private static QuarantineEntry ToQuarantine(long runId, string source, ValidatedRow row, DateTimeOffset at)
+    {
+        StockCode.TryParse(row.Raw.Code, out var code);
+        var date = KrxText.ParseDateOrNull(row.Raw.Date);
+        return new QuarantineEntry(runId, "daily_bars", source, code.Value ?? row.Raw.Code?.Trim(), date,
+            row.Reasons.Distinct().ToList(), row.Raw.Payload, row.Raw.Line, at);
+    }
+
+    private static string BarPayload(DailyBar b) => string.Join(',', b.Code, b.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        b.Open, b.High, b.Low, b.Close, b.Volume);
+
+    private static int ValueHash(DailyBar b) => HashCode.Combine(
+        HashCode.Combine(b.Open, b.High, b.Low, b.Close), b.Volume, b.TradingValue, b.MarketCap, b.ListedShares, b.NoTrade);
+
+    private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ");
+
+    private sealed class RunState
+    {
+        public long Read;
+        public long Accepted;
+        public long Quarantined;
+        public long DuplicatesDropped;
+        public long NoTrade;
+        public readonly Dictionary<string, long> ByReason = new(StringComparer.Ordinal);
+        public readonly Dictionary<StockCode, PreviousClose> LastClose = [];
+        public readonly Dictionary<(StockCode, DateOnly), int> Seen = [];
+
+        public void Count(string reason) => ByReason[reason] = ByReason.GetValueOrDefault(reason) + 1;
+    }
+}

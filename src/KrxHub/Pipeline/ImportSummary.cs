@@ -1,0 +1,15 @@
+namespace KrxHub.Pipeline;
+
+/// <summary>What one pipeline run did. Printed by the CLI and stored as a collection run.</summary>
+public sealed record ImportSummary(
+    long RunId,
+    string Dataset,
+    long RowsRead,
+    long Accepted,
+    long Quarantined,
+    long DuplicatesDropped,
+    long NoTradeBars,
+    long Changed,
+    long Unchanged,
+    IReadOnlyDictionary<string, long> QuarantinedByReason,
+    TimeSpan Elapsed);
