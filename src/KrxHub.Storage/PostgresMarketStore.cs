@@ -1,0 +1,915 @@
+using KrxHub.Core;
+using KrxHub.Core.Validation;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace KrxHub.Storage;
+
+/// <summary>
+/// The scale store on PostgreSQL: daily bars partitioned by year, bulk loads by binary COPY into an unlogged
+/// staging table, promotion by one INSERT … SELECT … ON CONFLICT per run.
+/// </summary>
+public sealed class PostgresMarketStore : IMarketStore
+{
+    private const int BatchSize = 1000;
+
+    private const string BarColumns =
+        "code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at";
+
+    private const string PromoteStagedBars = """
+        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
+        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at
+        FROM staging_daily_bars
+        WHERE run_id = @run_id
+        ON CONFLICT (code, date, basis) DO UPDATE SET
+            open = excluded.open,
+            high = excluded.high,
+            low = excluded.low,
+            close = excluded.close,
+            volume = excluded.volume,
+            trading_value = excluded.trading_value,
+            market_cap = excluded.market_cap,
+            listed_shares = excluded.listed_shares,
+            no_trade = excluded.no_trade,
+            source = excluded.source,
+            fetched_at = excluded.fetched_at
+        WHERE (daily_bars.open, daily_bars.high, daily_bars.low, daily_bars.close, daily_bars.volume,
+               daily_bars.trading_value, daily_bars.market_cap, daily_bars.listed_shares, daily_bars.no_trade)
+              IS DISTINCT FROM
+              (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume,
+               excluded.trading_value, excluded.market_cap, excluded.listed_shares, excluded.no_trade)
+        """;
+
+    private const string UpsertStock = """
+        INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at)
+        VALUES (@code, @name, @name_en, @market, @segment, @isin, @security_group, @share_class, @listing_date, @delisting_date, @listed_shares, @industry, @updated_at)
+        ON CONFLICT (code) DO UPDATE SET
+            name = excluded.name,
+            name_en = COALESCE(excluded.name_en, stocks.name_en),
+            market = excluded.market,
+            segment = COALESCE(excluded.segment, stocks.segment),
+            isin = COALESCE(excluded.isin, stocks.isin),
+            security_group = COALESCE(excluded.security_group, stocks.security_group),
+            share_class = COALESCE(excluded.share_class, stocks.share_class),
+            listing_date = COALESCE(excluded.listing_date, stocks.listing_date),
+            delisting_date = COALESCE(excluded.delisting_date, stocks.delisting_date),
+            listed_shares = COALESCE(excluded.listed_shares, stocks.listed_shares),
+            industry = COALESCE(excluded.industry, stocks.industry),
+            updated_at = excluded.updated_at
+        WHERE (stocks.name, stocks.market, stocks.name_en, stocks.segment, stocks.isin, stocks.security_group,
+               stocks.share_class, stocks.listing_date, stocks.delisting_date, stocks.listed_shares, stocks.industry)
+              IS DISTINCT FROM
+              (excluded.name, excluded.market,
+               COALESCE(excluded.name_en, stocks.name_en), COALESCE(excluded.segment, stocks.segment),
+               COALESCE(excluded.isin, stocks.isin), COALESCE(excluded.security_group, stocks.security_group),
+               COALESCE(excluded.share_class, stocks.share_class), COALESCE(excluded.listing_date, stocks.listing_date),
+               COALESCE(excluded.delisting_date, stocks.delisting_date), COALESCE(excluded.listed_shares, stocks.listed_shares),
+               COALESCE(excluded.industry, stocks.industry))
+        """;
+
+    private const string StockColumns =
+        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry";
+
+    // {0} is the table, {1} its key column (code or market).
+    private const string UpsertFlowTemplate = """
+        INSERT INTO {0} ({1}, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at)
+        VALUES (@key, @date, @investor, @buy_volume, @sell_volume, @net_volume, @buy_value, @sell_value, @net_value, @source, @fetched_at)
+        ON CONFLICT ({1}, date, investor) DO UPDATE SET
+            buy_volume = COALESCE(excluded.buy_volume, {0}.buy_volume),
+            sell_volume = COALESCE(excluded.sell_volume, {0}.sell_volume),
+            net_volume = COALESCE(excluded.net_volume, {0}.net_volume),
+            buy_value = COALESCE(excluded.buy_value, {0}.buy_value),
+            sell_value = COALESCE(excluded.sell_value, {0}.sell_value),
+            net_value = COALESCE(excluded.net_value, {0}.net_value),
+            source = excluded.source,
+            fetched_at = excluded.fetched_at
+        WHERE ({0}.buy_volume, {0}.sell_volume, {0}.net_volume, {0}.buy_value, {0}.sell_value, {0}.net_value)
+              IS DISTINCT FROM
+              (COALESCE(excluded.buy_volume, {0}.buy_volume), COALESCE(excluded.sell_volume, {0}.sell_volume),
+               COALESCE(excluded.net_volume, {0}.net_volume), COALESCE(excluded.buy_value, {0}.buy_value),
+               COALESCE(excluded.sell_value, {0}.sell_value), COALESCE(excluded.net_value, {0}.net_value))
+        """;
+
+    private const string RunColumns =
+        "id, job, parameters, status, rows_read, rows_accepted, rows_quarantined, rows_changed, started_at, finished_at, error, host, process_id";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+
+    public PostgresMarketStore(string connectionString, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _time = time ?? TimeProvider.System;
+    }
+
+    public string Backend => "postgresql";
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    // ---------------------------------------------------------------- schema
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        // Nodes starting together queue here; the lock goes with the transaction.
+        await using (var lockCommand = Command(connection, tx, "SELECT pg_advisory_xact_lock(@key)"))
+        {
+            lockCommand.Parameters.AddWithValue("key", PostgresSchema.MigrationLockKey);
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+
+        await ExecuteAsync(connection, tx, PostgresSchema.CreateMigrationsTable, ct);
+        var applied = new HashSet<int>();
+        await using (var select = Command(connection, tx, "SELECT version FROM schema_migrations"))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        foreach (var migration in PostgresSchema.Migrations.Where(m => !applied.Contains(m.Version)))
+        {
+            await ExecuteAsync(connection, tx, migration.Sql, ct);
+            await using var record = Command(connection, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @applied_at)");
+            record.Parameters.AddWithValue("version", migration.Version);
+            record.Parameters.AddWithValue("applied_at", Instant(_time.GetUtcNow()));
+            await record.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<int> GetSchemaVersionAsync(CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var exists = Command(connection, null, "SELECT to_regclass('schema_migrations') IS NOT NULL");
+        if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+        {
+            return 0;
+        }
+
+        await using var max = Command(connection, null, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+        return (int)(await max.ExecuteScalarAsync(ct))!;
+    }
+
+    // ---------------------------------------------------------------- stocks
+
+    public async Task UpsertStocksAsync(IReadOnlyCollection<Stock> stocks, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(stocks);
+        if (stocks.Count == 0)
+        {
+            return;
+        }
+
+        var updatedAt = Instant(_time.GetUtcNow());
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteBatchedAsync(connection, tx, UpsertStock, stocks, (p, s) =>
+        {
+            p.Add(Text("code", s.Code.Value));
+            p.Add(Text("name", s.Name));
+            p.Add(Text("name_en", s.NameEn));
+            p.Add(Text("market", s.Market.Name()));
+            p.Add(Text("segment", s.Segment));
+            p.Add(Text("isin", s.Isin));
+            p.Add(Text("security_group", s.SecurityGroup));
+            p.Add(Text("share_class", s.ShareClass));
+            p.Add(Date("listing_date", s.ListingDate));
+            p.Add(Date("delisting_date", s.DelistingDate));
+            p.Add(Bigint("listed_shares", s.ListedShares));
+            p.Add(Text("industry", s.Industry));
+            p.Add(new NpgsqlParameter<DateTimeOffset>("updated_at", NpgsqlDbType.TimestampTz) { TypedValue = updatedAt });
+        }, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<Stock>> GetAllStocksAsync(CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, $"SELECT {StockColumns} FROM stocks ORDER BY code");
+        return await ReadStocksAsync(select, ct);
+    }
+
+    public async Task<Stock?> GetStockAsync(StockCode code, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, $"SELECT {StockColumns} FROM stocks WHERE code = @code");
+        select.Parameters.Add(Text("code", code.Value));
+        var stocks = await ReadStocksAsync(select, ct);
+        return stocks.Count == 0 ? null : stocks[0];
+    }
+
+    public async Task<IReadOnlyList<Stock>> SearchStocksAsync(Market? market, string? query, int limit, int offset, CancellationToken ct)
+    {
+        StoredValues.CheckPage(limit, offset);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, string.Empty);
+        var where = new List<string>();
+        if (market is { } m)
+        {
+            where.Add("market = @market");
+            select.Parameters.Add(Text("market", m.Name()));
+        }
+
+        var text = query?.Trim();
+        if (!string.IsNullOrEmpty(text))
+        {
+            var escaped = StoredValues.EscapeLike(text);
+            where.Add(@"(code LIKE @prefix ESCAPE '\' OR name ILIKE @contains ESCAPE '\' OR name_en ILIKE @contains ESCAPE '\')");
+            select.Parameters.Add(Text("prefix", escaped.ToUpperInvariant() + "%"));
+            select.Parameters.Add(Text("contains", "%" + escaped + "%"));
+        }
+
+        select.CommandText = $"SELECT {StockColumns} FROM stocks {Where(where)} ORDER BY code LIMIT @limit OFFSET @offset";
+        select.Parameters.AddWithValue("limit", limit);
+        select.Parameters.AddWithValue("offset", offset);
+        return await ReadStocksAsync(select, ct);
+    }
+
+    public async Task<long> CountStocksAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM stocks", ct);
+
+    // ---------------------------------------------------------------- daily bars
+
+    public async Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(
+        IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(firstDates);
+        var result = new Dictionary<StockCode, PreviousClose>(firstDates.Count);
+        if (firstDates.Count == 0)
+        {
+            return result;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT k.code, last.date, last.close
+            FROM unnest(@codes::text[], @dates::date[]) AS k(code, before)
+            CROSS JOIN LATERAL (
+                SELECT b.date, b.close FROM daily_bars b
+                WHERE b.code = k.code AND b.date < k.before AND b.basis = 'raw'
+                ORDER BY b.date DESC
+                LIMIT 1
+            ) AS last
+            """);
+        select.Parameters.Add(new NpgsqlParameter<string[]>("codes", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        {
+            TypedValue = [.. firstDates.Keys.Select(c => c.Value)],
+        });
+        select.Parameters.Add(new NpgsqlParameter<DateOnly[]>("dates", NpgsqlDbType.Array | NpgsqlDbType.Date)
+        {
+            TypedValue = [.. firstDates.Values],
+        });
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result[StockCode.Parse(reader.GetString(0))] = new PreviousClose(reader.GetFieldValue<DateOnly>(1), ReadDecimal(reader, 2));
+        }
+
+        return result;
+    }
+
+    public async Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        if (bars.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var writer = await connection.BeginBinaryImportAsync(
+            $"COPY staging_daily_bars (run_id, {BarColumns}) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var bar in bars)
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(runId, NpgsqlDbType.Bigint, ct);
+            await writer.WriteAsync(bar.Code.Value, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(bar.Date, NpgsqlDbType.Date, ct);
+            await writer.WriteAsync(bar.Basis.Name(), NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(bar.Open, NpgsqlDbType.Numeric, ct);
+            await writer.WriteAsync(bar.High, NpgsqlDbType.Numeric, ct);
+            await writer.WriteAsync(bar.Low, NpgsqlDbType.Numeric, ct);
+            await writer.WriteAsync(bar.Close, NpgsqlDbType.Numeric, ct);
+            await writer.WriteAsync(bar.Volume, NpgsqlDbType.Bigint, ct);
+            await WriteNullableAsync(writer, bar.TradingValue, NpgsqlDbType.Numeric, ct);
+            await WriteNullableAsync(writer, bar.MarketCap, NpgsqlDbType.Numeric, ct);
+            await WriteNullableAsync(writer, bar.ListedShares, NpgsqlDbType.Bigint, ct);
+            await writer.WriteAsync(bar.NoTrade, NpgsqlDbType.Boolean, ct);
+            await writer.WriteAsync(bar.Source, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(Instant(bar.FetchedAt), NpgsqlDbType.TimestampTz, ct);
+        }
+
+        await writer.CompleteAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<DailyBar>> UnstageDailyBarsAsync(
+        long runId, IReadOnlyCollection<(StockCode Code, DateOnly Date)> keys, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var removed = new List<DailyBar>();
+        if (keys.Count == 0)
+        {
+            return removed;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        var columns = string.Join(", ", BarColumns.Split(", ").Select(c => "s." + c));
+        await using var delete = Command(connection, null, $"""
+            DELETE FROM staging_daily_bars s
+            USING unnest(@codes::text[], @dates::date[]) AS k(code, date)
+            WHERE s.run_id = @run_id AND s.code = k.code AND s.date = k.date
+            RETURNING {columns}
+            """);
+        delete.Parameters.AddWithValue("run_id", runId);
+        delete.Parameters.Add(new NpgsqlParameter<string[]>("codes", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        {
+            TypedValue = [.. keys.Select(k => k.Code.Value)],
+        });
+        delete.Parameters.Add(new NpgsqlParameter<DateOnly[]>("dates", NpgsqlDbType.Array | NpgsqlDbType.Date)
+        {
+            TypedValue = [.. keys.Select(k => k.Date)],
+        });
+        await using var reader = await delete.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            removed.Add(ReadBar(reader));
+        }
+
+        return removed;
+    }
+
+    public async Task<PromotionResult> PromoteDailyBarsAsync(long runId, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var promote = Command(connection, tx, PromoteStagedBars);
+        promote.Parameters.AddWithValue("run_id", runId);
+        promote.CommandTimeout = 0;
+        long changed = await promote.ExecuteNonQueryAsync(ct);
+        await using var clear = Command(connection, tx, "DELETE FROM staging_daily_bars WHERE run_id = @run_id");
+        clear.Parameters.AddWithValue("run_id", runId);
+        clear.CommandTimeout = 0;
+        long staged = await clear.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return new PromotionResult(changed, staged - changed);
+    }
+
+    public async Task DeleteStaleStagingAsync(CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var delete = Command(connection, null, """
+            DELETE FROM staging_daily_bars s
+            WHERE NOT EXISTS (SELECT 1 FROM collection_runs r WHERE r.id = s.run_id AND r.status = 'running')
+            """);
+        await delete.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<DailyBar>> GetBarsAsync(StockCode code, DateOnly from, DateOnly to, PriceBasis basis, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, $"""
+            SELECT {BarColumns} FROM daily_bars
+            WHERE code = @code AND date BETWEEN @from AND @to AND basis = @basis
+            ORDER BY date
+            """);
+        select.Parameters.Add(Text("code", code.Value));
+        select.Parameters.Add(Date("from", from));
+        select.Parameters.Add(Date("to", to));
+        select.Parameters.Add(Text("basis", basis.Name()));
+        return await ReadBarsAsync(select, ct);
+    }
+
+    public async Task<IReadOnlyList<DailyBar>> GetBarsOnDateAsync(DateOnly date, Market? market, PriceBasis? basis, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, string.Empty);
+        var where = new List<string> { "b.date = @date" };
+        select.Parameters.Add(Date("date", date));
+        var join = string.Empty;
+        if (market is { } m)
+        {
+            join = "JOIN stocks s ON s.code = b.code";
+            where.Add("s.market = @market");
+            select.Parameters.Add(Text("market", m.Name()));
+        }
+
+        if (basis is { } b)
+        {
+            where.Add("b.basis = @basis");
+            select.Parameters.Add(Text("basis", b.Name()));
+        }
+
+        var columns = string.Join(", ", BarColumns.Split(", ").Select(c => "b." + c));
+        select.CommandText = $"SELECT {columns} FROM daily_bars b {join} {Where(where)} ORDER BY b.code, b.basis";
+        return await ReadBarsAsync(select, ct);
+    }
+
+    public async Task<long> CountDailyBarsAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM daily_bars", ct);
+
+    public async Task<IReadOnlyList<DateOnly>> GetDatesWithBarsAsync(DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, "SELECT DISTINCT date FROM daily_bars WHERE date BETWEEN @from AND @to ORDER BY date");
+        select.Parameters.Add(Date("from", from));
+        select.Parameters.Add(Date("to", to));
+        var dates = new List<DateOnly>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            dates.Add(reader.GetFieldValue<DateOnly>(0));
+        }
+
+        return dates;
+    }
+
+    // ---------------------------------------------------------------- investor flows
+
+    public async Task<PromotionResult> PromoteInvestorFlowsAsync(IReadOnlyList<InvestorFlow> flows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        return await PromoteFlowsAsync("investor_flows", "code", flows, (p, f) =>
+        {
+            p.Add(Text("key", f.Code.Value));
+            BindMeasures(p, f.Date, f.Investor, f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.Source, f.FetchedAt);
+        }, ct);
+    }
+
+    public async Task<PromotionResult> PromoteMarketInvestorFlowsAsync(IReadOnlyList<MarketInvestorFlow> flows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        return await PromoteFlowsAsync("market_investor_flows", "market", flows, (p, f) =>
+        {
+            p.Add(Text("key", f.Market.Name()));
+            BindMeasures(p, f.Date, f.Investor, f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.Source, f.FetchedAt);
+        }, ct);
+    }
+
+    public async Task<IReadOnlyList<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT code, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
+            FROM investor_flows
+            WHERE code = @code AND date BETWEEN @from AND @to
+            """);
+        select.Parameters.Add(Text("code", code.Value));
+        select.Parameters.Add(Date("from", from));
+        select.Parameters.Add(Date("to", to));
+        var flows = new List<InvestorFlow>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            flows.Add(new InvestorFlow(
+                StockCode.Parse(reader.GetString(0)),
+                reader.GetFieldValue<DateOnly>(1),
+                StoredValues.ParseInvestor(reader.GetString(2)),
+                NullableLong(reader, 3),
+                NullableLong(reader, 4),
+                NullableLong(reader, 5),
+                NullableDecimal(reader, 6),
+                NullableDecimal(reader, 7),
+                NullableDecimal(reader, 8),
+                reader.GetString(9),
+                reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+
+        return [.. flows.OrderBy(f => f.Date).ThenBy(f => f.Investor)];
+    }
+
+    // ---------------------------------------------------------------- index constituents
+
+    public async Task UpsertIndexConstituentsAsync(IReadOnlyList<IndexConstituent> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteBatchedAsync(connection, tx, """
+            INSERT INTO index_constituents (index_code, date, code, weight)
+            VALUES (@index_code, @date, @code, @weight)
+            ON CONFLICT (index_code, date, code) DO UPDATE SET weight = COALESCE(excluded.weight, index_constituents.weight)
+            """, rows, (p, r) =>
+        {
+            p.Add(Text("index_code", r.IndexCode));
+            p.Add(Date("date", r.Date));
+            p.Add(Text("code", r.Code.Value));
+            p.Add(Numeric("weight", r.Weight));
+        }, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    // ---------------------------------------------------------------- quarantine
+
+    public async Task QuarantineAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExecuteBatchedAsync(connection, tx, """
+            INSERT INTO quarantine (run_id, dataset, source, code, date, reasons, payload, line, payload_hash, quarantined_at)
+            VALUES (@run_id, @dataset, @source, @code, @date, @reasons, @payload, @line, @payload_hash, @quarantined_at)
+            ON CONFLICT (dataset, source, payload_hash) DO NOTHING
+            """, entries, (p, e) =>
+        {
+            p.Add(Bigint("run_id", e.RunId));
+            p.Add(Text("dataset", e.Dataset));
+            p.Add(Text("source", e.Source));
+            p.Add(Text("code", e.Code));
+            p.Add(Date("date", e.Date));
+            p.Add(Text("reasons", StoredValues.JoinReasons(e.Reasons)));
+            p.Add(Text("payload", e.Payload));
+            p.Add(Bigint("line", e.Line));
+            p.Add(Text("payload_hash", StoredValues.PayloadHash(e.Payload)));
+            p.Add(new NpgsqlParameter<DateTimeOffset>("quarantined_at", NpgsqlDbType.TimestampTz) { TypedValue = Instant(e.QuarantinedAt) });
+        }, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<QuarantineEntry>> GetQuarantineAsync(DateOnly? date, string? reason, int limit, int offset, CancellationToken ct)
+    {
+        StoredValues.CheckPage(limit, offset);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, string.Empty);
+        var where = new List<string>();
+        if (date is { } d)
+        {
+            where.Add("date = @date");
+            select.Parameters.Add(Date("date", d));
+        }
+
+        if (!string.IsNullOrWhiteSpace(reason))
+        {
+            where.Add("strpos(',' || reasons || ',', ',' || @reason || ',') > 0");
+            select.Parameters.Add(Text("reason", reason.Trim()));
+        }
+
+        select.CommandText = $"""
+            SELECT id, run_id, dataset, source, code, date, reasons, payload, line, quarantined_at
+            FROM quarantine {Where(where)}
+            ORDER BY quarantined_at DESC, id DESC
+            LIMIT @limit OFFSET @offset
+            """;
+        select.Parameters.AddWithValue("limit", limit);
+        select.Parameters.AddWithValue("offset", offset);
+        var entries = new List<QuarantineEntry>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            entries.Add(new QuarantineEntry(
+                reader.GetInt64(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5),
+                StoredValues.SplitReasons(reader.GetString(6)),
+                reader.GetString(7),
+                reader.GetInt64(8),
+                reader.GetFieldValue<DateTimeOffset>(9))
+            {
+                Id = reader.GetInt64(0),
+            });
+        }
+
+        return entries;
+    }
+
+    // ---------------------------------------------------------------- quality
+
+    public async Task<DayQuality> GetDayQualityAsync(DateOnly date, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var counts = Command(connection, tx, """
+            SELECT
+                (SELECT count(*) FROM daily_bars WHERE date = @date AND basis = 'raw'),
+                (SELECT count(*) FROM daily_bars WHERE date = @date AND basis = 'adjusted'),
+                (SELECT count(*) FROM daily_bars WHERE date = @date AND no_trade),
+                (SELECT count(*) FROM stocks s
+                 WHERE (s.listing_date IS NULL OR s.listing_date <= @date)
+                   AND (s.delisting_date IS NULL OR s.delisting_date > @date)),
+                (SELECT count(*) FROM stocks s
+                 WHERE (s.listing_date IS NULL OR s.listing_date <= @date)
+                   AND (s.delisting_date IS NULL OR s.delisting_date > @date)
+                   AND NOT EXISTS (SELECT 1 FROM daily_bars b WHERE b.code = s.code AND b.date = @date))
+            """);
+        counts.Parameters.Add(Date("date", date));
+        long raw, adjusted, noTrade, listed, listedWithoutBar;
+        await using (var reader = await counts.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (raw, adjusted, noTrade, listed, listedWithoutBar) =
+                (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+
+        await using var reasons = Command(connection, tx, "SELECT reasons, count(*) FROM quarantine WHERE date = @date GROUP BY reasons");
+        reasons.Parameters.Add(Date("date", date));
+        var groups = new List<(string, long)>();
+        await using (var reader = await reasons.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                groups.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return new DayQuality(date, raw, adjusted, noTrade, StoredValues.CountByReason(groups), listed, listedWithoutBar);
+    }
+
+    // ---------------------------------------------------------------- collection runs
+
+    public async Task<long> StartRunAsync(string job, string parametersJson, DateTimeOffset startedAt, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(job);
+        ArgumentNullException.ThrowIfNull(parametersJson);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var insert = Command(connection, null, """
+            INSERT INTO collection_runs (job, parameters, status, started_at, host, process_id)
+            VALUES (@job, @parameters, @status, @started_at, @host, @process_id)
+            RETURNING id
+            """);
+        insert.Parameters.Add(Text("job", job));
+        insert.Parameters.Add(new NpgsqlParameter<string>("parameters", NpgsqlDbType.Json) { TypedValue = parametersJson });
+        insert.Parameters.Add(Text("status", RunStatus.Running));
+        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("started_at", NpgsqlDbType.TimestampTz) { TypedValue = Instant(startedAt) });
+        insert.Parameters.Add(Text("host", Environment.MachineName));
+        insert.Parameters.AddWithValue("process_id", Environment.ProcessId);
+        return (long)(await insert.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var update = Command(connection, null, """
+            UPDATE collection_runs SET
+                status = @status, rows_read = @rows_read, rows_accepted = @rows_accepted,
+                rows_quarantined = @rows_quarantined, rows_changed = @rows_changed,
+                finished_at = @finished_at, error = @error
+            WHERE id = @id
+            """);
+        update.Parameters.AddWithValue("id", runId);
+        update.Parameters.Add(Text("status", outcome.Status));
+        update.Parameters.AddWithValue("rows_read", outcome.RowsRead);
+        update.Parameters.AddWithValue("rows_accepted", outcome.RowsAccepted);
+        update.Parameters.AddWithValue("rows_quarantined", outcome.RowsQuarantined);
+        update.Parameters.AddWithValue("rows_changed", outcome.RowsChanged);
+        update.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("finished_at", NpgsqlDbType.TimestampTz) { TypedValue = Instant(outcome.FinishedAt) });
+        update.Parameters.Add(Text("error", outcome.Error));
+        if (await update.ExecuteNonQueryAsync(ct) == 0)
+        {
+            throw new InvalidOperationException($"collection run {runId} does not exist");
+        }
+    }
+
+    public async Task<IReadOnlyList<CollectionRun>> GetRunsAsync(int limit, int offset, CancellationToken ct)
+    {
+        StoredValues.CheckPage(limit, offset);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, $"""
+            SELECT {RunColumns} FROM collection_runs
+            ORDER BY started_at DESC, id DESC
+            LIMIT @limit OFFSET @offset
+            """);
+        select.Parameters.AddWithValue("limit", limit);
+        select.Parameters.AddWithValue("offset", offset);
+        var runs = new List<CollectionRun>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            runs.Add(new CollectionRun(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetInt64(4),
+                reader.GetInt64(5),
+                reader.GetInt64(6),
+                reader.GetInt64(7),
+                reader.GetFieldValue<DateTimeOffset>(8),
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.GetString(11),
+                reader.GetInt32(12)));
+        }
+
+        return runs;
+    }
+
+    public async Task<int> AbandonDeadRunsAsync(CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var dead = new List<long>();
+        await using (var select = Command(connection, tx, """
+            SELECT id, process_id FROM collection_runs WHERE status = @status AND host = @host FOR UPDATE
+            """))
+        {
+            select.Parameters.Add(Text("status", RunStatus.Running));
+            select.Parameters.Add(Text("host", Environment.MachineName));
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (!StoredValues.IsProcessAlive(reader.GetInt32(1)))
+                {
+                    dead.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
+        if (dead.Count > 0)
+        {
+            await using var abandon = Command(connection, tx, """
+                UPDATE collection_runs SET status = @status, error = @error, finished_at = @finished_at WHERE id = ANY(@ids);
+                DELETE FROM staging_daily_bars WHERE run_id = ANY(@ids);
+                """);
+            abandon.Parameters.Add(Text("status", RunStatus.Abandoned));
+            abandon.Parameters.Add(Text("error", StoredValues.AbandonedError));
+            abandon.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("finished_at", NpgsqlDbType.TimestampTz) { TypedValue = Instant(_time.GetUtcNow()) });
+            abandon.Parameters.Add(new NpgsqlParameter<long[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = [.. dead] });
+            await abandon.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return dead.Count;
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private async Task<PromotionResult> PromoteFlowsAsync<T>(
+        string table, string keyColumn, IReadOnlyList<T> flows, Action<NpgsqlParameterCollection, T> bind, CancellationToken ct)
+    {
+        if (flows.Count == 0)
+        {
+            return new PromotionResult(0, 0);
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn);
+        var changed = await ExecuteBatchedAsync(connection, tx, sql, flows, bind, ct);
+        await tx.CommitAsync(ct);
+        return new PromotionResult(changed, flows.Count - changed);
+    }
+
+    private static void BindMeasures(
+        NpgsqlParameterCollection p, DateOnly date, InvestorType investor, long? buyVolume, long? sellVolume, long? netVolume,
+        decimal? buyValue, decimal? sellValue, decimal? netValue, string source, DateTimeOffset fetchedAt)
+    {
+        p.Add(Date("date", date));
+        p.Add(Text("investor", investor.Name()));
+        p.Add(Bigint("buy_volume", buyVolume));
+        p.Add(Bigint("sell_volume", sellVolume));
+        p.Add(Bigint("net_volume", netVolume));
+        p.Add(Numeric("buy_value", buyValue));
+        p.Add(Numeric("sell_value", sellValue));
+        p.Add(Numeric("net_value", netValue));
+        p.Add(Text("source", source));
+        p.Add(new NpgsqlParameter<DateTimeOffset>("fetched_at", NpgsqlDbType.TimestampTz) { TypedValue = Instant(fetchedAt) });
+    }
+
+    /// <summary>
+    /// Runs one statement per row, pipelined in batches, in order (so a key repeated within the rows is applied
+    /// twice, as on SQLite). Returns the rows affected.
+    /// </summary>
+    private static async Task<long> ExecuteBatchedAsync<T>(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string sql, IEnumerable<T> rows, Action<NpgsqlParameterCollection, T> bind, CancellationToken ct)
+    {
+        long affected = 0;
+        foreach (var chunk in rows.Chunk(BatchSize))
+        {
+            await using var batch = new NpgsqlBatch(connection, tx);
+            foreach (var row in chunk)
+            {
+                var command = new NpgsqlBatchCommand(sql);
+                bind(command.Parameters, row);
+                batch.BatchCommands.Add(command);
+            }
+
+            affected += await batch.ExecuteNonQueryAsync(ct);
+        }
+
+        return affected;
+    }
+
+    private async Task<long> ScalarLongAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var command = Command(connection, null, sql);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx, sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql) => new(sql, connection, tx);
+
+    private static string Where(List<string> conditions) => conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions);
+
+    private static async ValueTask WriteNullableAsync<T>(NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type, CancellationToken ct)
+        where T : struct
+    {
+        if (value is { } v)
+        {
+            await writer.WriteAsync(v, type, ct);
+        }
+        else
+        {
+            await writer.WriteNullAsync(ct);
+        }
+    }
+
+    private static NpgsqlParameter Text(string name, string? value) =>
+        new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter Date(string name, DateOnly? value) =>
+        new(name, NpgsqlDbType.Date) { Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter Bigint(string name, long? value) =>
+        new(name, NpgsqlDbType.Bigint) { Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter Numeric(string name, decimal? value) =>
+        new(name, NpgsqlDbType.Numeric) { Value = value is { } v ? v : DBNull.Value };
+
+    /// <summary>timestamptz takes UTC only; microseconds are its precision.</summary>
+    private static DateTimeOffset Instant(DateTimeOffset value) => StoredValues.ToStoredInstant(value);
+
+    private static async Task<IReadOnlyList<Stock>> ReadStocksAsync(NpgsqlCommand select, CancellationToken ct)
+    {
+        var stocks = new List<Stock>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            stocks.Add(new Stock(
+                StockCode.Parse(reader.GetString(0)),
+                reader.GetString(1),
+                StoredValues.ParseMarket(reader.GetString(3)),
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateOnly>(9),
+                NullableLong(reader, 10),
+                NullableString(reader, 11),
+                NullableString(reader, 2),
+                NullableString(reader, 5),
+                NullableString(reader, 4),
+                NullableString(reader, 6),
+                NullableString(reader, 7)));
+        }
+
+        return stocks;
+    }
+
+    private static async Task<IReadOnlyList<DailyBar>> ReadBarsAsync(NpgsqlCommand select, CancellationToken ct)
+    {
+        var bars = new List<DailyBar>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            bars.Add(ReadBar(reader));
+        }
+
+        return bars;
+    }
+
+    /// <summary>Reads the columns of <see cref="BarColumns"/>, in order.</summary>
+    private static DailyBar ReadBar(NpgsqlDataReader reader) => new(
+        StockCode.Parse(reader.GetString(0)),
+        reader.GetFieldValue<DateOnly>(1),
+        ReadDecimal(reader, 3),
+        ReadDecimal(reader, 4),
+        ReadDecimal(reader, 5),
+        ReadDecimal(reader, 6),
+        reader.GetInt64(7),
+        NullableDecimal(reader, 8),
+        NullableDecimal(reader, 9),
+        NullableLong(reader, 10),
+        StoredValues.ParseBasis(reader.GetString(2)),
+        reader.GetString(12),
+        reader.GetFieldValue<DateTimeOffset>(13),
+        reader.GetBoolean(11));
+
+    private static decimal ReadDecimal(NpgsqlDataReader reader, int ordinal) => StoredValues.Normalize(reader.GetDecimal(ordinal));
+
+    private static decimal? NullableDecimal(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadDecimal(reader, ordinal);
+
+    private static long? NullableLong(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

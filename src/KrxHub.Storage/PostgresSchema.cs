@@ -1,0 +1,194 @@
+namespace KrxHub.Storage;
+
+/// <summary>
+/// The PostgreSQL schema as ordered migrations: daily bars partitioned by year, minute bars by month,
+/// each with a DEFAULT partition so no row is ever refused for its date.
+/// </summary>
+internal static class PostgresSchema
+{
+    /// <summary>Key of the transaction-scoped advisory lock that serializes migrations across nodes.</summary>
+    public const long MigrationLockKey = 0x4B52_5848_7562; // "KRXHub"
+
+    public const string CreateMigrationsTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        """;
+
+    public static readonly IReadOnlyList<Migration> Migrations =
+    [
+        new(1, "initial schema", """
+            CREATE TABLE stocks (
+                code           text PRIMARY KEY,
+                name           text NOT NULL,
+                name_en        text,
+                market         text NOT NULL CHECK (market IN ('KOSPI', 'KOSDAQ', 'KONEX')),
+                segment        text,
+                isin           text,
+                security_group text,
+                share_class    text,
+                listing_date   date,
+                delisting_date date,
+                listed_shares  bigint,
+                industry       text,
+                updated_at     timestamptz NOT NULL
+            );
+
+            CREATE TABLE daily_bars (
+                code          text NOT NULL,
+                date          date NOT NULL,
+                basis         text NOT NULL CHECK (basis IN ('raw', 'adjusted')),
+                open          numeric NOT NULL,
+                high          numeric NOT NULL,
+                low           numeric NOT NULL,
+                close         numeric NOT NULL,
+                volume        bigint NOT NULL,
+                trading_value numeric,
+                market_cap    numeric,
+                listed_shares bigint,
+                no_trade      boolean NOT NULL DEFAULT false,
+                source        text NOT NULL,
+                fetched_at    timestamptz NOT NULL,
+                PRIMARY KEY (code, date, basis)
+            ) PARTITION BY RANGE (date);
+
+            CREATE INDEX daily_bars_by_date ON daily_bars (date, basis);
+
+            DO $$
+            BEGIN
+                FOR y IN 1980..2030 LOOP
+                    EXECUTE format('CREATE TABLE daily_bars_%s PARTITION OF daily_bars FOR VALUES FROM (%L) TO (%L)',
+                        y, make_date(y, 1, 1), make_date(y + 1, 1, 1));
+                END LOOP;
+            END
+            $$;
+
+            CREATE TABLE daily_bars_default PARTITION OF daily_bars DEFAULT;
+
+            -- Scratch space for one run's rows before promotion: not worth WAL.
+            CREATE UNLOGGED TABLE staging_daily_bars (
+                run_id        bigint NOT NULL,
+                code          text NOT NULL,
+                date          date NOT NULL,
+                basis         text NOT NULL,
+                open          numeric NOT NULL,
+                high          numeric NOT NULL,
+                low           numeric NOT NULL,
+                close         numeric NOT NULL,
+                volume        bigint NOT NULL,
+                trading_value numeric,
+                market_cap    numeric,
+                listed_shares bigint,
+                no_trade      boolean NOT NULL DEFAULT false,
+                source        text NOT NULL,
+                fetched_at    timestamptz NOT NULL
+            );
+
+            CREATE INDEX staging_daily_bars_by_run ON staging_daily_bars (run_id, code, date);
+
+            CREATE TABLE investor_flows (
+                code        text NOT NULL,
+                date        date NOT NULL,
+                investor    text NOT NULL,
+                buy_volume  bigint,
+                sell_volume bigint,
+                net_volume  bigint,
+                buy_value   numeric,
+                sell_value  numeric,
+                net_value   numeric,
+                source      text NOT NULL,
+                fetched_at  timestamptz NOT NULL,
+                PRIMARY KEY (code, date, investor)
+            );
+
+            CREATE TABLE market_investor_flows (
+                market      text NOT NULL CHECK (market IN ('KOSPI', 'KOSDAQ', 'KONEX')),
+                date        date NOT NULL,
+                investor    text NOT NULL,
+                buy_volume  bigint,
+                sell_volume bigint,
+                net_volume  bigint,
+                buy_value   numeric,
+                sell_value  numeric,
+                net_value   numeric,
+                source      text NOT NULL,
+                fetched_at  timestamptz NOT NULL,
+                PRIMARY KEY (market, date, investor)
+            );
+
+            CREATE TABLE index_constituents (
+                index_code text NOT NULL,
+                date       date NOT NULL,
+                code       text NOT NULL,
+                weight     numeric,
+                PRIMARY KEY (index_code, date, code)
+            );
+
+            CREATE TABLE minute_bars (
+                code          text NOT NULL,
+                ts            timestamptz NOT NULL,
+                open          numeric NOT NULL,
+                high          numeric NOT NULL,
+                low           numeric NOT NULL,
+                close         numeric NOT NULL,
+                volume        bigint NOT NULL,
+                trading_value numeric,
+                source        text NOT NULL,
+                fetched_at    timestamptz NOT NULL,
+                PRIMARY KEY (code, ts)
+            ) PARTITION BY RANGE (ts);
+
+            DO $$
+            DECLARE
+                m date;
+            BEGIN
+                FOR i IN 0..47 LOOP
+                    m := make_date(2024, 1, 1) + make_interval(months => i);
+                    EXECUTE format('CREATE TABLE minute_bars_%s PARTITION OF minute_bars FOR VALUES FROM (%L) TO (%L)',
+                        to_char(m, 'YYYY_MM'),
+                        m::timestamp AT TIME ZONE 'UTC',
+                        (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+                END LOOP;
+            END
+            $$;
+
+            CREATE TABLE minute_bars_default PARTITION OF minute_bars DEFAULT;
+
+            CREATE TABLE quarantine (
+                id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id         bigint NOT NULL,
+                dataset        text NOT NULL,
+                source         text NOT NULL,
+                code           text,
+                date           date,
+                reasons        text NOT NULL,
+                payload        text NOT NULL,
+                line           bigint NOT NULL,
+                payload_hash   text NOT NULL,
+                quarantined_at timestamptz NOT NULL,
+                UNIQUE (dataset, source, payload_hash)
+            );
+
+            CREATE INDEX quarantine_by_date ON quarantine (date);
+
+            CREATE TABLE collection_runs (
+                id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                job              text NOT NULL,
+                parameters       json NOT NULL,
+                status           text NOT NULL,
+                rows_read        bigint NOT NULL DEFAULT 0,
+                rows_accepted    bigint NOT NULL DEFAULT 0,
+                rows_quarantined bigint NOT NULL DEFAULT 0,
+                rows_changed     bigint NOT NULL DEFAULT 0,
+                started_at       timestamptz NOT NULL,
+                finished_at      timestamptz,
+                error            text,
+                host             text NOT NULL,
+                process_id       integer NOT NULL
+            );
+
+            CREATE INDEX collection_runs_by_status ON collection_runs (status, host);
+            """),
+    ];
+}

@@ -1,0 +1,1057 @@
+using System.Globalization;
+using KrxHub.Core;
+using KrxHub.Core.Validation;
+using Microsoft.Data.Sqlite;
+
+namespace KrxHub.Storage;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Microsoft.Data.Sqlite runs its async methods synchronously,
+/// so the hot loops call the synchronous methods directly and check the token themselves.
+/// </summary>
+public sealed class SqliteMarketStore : IMarketStore
+{
+    private const string ConnectionPragmas = """
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = NORMAL;
+        PRAGMA busy_timeout = 30000;
+        PRAGMA temp_store = MEMORY;
+        PRAGMA cache_size = -131072;
+        """;
+
+    private const string BarColumns =
+        "code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at";
+
+    private const string InsertStagedBar = """
+        INSERT INTO staging_daily_bars (run_id, code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
+        VALUES ($run_id, $code, $date, $basis, $open, $high, $low, $close, $volume, $trading_value, $market_cap, $listed_shares, $no_trade, $source, $fetched_at)
+        """;
+
+    // The SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
+    private const string PromoteStagedBars = """
+        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
+        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at
+        FROM staging_daily_bars
+        WHERE run_id = $run_id
+        ORDER BY code, date, basis
+        ON CONFLICT (code, date, basis) DO UPDATE SET
+            open = excluded.open,
+            high = excluded.high,
+            low = excluded.low,
+            close = excluded.close,
+            volume = excluded.volume,
+            trading_value = excluded.trading_value,
+            market_cap = excluded.market_cap,
+            listed_shares = excluded.listed_shares,
+            no_trade = excluded.no_trade,
+            source = excluded.source,
+            fetched_at = excluded.fetched_at
+        WHERE daily_bars.open IS NOT excluded.open
+           OR daily_bars.high IS NOT excluded.high
+           OR daily_bars.low IS NOT excluded.low
+           OR daily_bars.close IS NOT excluded.close
+           OR daily_bars.volume IS NOT excluded.volume
+           OR daily_bars.trading_value IS NOT excluded.trading_value
+           OR daily_bars.market_cap IS NOT excluded.market_cap
+           OR daily_bars.listed_shares IS NOT excluded.listed_shares
+           OR daily_bars.no_trade IS NOT excluded.no_trade
+        """;
+
+    private const string UpsertStock = """
+        INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at)
+        VALUES ($code, $name, $name_en, $market, $segment, $isin, $security_group, $share_class, $listing_date, $delisting_date, $listed_shares, $industry, $updated_at)
+        ON CONFLICT (code) DO UPDATE SET
+            name = excluded.name,
+            name_en = COALESCE(excluded.name_en, stocks.name_en),
+            market = excluded.market,
+            segment = COALESCE(excluded.segment, stocks.segment),
+            isin = COALESCE(excluded.isin, stocks.isin),
+            security_group = COALESCE(excluded.security_group, stocks.security_group),
+            share_class = COALESCE(excluded.share_class, stocks.share_class),
+            listing_date = COALESCE(excluded.listing_date, stocks.listing_date),
+            delisting_date = COALESCE(excluded.delisting_date, stocks.delisting_date),
+            listed_shares = COALESCE(excluded.listed_shares, stocks.listed_shares),
+            industry = COALESCE(excluded.industry, stocks.industry),
+            updated_at = excluded.updated_at
+        WHERE stocks.name IS NOT excluded.name
+           OR stocks.market IS NOT excluded.market
+           OR stocks.name_en IS NOT COALESCE(excluded.name_en, stocks.name_en)
+           OR stocks.segment IS NOT COALESCE(excluded.segment, stocks.segment)
+           OR stocks.isin IS NOT COALESCE(excluded.isin, stocks.isin)
+           OR stocks.security_group IS NOT COALESCE(excluded.security_group, stocks.security_group)
+           OR stocks.share_class IS NOT COALESCE(excluded.share_class, stocks.share_class)
+           OR stocks.listing_date IS NOT COALESCE(excluded.listing_date, stocks.listing_date)
+           OR stocks.delisting_date IS NOT COALESCE(excluded.delisting_date, stocks.delisting_date)
+           OR stocks.listed_shares IS NOT COALESCE(excluded.listed_shares, stocks.listed_shares)
+           OR stocks.industry IS NOT COALESCE(excluded.industry, stocks.industry)
+        """;
+
+    private const string StockColumns =
+        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry";
+
+    // {0} is the table, {1} its key column (code or market).
+    private const string UpsertFlowTemplate = """
+        INSERT INTO {0} ({1}, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at)
+        VALUES ($key, $date, $investor, $buy_volume, $sell_volume, $net_volume, $buy_value, $sell_value, $net_value, $source, $fetched_at)
+        ON CONFLICT ({1}, date, investor) DO UPDATE SET
+            buy_volume = COALESCE(excluded.buy_volume, {0}.buy_volume),
+            sell_volume = COALESCE(excluded.sell_volume, {0}.sell_volume),
+            net_volume = COALESCE(excluded.net_volume, {0}.net_volume),
+            buy_value = COALESCE(excluded.buy_value, {0}.buy_value),
+            sell_value = COALESCE(excluded.sell_value, {0}.sell_value),
+            net_value = COALESCE(excluded.net_value, {0}.net_value),
+            source = excluded.source,
+            fetched_at = excluded.fetched_at
+        WHERE {0}.buy_volume IS NOT COALESCE(excluded.buy_volume, {0}.buy_volume)
+           OR {0}.sell_volume IS NOT COALESCE(excluded.sell_volume, {0}.sell_volume)
+           OR {0}.net_volume IS NOT COALESCE(excluded.net_volume, {0}.net_volume)
+           OR {0}.buy_value IS NOT COALESCE(excluded.buy_value, {0}.buy_value)
+           OR {0}.sell_value IS NOT COALESCE(excluded.sell_value, {0}.sell_value)
+           OR {0}.net_value IS NOT COALESCE(excluded.net_value, {0}.net_value)
+        """;
+
+    private const string RunColumns =
+        "id, job, parameters, status, rows_read, rows_accepted, rows_quarantined, rows_changed, started_at, finished_at, error, host, process_id";
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
+
+    public SqliteMarketStore(string databasePath, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        DatabasePath = Path.GetFullPath(databasePath);
+        _time = time ?? TimeProvider.System;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 300,
+        }.ToString();
+    }
+
+    public string Backend => "sqlite";
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    public ValueTask DisposeAsync()
+    {
+        // Release pooled handles so the file can be moved or deleted once the store is gone.
+        using (var connection = new SqliteConnection(_connectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------- schema
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, tx, SqliteSchema.CreateMigrationsTable, ct);
+        var applied = new HashSet<int>();
+        await using (var select = Command(connection, tx, "SELECT version FROM schema_migrations"))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        foreach (var migration in SqliteSchema.Migrations.Where(m => !applied.Contains(m.Version)))
+        {
+            await ExecuteAsync(connection, tx, migration.Sql, ct);
+            await using var record = Command(connection, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($version, $applied_at)");
+            record.Parameters.AddWithValue("$version", migration.Version);
+            record.Parameters.AddWithValue("$applied_at", InstantText(_time.GetUtcNow()));
+            await record.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<int> GetSchemaVersionAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var exists = Command(connection, null, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+        if (Convert.ToInt64(await exists.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 0)
+        {
+            return 0;
+        }
+
+        await using var max = Command(connection, null, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+        return Convert.ToInt32(await max.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    // ---------------------------------------------------------------- stocks
+
+    public async Task UpsertStocksAsync(IReadOnlyCollection<Stock> stocks, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(stocks);
+        if (stocks.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var upsert = Command(connection, tx, UpsertStock);
+        var code = upsert.Parameters.Add("$code", SqliteType.Text);
+        var name = upsert.Parameters.Add("$name", SqliteType.Text);
+        var nameEn = upsert.Parameters.Add("$name_en", SqliteType.Text);
+        var market = upsert.Parameters.Add("$market", SqliteType.Text);
+        var segment = upsert.Parameters.Add("$segment", SqliteType.Text);
+        var isin = upsert.Parameters.Add("$isin", SqliteType.Text);
+        var securityGroup = upsert.Parameters.Add("$security_group", SqliteType.Text);
+        var shareClass = upsert.Parameters.Add("$share_class", SqliteType.Text);
+        var listingDate = upsert.Parameters.Add("$listing_date", SqliteType.Text);
+        var delistingDate = upsert.Parameters.Add("$delisting_date", SqliteType.Text);
+        var listedShares = upsert.Parameters.Add("$listed_shares", SqliteType.Integer);
+        var industry = upsert.Parameters.Add("$industry", SqliteType.Text);
+        var updatedAt = upsert.Parameters.Add("$updated_at", SqliteType.Text);
+        upsert.Prepare();
+        updatedAt.Value = InstantText(_time.GetUtcNow());
+        foreach (var stock in stocks)
+        {
+            ct.ThrowIfCancellationRequested();
+            code.Value = stock.Code.Value;
+            name.Value = stock.Name;
+            nameEn.Value = Db(stock.NameEn);
+            market.Value = stock.Market.Name();
+            segment.Value = Db(stock.Segment);
+            isin.Value = Db(stock.Isin);
+            securityGroup.Value = Db(stock.SecurityGroup);
+            shareClass.Value = Db(stock.ShareClass);
+            listingDate.Value = Db(DateText(stock.ListingDate));
+            delistingDate.Value = Db(DateText(stock.DelistingDate));
+            listedShares.Value = Db(stock.ListedShares);
+            industry.Value = Db(stock.Industry);
+            upsert.ExecuteNonQuery();
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<Stock>> GetAllStocksAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, $"SELECT {StockColumns} FROM stocks ORDER BY code");
+        return await ReadStocksAsync(select, ct);
+    }
+
+    public async Task<Stock?> GetStockAsync(StockCode code, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, $"SELECT {StockColumns} FROM stocks WHERE code = $code");
+        select.Parameters.AddWithValue("$code", code.Value);
+        var stocks = await ReadStocksAsync(select, ct);
+        return stocks.Count == 0 ? null : stocks[0];
+    }
+
+    public async Task<IReadOnlyList<Stock>> SearchStocksAsync(Market? market, string? query, int limit, int offset, CancellationToken ct)
+    {
+        StoredValues.CheckPage(limit, offset);
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, string.Empty);
+        var where = new List<string>();
+        if (market is { } m)
+        {
+            where.Add("market = $market");
+            select.Parameters.AddWithValue("$market", m.Name());
+        }
+
+        var text = query?.Trim();
+        if (!string.IsNullOrEmpty(text))
+        {
+            // SQLite's LIKE is case-insensitive for ASCII; Korean names have no case.
+            var escaped = StoredValues.EscapeLike(text);
+            where.Add(@"(code LIKE $prefix ESCAPE '\' OR name LIKE $contains ESCAPE '\' OR name_en LIKE $contains ESCAPE '\')");
+            select.Parameters.AddWithValue("$prefix", escaped + "%");
+            select.Parameters.AddWithValue("$contains", "%" + escaped + "%");
+        }
+
+        select.CommandText = $"SELECT {StockColumns} FROM stocks {Where(where)} ORDER BY code LIMIT $limit OFFSET $offset";
+        select.Parameters.AddWithValue("$limit", limit);
+        select.Parameters.AddWithValue("$offset", offset);
+        return await ReadStocksAsync(select, ct);
+    }
+
+    public async Task<long> CountStocksAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM stocks", ct);
+
+    // ---------------------------------------------------------------- daily bars
+
+    public async Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(
+        IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(firstDates);
+        var result = new Dictionary<StockCode, PreviousClose>(firstDates.Count);
+        if (firstDates.Count == 0)
+        {
+            return result;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        await using var select = Command(connection, tx, """
+            SELECT date, close FROM daily_bars
+            WHERE code = $code AND date < $date AND basis = 'raw'
+            ORDER BY date DESC
+            LIMIT 1
+            """);
+        var code = select.Parameters.Add("$code", SqliteType.Text);
+        var date = select.Parameters.Add("$date", SqliteType.Text);
+        select.Prepare();
+        foreach (var (stock, firstDate) in firstDates)
+        {
+            ct.ThrowIfCancellationRequested();
+            code.Value = stock.Value;
+            date.Value = DateText(firstDate);
+            using var reader = select.ExecuteReader();
+            if (reader.Read())
+            {
+                result[stock] = new PreviousClose(ReadDate(reader, 0), ReadDecimal(reader, 1));
+            }
+        }
+
+        return result;
+    }
+
+    public async Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        if (bars.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var insert = Command(connection, tx, InsertStagedBar);
+        insert.Parameters.Add("$run_id", SqliteType.Integer).Value = runId;
+        var code = insert.Parameters.Add("$code", SqliteType.Text);
+        var date = insert.Parameters.Add("$date", SqliteType.Text);
+        var basis = insert.Parameters.Add("$basis", SqliteType.Text);
+        var open = insert.Parameters.Add("$open", SqliteType.Integer);
+        var high = insert.Parameters.Add("$high", SqliteType.Integer);
+        var low = insert.Parameters.Add("$low", SqliteType.Integer);
+        var close = insert.Parameters.Add("$close", SqliteType.Integer);
+        var volume = insert.Parameters.Add("$volume", SqliteType.Integer);
+        var tradingValue = insert.Parameters.Add("$trading_value", SqliteType.Integer);
+        var marketCap = insert.Parameters.Add("$market_cap", SqliteType.Integer);
+        var listedShares = insert.Parameters.Add("$listed_shares", SqliteType.Integer);
+        var noTrade = insert.Parameters.Add("$no_trade", SqliteType.Integer);
+        var source = insert.Parameters.Add("$source", SqliteType.Text);
+        var fetchedAt = insert.Parameters.Add("$fetched_at", SqliteType.Text);
+        insert.Prepare();
+
+        // Dates and fetch times repeat across a batch: format each once.
+        var dates = new DateTextCache();
+        var instants = new InstantTextCache();
+        for (var i = 0; i < bars.Count; i++)
+        {
+            if ((i & 0xFFF) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+
+            var bar = bars[i];
+            code.Value = bar.Code.Value;
+            date.Value = dates.Get(bar.Date);
+            basis.Value = bar.Basis.Name();
+            open.Value = DecimalValue(bar.Open);
+            high.Value = DecimalValue(bar.High);
+            low.Value = DecimalValue(bar.Low);
+            close.Value = DecimalValue(bar.Close);
+            volume.Value = bar.Volume;
+            tradingValue.Value = DecimalValue(bar.TradingValue);
+            marketCap.Value = DecimalValue(bar.MarketCap);
+            listedShares.Value = Db(bar.ListedShares);
+            noTrade.Value = bar.NoTrade ? BoxedOne : BoxedZero;
+            source.Value = bar.Source;
+            fetchedAt.Value = instants.Get(bar.FetchedAt);
+            insert.ExecuteNonQuery();
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<DailyBar>> UnstageDailyBarsAsync(
+        long runId, IReadOnlyCollection<(StockCode Code, DateOnly Date)> keys, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var removed = new List<DailyBar>();
+        if (keys.Count == 0)
+        {
+            return removed;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var delete = Command(connection, tx, $"""
+            DELETE FROM staging_daily_bars
+            WHERE run_id = $run_id AND code = $code AND date = $date
+            RETURNING {BarColumns}
+            """);
+        delete.Parameters.Add("$run_id", SqliteType.Integer).Value = runId;
+        var code = delete.Parameters.Add("$code", SqliteType.Text);
+        var date = delete.Parameters.Add("$date", SqliteType.Text);
+        delete.Prepare();
+        foreach (var key in keys)
+        {
+            ct.ThrowIfCancellationRequested();
+            code.Value = key.Code.Value;
+            date.Value = DateText(key.Date);
+            using var reader = delete.ExecuteReader();
+            while (reader.Read())
+            {
+                removed.Add(ReadBar(reader));
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return removed;
+    }
+
+    public async Task<PromotionResult> PromoteDailyBarsAsync(long runId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var promote = Command(connection, tx, PromoteStagedBars);
+        promote.Parameters.AddWithValue("$run_id", runId);
+        long changed = await promote.ExecuteNonQueryAsync(ct);
+        await using var clear = Command(connection, tx, "DELETE FROM staging_daily_bars WHERE run_id = $run_id");
+        clear.Parameters.AddWithValue("$run_id", runId);
+        long staged = await clear.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return new PromotionResult(changed, staged - changed);
+    }
+
+    public async Task DeleteStaleStagingAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var delete = Command(connection, null, """
+            DELETE FROM staging_daily_bars
+            WHERE run_id NOT IN (SELECT id FROM collection_runs WHERE status = 'running')
+            """);
+        await delete.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<DailyBar>> GetBarsAsync(StockCode code, DateOnly from, DateOnly to, PriceBasis basis, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, $"""
+            SELECT {BarColumns} FROM daily_bars
+            WHERE code = $code AND date BETWEEN $from AND $to AND basis = $basis
+            ORDER BY date
+            """);
+        select.Parameters.AddWithValue("$code", code.Value);
+        select.Parameters.AddWithValue("$from", DateText(from));
+        select.Parameters.AddWithValue("$to", DateText(to));
+        select.Parameters.AddWithValue("$basis", basis.Name());
+        return await ReadBarsAsync(select, ct);
+    }
+
+    public async Task<IReadOnlyList<DailyBar>> GetBarsOnDateAsync(DateOnly date, Market? market, PriceBasis? basis, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, string.Empty);
+        var where = new List<string> { "b.date = $date" };
+        select.Parameters.AddWithValue("$date", DateText(date));
+        var join = string.Empty;
+        if (market is { } m)
+        {
+            join = "JOIN stocks s ON s.code = b.code";
+            where.Add("s.market = $market");
+            select.Parameters.AddWithValue("$market", m.Name());
+        }
+
+        if (basis is { } b)
+        {
+            where.Add("b.basis = $basis");
+            select.Parameters.AddWithValue("$basis", b.Name());
+        }
+
+        var columns = string.Join(", ", BarColumns.Split(", ").Select(c => "b." + c));
+        select.CommandText = $"SELECT {columns} FROM daily_bars b {join} {Where(where)} ORDER BY b.code, b.basis";
+        return await ReadBarsAsync(select, ct);
+    }
+
+    public async Task<long> CountDailyBarsAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM daily_bars", ct);
+
+    public async Task<IReadOnlyList<DateOnly>> GetDatesWithBarsAsync(DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, "SELECT DISTINCT date FROM daily_bars WHERE date BETWEEN $from AND $to ORDER BY date");
+        select.Parameters.AddWithValue("$from", DateText(from));
+        select.Parameters.AddWithValue("$to", DateText(to));
+        var dates = new List<DateOnly>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            dates.Add(ReadDate(reader, 0));
+        }
+
+        return dates;
+    }
+
+    // ---------------------------------------------------------------- investor flows
+
+    public async Task<PromotionResult> PromoteInvestorFlowsAsync(IReadOnlyList<InvestorFlow> flows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        return await PromoteFlowsAsync("investor_flows", "code", flows, f => f.Code.Value,
+            f => (f.Date, f.Investor, f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.Source, f.FetchedAt), ct);
+    }
+
+    public async Task<PromotionResult> PromoteMarketInvestorFlowsAsync(IReadOnlyList<MarketInvestorFlow> flows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        return await PromoteFlowsAsync("market_investor_flows", "market", flows, f => f.Market.Name(),
+            f => (f.Date, f.Investor, f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.Source, f.FetchedAt), ct);
+    }
+
+    public async Task<IReadOnlyList<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT code, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
+            FROM investor_flows
+            WHERE code = $code AND date BETWEEN $from AND $to
+            """);
+        select.Parameters.AddWithValue("$code", code.Value);
+        select.Parameters.AddWithValue("$from", DateText(from));
+        select.Parameters.AddWithValue("$to", DateText(to));
+        var flows = new List<InvestorFlow>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            flows.Add(new InvestorFlow(
+                StockCode.Parse(reader.GetString(0)),
+                ReadDate(reader, 1),
+                StoredValues.ParseInvestor(reader.GetString(2)),
+                NullableLong(reader, 3),
+                NullableLong(reader, 4),
+                NullableLong(reader, 5),
+                NullableDecimal(reader, 6),
+                NullableDecimal(reader, 7),
+                NullableDecimal(reader, 8),
+                reader.GetString(9),
+                ReadInstant(reader, 10)));
+        }
+
+        return [.. flows.OrderBy(f => f.Date).ThenBy(f => f.Investor)];
+    }
+
+    // ---------------------------------------------------------------- index constituents
+
+    public async Task UpsertIndexConstituentsAsync(IReadOnlyList<IndexConstituent> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var upsert = Command(connection, tx, """
+            INSERT INTO index_constituents (index_code, date, code, weight)
+            VALUES ($index_code, $date, $code, $weight)
+            ON CONFLICT (index_code, date, code) DO UPDATE SET weight = COALESCE(excluded.weight, index_constituents.weight)
+            """);
+        var indexCode = upsert.Parameters.Add("$index_code", SqliteType.Text);
+        var date = upsert.Parameters.Add("$date", SqliteType.Text);
+        var code = upsert.Parameters.Add("$code", SqliteType.Text);
+        var weight = upsert.Parameters.Add("$weight", SqliteType.Real);
+        upsert.Prepare();
+        foreach (var row in rows)
+        {
+            ct.ThrowIfCancellationRequested();
+            indexCode.Value = row.IndexCode;
+            date.Value = DateText(row.Date);
+            code.Value = row.Code.Value;
+            weight.Value = DecimalValue(row.Weight);
+            upsert.ExecuteNonQuery();
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    // ---------------------------------------------------------------- quarantine
+
+    public async Task QuarantineAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var insert = Command(connection, tx, """
+            INSERT INTO quarantine (run_id, dataset, source, code, date, reasons, payload, line, payload_hash, quarantined_at)
+            VALUES ($run_id, $dataset, $source, $code, $date, $reasons, $payload, $line, $payload_hash, $quarantined_at)
+            ON CONFLICT (dataset, source, payload_hash) DO NOTHING
+            """);
+        var runId = insert.Parameters.Add("$run_id", SqliteType.Integer);
+        var dataset = insert.Parameters.Add("$dataset", SqliteType.Text);
+        var source = insert.Parameters.Add("$source", SqliteType.Text);
+        var code = insert.Parameters.Add("$code", SqliteType.Text);
+        var date = insert.Parameters.Add("$date", SqliteType.Text);
+        var reasons = insert.Parameters.Add("$reasons", SqliteType.Text);
+        var payload = insert.Parameters.Add("$payload", SqliteType.Text);
+        var line = insert.Parameters.Add("$line", SqliteType.Integer);
+        var payloadHash = insert.Parameters.Add("$payload_hash", SqliteType.Text);
+        var quarantinedAt = insert.Parameters.Add("$quarantined_at", SqliteType.Text);
+        insert.Prepare();
+        foreach (var entry in entries)
+        {
+            ct.ThrowIfCancellationRequested();
+            runId.Value = entry.RunId;
+            dataset.Value = entry.Dataset;
+            source.Value = entry.Source;
+            code.Value = Db(entry.Code);
+            date.Value = Db(DateText(entry.Date));
+            reasons.Value = StoredValues.JoinReasons(entry.Reasons);
+            payload.Value = entry.Payload;
+            line.Value = entry.Line;
+            payloadHash.Value = StoredValues.PayloadHash(entry.Payload);
+            quarantinedAt.Value = InstantText(entry.QuarantinedAt);
+            insert.ExecuteNonQuery();
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<QuarantineEntry>> GetQuarantineAsync(DateOnly? date, string? reason, int limit, int offset, CancellationToken ct)
+    {
+        StoredValues.CheckPage(limit, offset);
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, string.Empty);
+        var where = new List<string>();
+        if (date is { } d)
+        {
+            where.Add("date = $date");
+            select.Parameters.AddWithValue("$date", DateText(d));
+        }
+
+        if (!string.IsNullOrWhiteSpace(reason))
+        {
+            where.Add("instr(',' || reasons || ',', ',' || $reason || ',') > 0");
+            select.Parameters.AddWithValue("$reason", reason.Trim());
+        }
+
+        select.CommandText = $"""
+            SELECT id, run_id, dataset, source, code, date, reasons, payload, line, quarantined_at
+            FROM quarantine {Where(where)}
+            ORDER BY quarantined_at DESC, id DESC
+            LIMIT $limit OFFSET $offset
+            """;
+        select.Parameters.AddWithValue("$limit", limit);
+        select.Parameters.AddWithValue("$offset", offset);
+        var entries = new List<QuarantineEntry>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            entries.Add(new QuarantineEntry(
+                reader.GetInt64(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : ReadDate(reader, 5),
+                StoredValues.SplitReasons(reader.GetString(6)),
+                reader.GetString(7),
+                reader.GetInt64(8),
+                ReadInstant(reader, 9))
+            {
+                Id = reader.GetInt64(0),
+            });
+        }
+
+        return entries;
+    }
+
+    // ---------------------------------------------------------------- quality
+
+    public async Task<DayQuality> GetDayQualityAsync(DateOnly date, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        await using var counts = Command(connection, tx, """
+            SELECT
+                (SELECT count(*) FROM daily_bars WHERE date = $date AND basis = 'raw'),
+                (SELECT count(*) FROM daily_bars WHERE date = $date AND basis = 'adjusted'),
+                (SELECT count(*) FROM daily_bars WHERE date = $date AND no_trade <> 0),
+                (SELECT count(*) FROM stocks s
+                 WHERE (s.listing_date IS NULL OR s.listing_date <= $date)
+                   AND (s.delisting_date IS NULL OR s.delisting_date > $date)),
+                (SELECT count(*) FROM stocks s
+                 WHERE (s.listing_date IS NULL OR s.listing_date <= $date)
+                   AND (s.delisting_date IS NULL OR s.delisting_date > $date)
+                   AND NOT EXISTS (SELECT 1 FROM daily_bars b WHERE b.code = s.code AND b.date = $date))
+            """);
+        counts.Parameters.AddWithValue("$date", DateText(date));
+        long raw, adjusted, noTrade, listed, listedWithoutBar;
+        await using (var reader = await counts.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (raw, adjusted, noTrade, listed, listedWithoutBar) =
+                (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+
+        await using var reasons = Command(connection, tx, "SELECT reasons, count(*) FROM quarantine WHERE date = $date GROUP BY reasons");
+        reasons.Parameters.AddWithValue("$date", DateText(date));
+        var groups = new List<(string, long)>();
+        await using (var reader = await reasons.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                groups.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        return new DayQuality(date, raw, adjusted, noTrade, StoredValues.CountByReason(groups), listed, listedWithoutBar);
+    }
+
+    // ---------------------------------------------------------------- collection runs
+
+    public async Task<long> StartRunAsync(string job, string parametersJson, DateTimeOffset startedAt, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(job);
+        ArgumentNullException.ThrowIfNull(parametersJson);
+        await using var connection = await OpenAsync(ct);
+        await using var insert = Command(connection, null, """
+            INSERT INTO collection_runs (job, parameters, status, started_at, host, process_id)
+            VALUES ($job, $parameters, $status, $started_at, $host, $process_id)
+            RETURNING id
+            """);
+        insert.Parameters.AddWithValue("$job", job);
+        insert.Parameters.AddWithValue("$parameters", parametersJson);
+        insert.Parameters.AddWithValue("$status", RunStatus.Running);
+        insert.Parameters.AddWithValue("$started_at", InstantText(startedAt));
+        insert.Parameters.AddWithValue("$host", Environment.MachineName);
+        insert.Parameters.AddWithValue("$process_id", Environment.ProcessId);
+        return Convert.ToInt64(await insert.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    public async Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        await using var connection = await OpenAsync(ct);
+        await using var update = Command(connection, null, """
+            UPDATE collection_runs SET
+                status = $status, rows_read = $rows_read, rows_accepted = $rows_accepted,
+                rows_quarantined = $rows_quarantined, rows_changed = $rows_changed,
+                finished_at = $finished_at, error = $error
+            WHERE id = $id
+            """);
+        update.Parameters.AddWithValue("$id", runId);
+        update.Parameters.AddWithValue("$status", outcome.Status);
+        update.Parameters.AddWithValue("$rows_read", outcome.RowsRead);
+        update.Parameters.AddWithValue("$rows_accepted", outcome.RowsAccepted);
+        update.Parameters.AddWithValue("$rows_quarantined", outcome.RowsQuarantined);
+        update.Parameters.AddWithValue("$rows_changed", outcome.RowsChanged);
+        update.Parameters.AddWithValue("$finished_at", InstantText(outcome.FinishedAt));
+        update.Parameters.AddWithValue("$error", Db(outcome.Error));
+        if (await update.ExecuteNonQueryAsync(ct) == 0)
+        {
+            throw new InvalidOperationException($"collection run {runId} does not exist");
+        }
+    }
+
+    public async Task<IReadOnlyList<CollectionRun>> GetRunsAsync(int limit, int offset, CancellationToken ct)
+    {
+        StoredValues.CheckPage(limit, offset);
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, $"""
+            SELECT {RunColumns} FROM collection_runs
+            ORDER BY started_at DESC, id DESC
+            LIMIT $limit OFFSET $offset
+            """);
+        select.Parameters.AddWithValue("$limit", limit);
+        select.Parameters.AddWithValue("$offset", offset);
+        var runs = new List<CollectionRun>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            runs.Add(new CollectionRun(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetInt64(4),
+                reader.GetInt64(5),
+                reader.GetInt64(6),
+                reader.GetInt64(7),
+                ReadInstant(reader, 8),
+                reader.IsDBNull(9) ? null : ReadInstant(reader, 9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.GetString(11),
+                reader.GetInt32(12)));
+        }
+
+        return runs;
+    }
+
+    public async Task<int> AbandonDeadRunsAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var dead = new List<long>();
+        await using (var select = Command(connection, tx, "SELECT id, process_id FROM collection_runs WHERE status = $status AND host = $host"))
+        {
+            select.Parameters.AddWithValue("$status", RunStatus.Running);
+            select.Parameters.AddWithValue("$host", Environment.MachineName);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (!StoredValues.IsProcessAlive(reader.GetInt32(1)))
+                {
+                    dead.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
+        await using var abandon = Command(connection, tx, """
+            UPDATE collection_runs SET status = $status, error = $error, finished_at = $finished_at WHERE id = $id;
+            DELETE FROM staging_daily_bars WHERE run_id = $id;
+            """);
+        abandon.Parameters.AddWithValue("$status", RunStatus.Abandoned);
+        abandon.Parameters.AddWithValue("$error", StoredValues.AbandonedError);
+        abandon.Parameters.AddWithValue("$finished_at", InstantText(_time.GetUtcNow()));
+        var id = abandon.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var runId in dead)
+        {
+            id.Value = runId;
+            await abandon.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return dead.Count;
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private async Task<PromotionResult> PromoteFlowsAsync<T>(
+        string table,
+        string keyColumn,
+        IReadOnlyList<T> flows,
+        Func<T, string> key,
+        Func<T, (DateOnly Date, InvestorType Investor, long? BuyVolume, long? SellVolume, long? NetVolume,
+            decimal? BuyValue, decimal? SellValue, decimal? NetValue, string Source, DateTimeOffset FetchedAt)> measures,
+        CancellationToken ct)
+    {
+        if (flows.Count == 0)
+        {
+            return new PromotionResult(0, 0);
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var upsert = Command(connection, tx, string.Format(CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn));
+        var keyValue = upsert.Parameters.Add("$key", SqliteType.Text);
+        var date = upsert.Parameters.Add("$date", SqliteType.Text);
+        var investor = upsert.Parameters.Add("$investor", SqliteType.Text);
+        var buyVolume = upsert.Parameters.Add("$buy_volume", SqliteType.Integer);
+        var sellVolume = upsert.Parameters.Add("$sell_volume", SqliteType.Integer);
+        var netVolume = upsert.Parameters.Add("$net_volume", SqliteType.Integer);
+        var buyValue = upsert.Parameters.Add("$buy_value", SqliteType.Integer);
+        var sellValue = upsert.Parameters.Add("$sell_value", SqliteType.Integer);
+        var netValue = upsert.Parameters.Add("$net_value", SqliteType.Integer);
+        var source = upsert.Parameters.Add("$source", SqliteType.Text);
+        var fetchedAt = upsert.Parameters.Add("$fetched_at", SqliteType.Text);
+        upsert.Prepare();
+        var dates = new DateTextCache();
+        var instants = new InstantTextCache();
+        long changed = 0;
+        foreach (var flow in flows)
+        {
+            ct.ThrowIfCancellationRequested();
+            var m = measures(flow);
+            keyValue.Value = key(flow);
+            date.Value = dates.Get(m.Date);
+            investor.Value = m.Investor.Name();
+            buyVolume.Value = Db(m.BuyVolume);
+            sellVolume.Value = Db(m.SellVolume);
+            netVolume.Value = Db(m.NetVolume);
+            buyValue.Value = DecimalValue(m.BuyValue);
+            sellValue.Value = DecimalValue(m.SellValue);
+            netValue.Value = DecimalValue(m.NetValue);
+            source.Value = m.Source;
+            fetchedAt.Value = instants.Get(m.FetchedAt);
+            changed += upsert.ExecuteNonQuery();
+        }
+
+        await tx.CommitAsync(ct);
+        return new PromotionResult(changed, flows.Count - changed);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using var pragmas = Command(connection, null, ConnectionPragmas);
+            await pragmas.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<long> ScalarLongAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null, sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx, sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static string Where(List<string> conditions) => conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions);
+
+    private static async Task<IReadOnlyList<Stock>> ReadStocksAsync(SqliteCommand select, CancellationToken ct)
+    {
+        var stocks = new List<Stock>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            stocks.Add(new Stock(
+                StockCode.Parse(reader.GetString(0)),
+                reader.GetString(1),
+                StoredValues.ParseMarket(reader.GetString(3)),
+                reader.IsDBNull(8) ? null : ReadDate(reader, 8),
+                reader.IsDBNull(9) ? null : ReadDate(reader, 9),
+                NullableLong(reader, 10),
+                NullableString(reader, 11),
+                NullableString(reader, 2),
+                NullableString(reader, 5),
+                NullableString(reader, 4),
+                NullableString(reader, 6),
+                NullableString(reader, 7)));
+        }
+
+        return stocks;
+    }
+
+    private static async Task<IReadOnlyList<DailyBar>> ReadBarsAsync(SqliteCommand select, CancellationToken ct)
+    {
+        var bars = new List<DailyBar>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            bars.Add(ReadBar(reader));
+        }
+
+        return bars;
+    }
+
+    /// <summary>Reads the columns of <see cref="BarColumns"/>, in order.</summary>
+    private static DailyBar ReadBar(SqliteDataReader reader) => new(
+        StockCode.Parse(reader.GetString(0)),
+        ReadDate(reader, 1),
+        ReadDecimal(reader, 3),
+        ReadDecimal(reader, 4),
+        ReadDecimal(reader, 5),
+        ReadDecimal(reader, 6),
+        reader.GetInt64(7),
+        NullableDecimal(reader, 8),
+        NullableDecimal(reader, 9),
+        NullableLong(reader, 10),
+        StoredValues.ParseBasis(reader.GetString(2)),
+        reader.GetString(12),
+        ReadInstant(reader, 13),
+        reader.GetInt64(11) != 0);
+
+    private static readonly object BoxedZero = 0L;
+    private static readonly object BoxedOne = 1L;
+
+    private static object Db(object? value) => value ?? DBNull.Value;
+
+    private static object Db(long? value) => value is { } v ? v : DBNull.Value;
+
+    /// <summary>Whole values bind as INTEGER and fractional ones as REAL: NUMERIC affinity keeps both exactly (up to 15 digits).</summary>
+    private static object DecimalValue(decimal value) =>
+        decimal.IsInteger(value) && value is >= long.MinValue and <= long.MaxValue ? (long)value : (double)value;
+
+    private static object DecimalValue(decimal? value) => value is { } v ? DecimalValue(v) : DBNull.Value;
+
+    private static decimal ReadDecimal(SqliteDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(long)
+            ? reader.GetInt64(ordinal)
+            : StoredValues.Normalize((decimal)reader.GetDouble(ordinal));
+
+    private static decimal? NullableDecimal(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadDecimal(reader, ordinal);
+
+    private static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static string DateText(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string? DateText(DateOnly? date) => date is { } d ? DateText(d) : null;
+
+    private static DateOnly ReadDate(SqliteDataReader reader, int ordinal) =>
+        DateOnly.ParseExact(reader.GetString(ordinal), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string InstantText(DateTimeOffset instant) =>
+        StoredValues.ToStoredInstant(instant).UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ReadInstant(SqliteDataReader reader, int ordinal) =>
+        DateTimeOffset.ParseExact(reader.GetString(ordinal), "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private sealed class DateTextCache
+    {
+        private readonly Dictionary<DateOnly, string> _texts = [];
+
+        public string Get(DateOnly date)
+        {
+            if (!_texts.TryGetValue(date, out var text))
+            {
+                text = DateText(date);
+                _texts[date] = text;
+            }
+
+            return text;
+        }
+    }
+
+    private sealed class InstantTextCache
+    {
+        private DateTimeOffset _last = DateTimeOffset.MinValue;
+        private string _text = string.Empty;
+
+        public string Get(DateTimeOffset instant)
+        {
+            if (instant != _last || _text.Length == 0)
+            {
+                _last = instant;
+                _text = InstantText(instant);
+            }
+
+            return _text;
+        }
+    }
+}

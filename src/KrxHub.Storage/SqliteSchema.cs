@@ -1,0 +1,164 @@
+namespace KrxHub.Storage;
+
+/// <summary>
+/// The SQLite schema as ordered migrations. Dates are TEXT 'yyyy-MM-dd', instants TEXT ISO-8601 UTC ('O'),
+/// prices NUMERIC (whole values stored as INTEGER, fractional ones as REAL).
+/// </summary>
+internal static class SqliteSchema
+{
+    public const string CreateMigrationsTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            applied_at TEXT NOT NULL
+        );
+        """;
+
+    public static readonly IReadOnlyList<Migration> Migrations =
+    [
+        new(1, "initial schema", """
+            CREATE TABLE stocks (
+                code           TEXT PRIMARY KEY,
+                name           TEXT NOT NULL,
+                name_en        TEXT,
+                market         TEXT NOT NULL CHECK (market IN ('KOSPI', 'KOSDAQ', 'KONEX')),
+                segment        TEXT,
+                isin           TEXT,
+                security_group TEXT,
+                share_class    TEXT,
+                listing_date   TEXT,
+                delisting_date TEXT,
+                listed_shares  INTEGER,
+                industry       TEXT,
+                updated_at     TEXT NOT NULL
+            );
+
+            -- Few columns, small rows: clustering by the key saves a b-tree and keeps a stock's history together.
+            CREATE TABLE daily_bars (
+                code          TEXT NOT NULL,
+                date          TEXT NOT NULL,
+                basis         TEXT NOT NULL CHECK (basis IN ('raw', 'adjusted')),
+                open          NUMERIC NOT NULL,
+                high          NUMERIC NOT NULL,
+                low           NUMERIC NOT NULL,
+                close         NUMERIC NOT NULL,
+                volume        INTEGER NOT NULL,
+                trading_value NUMERIC,
+                market_cap    NUMERIC,
+                listed_shares INTEGER,
+                no_trade      INTEGER NOT NULL DEFAULT 0,
+                source        TEXT NOT NULL,
+                fetched_at    TEXT NOT NULL,
+                PRIMARY KEY (code, date, basis)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX daily_bars_by_date ON daily_bars (date, basis);
+
+            CREATE TABLE staging_daily_bars (
+                run_id        INTEGER NOT NULL,
+                code          TEXT NOT NULL,
+                date          TEXT NOT NULL,
+                basis         TEXT NOT NULL,
+                open          NUMERIC NOT NULL,
+                high          NUMERIC NOT NULL,
+                low           NUMERIC NOT NULL,
+                close         NUMERIC NOT NULL,
+                volume        INTEGER NOT NULL,
+                trading_value NUMERIC,
+                market_cap    NUMERIC,
+                listed_shares INTEGER,
+                no_trade      INTEGER NOT NULL DEFAULT 0,
+                source        TEXT NOT NULL,
+                fetched_at    TEXT NOT NULL
+            );
+
+            CREATE INDEX staging_daily_bars_by_run ON staging_daily_bars (run_id, code, date);
+
+            CREATE TABLE investor_flows (
+                code        TEXT NOT NULL,
+                date        TEXT NOT NULL,
+                investor    TEXT NOT NULL,
+                buy_volume  INTEGER,
+                sell_volume INTEGER,
+                net_volume  INTEGER,
+                buy_value   NUMERIC,
+                sell_value  NUMERIC,
+                net_value   NUMERIC,
+                source      TEXT NOT NULL,
+                fetched_at  TEXT NOT NULL,
+                PRIMARY KEY (code, date, investor)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE market_investor_flows (
+                market      TEXT NOT NULL CHECK (market IN ('KOSPI', 'KOSDAQ', 'KONEX')),
+                date        TEXT NOT NULL,
+                investor    TEXT NOT NULL,
+                buy_volume  INTEGER,
+                sell_volume INTEGER,
+                net_volume  INTEGER,
+                buy_value   NUMERIC,
+                sell_value  NUMERIC,
+                net_value   NUMERIC,
+                source      TEXT NOT NULL,
+                fetched_at  TEXT NOT NULL,
+                PRIMARY KEY (market, date, investor)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE index_constituents (
+                index_code TEXT NOT NULL,
+                date       TEXT NOT NULL,
+                code       TEXT NOT NULL,
+                weight     NUMERIC,
+                PRIMARY KEY (index_code, date, code)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE minute_bars (
+                code          TEXT NOT NULL,
+                ts            TEXT NOT NULL,
+                open          NUMERIC NOT NULL,
+                high          NUMERIC NOT NULL,
+                low           NUMERIC NOT NULL,
+                close         NUMERIC NOT NULL,
+                volume        INTEGER NOT NULL,
+                trading_value NUMERIC,
+                source        TEXT NOT NULL,
+                fetched_at    TEXT NOT NULL,
+                PRIMARY KEY (code, ts)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE quarantine (
+                id             INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id         INTEGER NOT NULL,
+                dataset        TEXT NOT NULL,
+                source         TEXT NOT NULL,
+                code           TEXT,
+                date           TEXT,
+                reasons        TEXT NOT NULL,
+                payload        TEXT NOT NULL,
+                line           INTEGER NOT NULL,
+                payload_hash   TEXT NOT NULL,
+                quarantined_at TEXT NOT NULL,
+                UNIQUE (dataset, source, payload_hash)
+            );
+
+            CREATE INDEX quarantine_by_date ON quarantine (date);
+
+            CREATE TABLE collection_runs (
+                id               INTEGER PRIMARY KEY AUTOINCREMENT,
+                job              TEXT NOT NULL,
+                parameters       TEXT NOT NULL CHECK (json_valid(parameters)),
+                status           TEXT NOT NULL,
+                rows_read        INTEGER NOT NULL DEFAULT 0,
+                rows_accepted    INTEGER NOT NULL DEFAULT 0,
+                rows_quarantined INTEGER NOT NULL DEFAULT 0,
+                rows_changed     INTEGER NOT NULL DEFAULT 0,
+                started_at       TEXT NOT NULL,
+                finished_at      TEXT,
+                error            TEXT,
+                host             TEXT NOT NULL,
+                process_id       INTEGER NOT NULL
+            );
+
+            CREATE INDEX collection_runs_by_status ON collection_runs (status, host);
+            """),
+    ];
+}
