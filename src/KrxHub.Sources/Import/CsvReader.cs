@@ -1,0 +1,336 @@
+namespace KrxHub.Sources.Import;
+
+/// <summary>
+/// An RFC 4180 reader: quoted fields, doubled quotes, commas and line breaks inside quotes, LF or CRLF,
+/// last line with or without a terminator. It reads one record at a time into a reusable buffer and
+/// hands out fields as spans; strings are made only when asked for. Blank lines are skipped.
+/// A quote that does not open a field is taken literally; text after a closing quote makes the field
+/// malformed, and it is then returned verbatim.
+/// </summary>
+internal sealed class CsvReader : IDisposable
+{
+    private const byte Plain = 0;
+    private const byte Quoted = 1;
+    private const byte QuotedWithEscapes = 2;
+    private const byte Malformed = 3;
+
+    private readonly TextReader _reader;
+    private char[] _buffer;
+    private int _next;
+    private int _end;
+    private bool _eof;
+
+    private int _recordStart;
+    private int _recordEnd;
+    private int[] _starts = new int[32];
+    private int[] _ends = new int[32];
+    private byte[] _kinds = new byte[32];
+
+    public CsvReader(TextReader reader, int bufferSize = 1 << 16)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 2);
+        _reader = reader;
+        _buffer = new char[bufferSize];
+    }
+
+    public int FieldCount { get; private set; }
+
+    /// <summary>Number of records read so far, blank lines not counted: the current record's 1-based number.</summary>
+    public long RecordNumber { get; private set; }
+
+    /// <summary>The current record as it stands in the file, without its line terminator.</summary>
+    public ReadOnlySpan<char> RecordText => _buffer.AsSpan(_recordStart, _recordEnd - _recordStart);
+
+    public bool Read()
+    {
+        while (true)
+        {
+            if (TryParseRecord())
+            {
+                if (IsBlank())
+                {
+                    continue;
+                }
+
+                RecordNumber++;
+                return true;
+            }
+
+            if (_eof)
+            {
+                return false;
+            }
+
+            Compact();
+            var n = _reader.Read(_buffer, _end, _buffer.Length - _end);
+            if (n == 0)
+            {
+                _eof = true;
+            }
+
+            _end += n;
+        }
+    }
+
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryParseRecord())
+            {
+                if (IsBlank())
+                {
+                    continue;
+                }
+
+                RecordNumber++;
+                return true;
+            }
+
+            if (_eof)
+            {
+                return false;
+            }
+
+            Compact();
+            var n = await _reader.ReadAsync(_buffer.AsMemory(_end, _buffer.Length - _end), cancellationToken);
+            if (n == 0)
+            {
+                _eof = true;
+            }
+
+            _end += n;
+        }
+    }
+
+    /// <summary>The field's raw characters (quotes still in place only for malformed or escaped fields).</summary>
+    public ReadOnlySpan<char> RawField(int index) => _buffer.AsSpan(_starts[index], _ends[index] - _starts[index]);
+
+    /// <summary>The field's value: unquoted, doubled quotes undone.</summary>
+    public string GetString(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount, nameof(index));
+        var span = RawField(index);
+        return _kinds[index] == QuotedWithEscapes ? span.ToString().Replace("\"\"", "\"", StringComparison.Ordinal) : span.ToString();
+    }
+
+    /// <summary>
+    /// Like <see cref="GetString"/>, but returns <paramref name="previous"/> itself when the value is the same:
+    /// codes and dates repeat row after row, so this saves most of their allocations.
+    /// </summary>
+    public string GetString(int index, ref string? previous)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount, nameof(index));
+        if (_kinds[index] != QuotedWithEscapes && previous is not null && RawField(index).SequenceEqual(previous))
+        {
+            return previous;
+        }
+
+        previous = GetString(index);
+        return previous;
+    }
+
+    public void Dispose() => _reader.Dispose();
+
+    private bool IsBlank() => FieldCount == 1 && _kinds[0] == Plain && RawField(0).IsWhiteSpace();
+
+    private void Compact()
+    {
+        if (_next > 0)
+        {
+            Array.Copy(_buffer, _next, _buffer, 0, _end - _next);
+            _end -= _next;
+            _next = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+    }
+
+    /// <summary>Parses the record starting at <see cref="_next"/>; false when the buffer holds no complete record yet.</summary>
+    private bool TryParseRecord()
+    {
+        if (_next >= _end)
+        {
+            return false;
+        }
+
+        var span = _buffer.AsSpan(_next, _end - _next);
+        var stop = span.IndexOfAny('\n', '"');
+        if (stop >= 0 && span[stop] == '\n')
+        {
+            // Fast path: a line without quotes is split on commas only.
+            SplitPlain(_next, _next + stop);
+            _next += stop + 1;
+            return true;
+        }
+
+        if (stop < 0)
+        {
+            if (!_eof)
+            {
+                return false;
+            }
+
+            SplitPlain(_next, _end);
+            _next = _end;
+            return true;
+        }
+
+        return TryParseQuotedRecord();
+    }
+
+    private void SplitPlain(int start, int lineEnd)
+    {
+        var end = lineEnd > start && _buffer[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+        _recordStart = start;
+        _recordEnd = end;
+        FieldCount = 0;
+        var fieldStart = start;
+        while (true)
+        {
+            var comma = _buffer.AsSpan(fieldStart, end - fieldStart).IndexOf(',');
+            if (comma < 0)
+            {
+                AddField(fieldStart, end, Plain);
+                return;
+            }
+
+            AddField(fieldStart, fieldStart + comma, Plain);
+            fieldStart += comma + 1;
+        }
+    }
+
+    private enum State
+    {
+        FieldStart,
+        Unquoted,
+        InQuotes,
+        QuoteInQuotes,
+        AfterQuotes,
+    }
+
+    private bool TryParseQuotedRecord()
+    {
+        var buffer = _buffer;
+        var start = _next;
+        var i = start;
+        var state = State.FieldStart;
+        var fieldStart = start;
+        var kind = Plain;
+        FieldCount = 0;
+        while (i < _end)
+        {
+            var c = buffer[i];
+            if (state == State.FieldStart)
+            {
+                fieldStart = i;
+                if (c == '"')
+                {
+                    state = State.InQuotes;
+                    kind = Quoted;
+                    i++;
+                    continue;
+                }
+
+                kind = Plain;
+                state = State.Unquoted;
+            }
+            else if (state == State.InQuotes)
+            {
+                if (c == '"')
+                {
+                    state = State.QuoteInQuotes;
+                }
+
+                i++;
+                continue;
+            }
+            else if (state == State.QuoteInQuotes)
+            {
+                if (c == '"')
+                {
+                    kind = QuotedWithEscapes;
+                    state = State.InQuotes;
+                    i++;
+                    continue;
+                }
+
+                state = State.AfterQuotes;
+            }
+
+            // Unquoted, or after a closing quote.
+            if (c == ',')
+            {
+                EndField(fieldStart, i, kind);
+                state = State.FieldStart;
+            }
+            else if (c == '\n')
+            {
+                EndRecord(start, fieldStart, i, kind);
+                _next = i + 1;
+                return true;
+            }
+            else if (state == State.AfterQuotes && c != '\r')
+            {
+                kind = Malformed;
+            }
+
+            i++;
+        }
+
+        if (!_eof)
+        {
+            return false;
+        }
+
+        // The file ends without a line terminator (or inside an unterminated quote: the field is then malformed).
+        if (state == State.InQuotes)
+        {
+            kind = Malformed;
+        }
+
+        EndRecord(start, state == State.FieldStart ? _end : fieldStart, _end, state == State.FieldStart ? Plain : kind);
+        _next = _end;
+        return true;
+    }
+
+    private void EndRecord(int recordStart, int fieldStart, int lineEnd, byte kind)
+    {
+        var end = lineEnd > recordStart && _buffer[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+        _recordStart = recordStart;
+        _recordEnd = end;
+        EndField(fieldStart, Math.Max(fieldStart, end), kind);
+    }
+
+    private void EndField(int start, int end, byte kind)
+    {
+        if (kind is Quoted or QuotedWithEscapes)
+        {
+            // Drop the surrounding quotes; a CR before the line feed was already cut by the caller.
+            AddField(start + 1, end - 1, kind);
+        }
+        else
+        {
+            AddField(start, end, kind);
+        }
+    }
+
+    private void AddField(int start, int end, byte kind)
+    {
+        if (FieldCount == _starts.Length)
+        {
+            Array.Resize(ref _starts, _starts.Length * 2);
+            Array.Resize(ref _ends, _ends.Length * 2);
+            Array.Resize(ref _kinds, _kinds.Length * 2);
+        }
+
+        _starts[FieldCount] = start;
+        _ends[FieldCount] = end;
+        _kinds[FieldCount] = kind;
+        FieldCount++;
+    }
+}
