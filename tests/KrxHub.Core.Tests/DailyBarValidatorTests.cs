@@ -160,3 +160,45 @@ public class DailyBarValidatorTests
         Assert.Equal(17142847, bar.Volume);
     }
 }
+
+public class RealCasesThatAreNotErrors
+{
+    private static readonly KrxCalendar Calendar = KrxCalendar.Load(KrxHub.Testing.TestPaths.Data("calendar", "xkrx-sessions-1986-2026.csv"));
+
+    private static readonly Dictionary<StockCode, Stock> Master = new[]
+    {
+        new Stock(StockCode.Parse("346010"), "타이드", Market.Konex, new DateOnly(2019, 12, 20)),
+        new Stock(StockCode.Parse("114120"), "크루셜텍", Market.Kosdaq, new DateOnly(2010, 7, 21), new DateOnly(2024, 2, 15)),
+    }.ToDictionary(s => s.Code);
+
+    private static ValidatedRow Validate(RawDailyRow row)
+    {
+        var v = new DailyBarValidator(Calendar, Master, new DateOnly(2024, 12, 31));
+        return v.ApplyBatchRules(v.ParseRows([row], PriceBasis.Raw, "marcap", DateTimeOffset.UnixEpoch), new Dictionary<StockCode, PreviousClose>()).Rows.Single();
+    }
+
+    [Fact]
+    public void A_KONEX_no_trade_row_with_a_quoted_price_change_is_a_halt()
+    {
+        // Real marcap row, 2024-01-02: no trades, close 5,780 down 180 (change code 2).
+        var row = Validate(new RawDailyRow
+        {
+            Payload = "346010", Code = "346010", Date = "2024-01-02", Open = "0.0", High = "0.0", Low = "0.0", Close = "5780.0",
+            Volume = "0.0", Change = "-180.0", ChangeCode = "2",
+        });
+        Assert.Empty(row.Reasons);
+        Assert.True(row.Bar!.NoTrade);
+    }
+
+    [Fact]
+    public void Liquidation_trading_before_a_delisting_has_no_daily_limit()
+    {
+        // Real marcap row, 2024-02-02: close 1,249 after 10,850 (−88.5%) during 정리매매; delisted 2024-02-15.
+        var row = Validate(new RawDailyRow
+        {
+            Payload = "114120", Code = "114120", Date = "2024-02-02", Open = "1500", High = "1500", Low = "961", Close = "1249",
+            Volume = "1424729", Change = "-9601", ChangeCode = "2",
+        });
+        Assert.Empty(row.Reasons);
+    }
+}

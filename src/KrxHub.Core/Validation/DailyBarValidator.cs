@@ -50,6 +50,9 @@ public sealed class ValidatedBatch
 /// </summary>
 public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<StockCode, Stock> master, DateOnly todayKst)
 {
+    /// <summary>Liquidation trading lasts 7 sessions; 21 calendar days before the delisting date covers it with holidays.</summary>
+    public const int LiquidationWindowDays = 21;
+
     public List<ValidatedRow> ParseRows(IEnumerable<RawDailyRow> rows, PriceBasis basis, string source, DateTimeOffset fetchedAt)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -116,8 +119,10 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
             return;
         }
 
-        // A new listing's first day trades within 60%–400% of its offering price, not the daily limit.
-        if (master.TryGetValue(bar.Code, out var stock) && stock.ListingDate == bar.Date)
+        // A new listing's first day trades within 60%–400% of its offering price, not the daily limit, and the
+        // liquidation trading (정리매매) of the last sessions before a delisting has no daily limit at all.
+        if (master.TryGetValue(bar.Code, out var stock) &&
+            (stock.ListingDate == bar.Date || (stock.DelistingDate is { } delisted && bar.Date < delisted && bar.Date.AddDays(LiquidationWindowDays) >= delisted)))
         {
             return;
         }
@@ -250,8 +255,9 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         }
 
         // KRX no-trade row: no open/high/low, no volume, close carried forward. A halt, not an error.
-        var noTrade = open == 0m && high == 0m && low == 0m && volume == 0 && close > 0m &&
-                      (raw.ChangeCode is null || raw.ChangeCode.Trim() is "0" or "");
+        // KONEX no-trade rows may carry a moved close and a non-zero change code (a quoted price, 기세),
+        // so the change code is not required to be 0.
+        var noTrade = open == 0m && high == 0m && low == 0m && volume == 0 && close > 0m;
         if (noTrade)
         {
             open = high = low = close;

@@ -49,7 +49,7 @@ public static class Cli
             root.Options.Add(option);
         }
 
-        root.SetAction(serve.Action!);
+        root.Action = serve.Action;
         return await root.Parse(args).InvokeAsync();
     }
 

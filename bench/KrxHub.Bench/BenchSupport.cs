@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace KrxHub.Bench;
+
+internal static class BenchSupport
+{
+    public static int IntOption(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    public static string? StringOption(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    public static void Print(object line) => Console.WriteLine(JsonSerializer.Serialize(line));
+
+    /// <summary>The bundled adjusted history, decompressed once so that both sides read the same plain CSV.</summary>
+    public static string PlainAdjustedHistory()
+    {
+        var target = Path.Combine(Path.GetTempPath(), "krxhub-bench-adjusted-history.csv");
+        if (!File.Exists(target))
+        {
+            using var gz = new GZipStream(File.OpenRead(Hosting.BundledData.AdjustedHistory), CompressionMode.Decompress);
+            using var output = File.Create(target);
+            gz.CopyTo(output);
+        }
+
+        return target;
+    }
+
+    public static (double Seconds, string Output) RunProcess(string file, string arguments, string? stdin = null)
+    {
+        var psi = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardInput = stdin is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+
+        var stdoutTask = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        sw.Stop();
+        var output = stdoutTask.Result + stderr;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments} exited {p.ExitCode}: {output}");
+        }
+
+        return (sw.Elapsed.TotalSeconds, output);
+    }
+}

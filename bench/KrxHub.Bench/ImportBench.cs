@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using KrxHub.Core;
+using KrxHub.Features.Import;
+using KrxHub.Hosting;
+using KrxHub.Pipeline;
+using KrxHub.Sources.Import;
+using KrxHub.Storage;
+using Npgsql;
+using static KrxHub.Bench.BenchSupport;
+
+namespace KrxHub.Bench;
+
+/// <summary>
+/// Import and validate the bundled 986k-bar file, against the database's own bulk loader reading the same
+/// CSV into an equivalent table without validation, alternating in the same run.
+/// </summary>
+internal static class ImportBench
+{
+    private const string PlainTable = """
+        CREATE TABLE plain_bars (code TEXT NOT NULL, date DATE NOT NULL, open NUMERIC, high NUMERIC, low NUMERIC, close NUMERIC,
+            volume BIGINT, change_pct NUMERIC, PRIMARY KEY (code, date));
+        """;
+
+    public static async Task<int> SqliteAsync(string[] args)
+    {
+        var runs = IntOption(args, "--runs", 3);
+        var csv = PlainAdjustedHistory();
+        var calendar = BundledData.LoadCalendar();
+        var baseline = new List<double>();
+        var ours = new List<double>();
+        long rows = 0;
+        for (var run = 1; run <= runs; run++)
+        {
+            var dir = Directory.CreateTempSubdirectory("krxhub-bench-").FullName;
+            try
+            {
+                var db = Path.Combine(dir, "plain.db");
+                var script = $"PRAGMA journal_mode=WAL;\n{PlainTable}\n.mode csv\n.import --skip 1 {csv} plain_bars\n";
+                var (b, _) = RunProcess("sqlite3", db, script);
+                baseline.Add(b);
+
+                var (seconds, accepted) = await ImportOnceAsync(MarketStore.Open(null, Path.Combine(dir, "hub")), calendar, csv);
+                ours.Add(seconds);
+                rows = accepted;
+                Print(new { bench = "import-sqlite", run, rows, baselineSeconds = Math.Round(b, 3), oursSeconds = Math.Round(seconds, 3) });
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        Summarise("import-sqlite", "sqlite3 .import", rows, baseline, ours, 0.5);
+        return 0;
+    }
+
+    public static async Task<int> PostgresAsync(string[] args)
+    {
+        var admin = StringOption(args, "--database") ?? Environment.GetEnvironmentVariable("KRXHUB_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("pass --database <connection string> (or set KRXHUB_TEST_POSTGRES)");
+        var runs = IntOption(args, "--runs", 3);
+        var csv = PlainAdjustedHistory();
+        var calendar = BundledData.LoadCalendar();
+        var csb = new NpgsqlConnectionStringBuilder(admin);
+        var baseline = new List<double>();
+        var ours = new List<double>();
+        long rows = 0;
+        for (var run = 1; run <= runs; run++)
+        {
+            var name = $"krxhub_bench_{Guid.NewGuid():N}";
+            await ExecAsync(admin, $"CREATE DATABASE {name}");
+            try
+            {
+                var target = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
+                await ExecAsync(target, PlainTable);
+                var psqlArgs = $"-h {csb.Host} -p {csb.Port} -U {csb.Username} -d {name} -v ON_ERROR_STOP=1 -c \"\\copy plain_bars FROM '{csv}' WITH (FORMAT csv, HEADER true)\"";
+                var (b, _) = RunProcess("psql", psqlArgs);
+                baseline.Add(b);
+
+                var (seconds, accepted) = await ImportOnceAsync(MarketStore.Open(target, Path.GetTempPath()), calendar, csv);
+                ours.Add(seconds);
+                rows = accepted;
+                Print(new { bench = "import-postgres", run, rows, baselineSeconds = Math.Round(b, 3), oursSeconds = Math.Round(seconds, 3) });
+            }
+            finally
+            {
+                NpgsqlConnection.ClearAllPools();
+                await ExecAsync(admin, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            }
+        }
+
+        Summarise("import-postgres", "psql \\copy", rows, baseline, ours, 0.7);
+        return 0;
+    }
+
+    /// <summary>Master loaded first (not timed), then the timed part: read, validate, stage, promote.</summary>
+    private static async Task<(double Seconds, long Accepted)> ImportOnceAsync(IMarketStore store, KrxCalendar calendar, string csv)
+    {
+        await using (store)
+        {
+            await store.MigrateAsync(CancellationToken.None);
+            var listed = MasterFiles.ReadListed(BundledData.Master);
+            var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
+            await store.UpsertStocksAsync([.. delisted.Records, .. listed.Records], CancellationToken.None);
+
+            var sw = Stopwatch.StartNew();
+            var file = ImportReader.Open(csv, new ImportOptions { Format = ImportFormat.PykrxCsv });
+            var summary = await new DailyBarPipeline(store, calendar, TimeProvider.System)
+                .RunAsync("bench", new { }, file.ReadDailyRows(), PriceBasis.Adjusted, "bench", null, CancellationToken.None);
+            sw.Stop();
+            return (sw.Elapsed.TotalSeconds, summary.Accepted);
+        }
+    }
+
+    private static void Summarise(string bench, string baselineName, long rows, List<double> baseline, List<double> ours, double target)
+    {
+        var b = Median(baseline);
+        var o = Median(ours);
+        var ratio = b / o;
+        using var self = Process.GetCurrentProcess();
+        Print(new
+        {
+            bench,
+            summary = true,
+            rows,
+            baseline = baselineName,
+            baselineMedianSeconds = Math.Round(b, 3),
+            baselineRowsPerSecond = Math.Round(rows / b),
+            oursMedianSeconds = Math.Round(o, 3),
+            oursRowsPerSecond = Math.Round(rows / o),
+            ratioToBaseline = Math.Round(ratio, 3),
+            target = $">= {target}x baseline",
+            met = ratio >= target,
+            peakWorkingSetMb = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
+        });
+    }
+
+    private static async Task ExecAsync(string connectionString, string sql)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}

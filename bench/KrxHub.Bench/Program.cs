@@ -1,0 +1,23 @@
+using KrxHub.Bench;
+
+// Benchmarks print one JSON line per measurement (medians over several runs, with a same-run baseline).
+var which = args.Length > 0 ? args[0] : "help";
+var rest = args.Skip(1).ToArray();
+return which switch
+{
+    "import-sqlite" => await ImportBench.SqliteAsync(rest),
+    "import-postgres" => await ImportBench.PostgresAsync(rest),
+    "query" => await QueryBench.RunAsync(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project bench/KrxHub.Bench -- <benchmark> [options]
+          import-sqlite   [--runs 3]                       986k-bar import vs sqlite3 .import
+          import-postgres --database <conn> [--runs 3]    986k-bar import vs psql \copy
+          query           [--seconds 10]                   GET /api/stocks/005930/bars (1 year) vs a trivial endpoint under wrk -c64
+        """);
+    return 2;
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using KrxHub.Features.Import;
+using KrxHub.Hosting;
+using KrxHub.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using static KrxHub.Bench.BenchSupport;
+
+namespace KrxHub.Bench;
+
+/// <summary>
+/// GET /api/stocks/005930/bars for one year under wrk (64 connections, loopback) against a trivial endpoint
+/// of the same process, alternating, several runs each.
+/// </summary>
+internal static partial class QueryBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = IntOption(args, "--seconds", 10);
+        var runs = IntOption(args, "--runs", 3);
+        var dir = StringOption(args, "--data-dir") ?? Path.Combine(Path.GetTempPath(), "krxhub-bench-query");
+        var store = MarketStore.Open(null, dir);
+        await store.MigrateAsync(CancellationToken.None);
+        var calendar = BundledData.LoadCalendar();
+        await BundledLoader.LoadMissingAsync(store, calendar, TimeProvider.System, showProgress: false, CancellationToken.None);
+
+        var app = HubApp.Build(new HubOptions(new StoreLocation(dir, null), "http://127.0.0.1:0", false) { ShowProgress = false }, store, calendar);
+        app.MapGet("/bench/trivial", () => TypedResults.Ok(new { ok = true }));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var bars = $"{address}/api/stocks/005930/bars?from=2024-06-01&to=2025-05-31";
+        var trivial = $"{address}/bench/trivial";
+
+        var results = new Dictionary<string, List<(double Rps, double P99Ms)>> { ["bars"] = [], ["trivial"] = [] };
+        for (var run = 1; run <= runs; run++)
+        {
+            foreach (var (name, url) in new[] { ("trivial", trivial), ("bars", bars) })
+            {
+                var (_, output) = RunProcess("wrk", $"-t2 -c64 -d{seconds}s --latency {url}");
+                var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+                var p99 = ToMs(P99().Match(output).Groups[1].Value, P99().Match(output).Groups[2].Value);
+                results[name].Add((rps, p99));
+                Print(new { bench = "query", run, endpoint = name, requestsPerSecond = rps, p99Ms = p99 });
+            }
+        }
+
+        var barsRps = Median(results["bars"].Select(r => r.Rps));
+        var trivialRps = Median(results["trivial"].Select(r => r.Rps));
+        var barsP99 = Median(results["bars"].Select(r => r.P99Ms));
+        Print(new
+        {
+            bench = "query",
+            summary = true,
+            rowsPerResponse = (await store.GetBarsAsync(Core.StockCode.Parse("005930"), new DateOnly(2024, 6, 1), new DateOnly(2025, 5, 31), Core.PriceBasis.Adjusted, CancellationToken.None)).Count,
+            barsMedianRps = barsRps,
+            trivialMedianRps = trivialRps,
+            ratioToTrivial = Math.Round(barsRps / trivialRps, 3),
+            barsMedianP99Ms = barsP99,
+            target = ">= 0.5x trivial rps, p99 < 5 ms",
+            met = barsRps / trivialRps >= 0.5 && barsP99 < 5,
+        });
+        await app.StopAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    private static double ToMs(string value, string unit)
+    {
+        var v = double.Parse(value, CultureInfo.InvariantCulture);
+        return unit switch { "us" => v / 1000, "ms" => v, "s" => v * 1000, _ => v };
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"99%\s+([\d.]+)(us|ms|s)")]
+    private static partial Regex P99();
+}

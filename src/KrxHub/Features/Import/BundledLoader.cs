@@ -1,0 +1,65 @@
+using KrxHub.Core;
+using KrxHub.Hosting;
+using KrxHub.Sources.Import;
+using KrxHub.Storage;
+
+namespace KrxHub.Features.Import;
+
+/// <summary>
+/// Loads the bundled real data into an empty store on first start: the master (listed + delisted), the raw
+/// all-stocks window 2024-01-02..02-13 (marcap, raw KRX) and the 986k-bar adjusted history (pykrx/Naver).
+/// Each part is one collection run; a part whose run succeeded is never loaded again, so a start that was
+/// killed half-way finishes the job on the next start.
+/// </summary>
+public static class BundledLoader
+{
+    public const string MasterJob = "bundled:master";
+    public const string RawWindowJob = "bundled:raw-window";
+    public const string AdjustedHistoryJob = "bundled:adjusted-history";
+
+    public static async Task LoadMissingAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, bool showProgress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var done = (await store.GetRunsAsync(1000, 0, ct))
+            .Where(r => r.Status == RunStatus.Succeeded).Select(r => r.Job).ToHashSet(StringComparer.Ordinal);
+
+        if (!done.Contains(MasterJob))
+        {
+            var listed = MasterFiles.ReadListed(BundledData.Master);
+            var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
+            var all = new ParsedRecords<Stock>([.. delisted.Records, .. listed.Records], [.. delisted.Rejected, .. listed.Rejected]);
+            var s = await ImportCommand.ImportStocksAsync(store, time, MasterJob,
+                new { listed = Path.GetFileName(BundledData.Master), delisted = Path.GetFileName(BundledData.Delisted) }, all, "bundled:krx-master", ct);
+            Say(showProgress, $"stock master: {listed.Records.Count:N0} listed + {delisted.Records.Count:N0} delisted stocks ({s.Quarantined:N0} records skipped)");
+        }
+
+        await LoadBarsAsync(store, calendar, time, RawWindowJob, BundledData.RawWindow, ImportFormat.MarcapCsv, PriceBasis.Raw,
+            "bundled:FinanceData/marcap (KRX raw)", done, showProgress, ct);
+        await LoadBarsAsync(store, calendar, time, AdjustedHistoryJob, BundledData.AdjustedHistory, ImportFormat.PykrxCsv, PriceBasis.Adjusted,
+            "bundled:do0405/invest-KR (pykrx adjusted)", done, showProgress, ct);
+    }
+
+    private static async Task LoadBarsAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, string job, string path,
+        ImportFormat format, PriceBasis basis, string source, HashSet<string> done, bool show, CancellationToken ct)
+    {
+        if (done.Contains(job))
+        {
+            return;
+        }
+
+        var file = ImportReader.Open(path, new ImportOptions { Format = format, Source = source });
+        var pipeline = new Pipeline.DailyBarPipeline(store, calendar, time);
+        var summary = await ImportProgress.RunAsync($"bundled {basis.Name()} bars", path, show, progress =>
+            pipeline.RunAsync(job, new { file = Path.GetFileName(path), basis = basis.Name() }, file.ReadDailyRows(), basis, source, progress, ct));
+        var reasons = string.Join(", ", summary.QuarantinedByReason.Select(kv => $"{kv.Key} {kv.Value:N0}"));
+        Say(show, $"{Path.GetFileName(path)}: {summary.Accepted:N0} bars accepted, {summary.Quarantined:N0} quarantined{(reasons.Length > 0 ? $" ({reasons})" : string.Empty)} in {summary.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private static void Say(bool show, string line)
+    {
+        if (show)
+        {
+            Console.WriteLine(line);
+        }
+    }
+}

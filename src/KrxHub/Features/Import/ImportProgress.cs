@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.IO.Compression;
+using Spectre.Console;
+
+namespace KrxHub.Features.Import;
+
+/// <summary>
+/// Progress display for long imports: a Spectre.Console bar on a terminal, plain "N rows" lines when the
+/// output is redirected (logs, CI), nothing when quiet.
+/// </summary>
+public static class ImportProgress
+{
+    public static async Task<T> RunAsync<T>(string title, string path, bool show, Func<IProgress<long>, Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!show)
+        {
+            return await work(new Progress<long>());
+        }
+
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            Console.WriteLine($"{title}: reading {Path.GetFileName(path)}");
+            return await work(new LineProgress(title));
+        }
+
+        var total = CountLines(path);
+        T result = default!;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(1, total));
+                result = await work(new Progress<long>(n => task.Value = Math.Min(n, total)));
+                task.Value = task.MaxValue;
+            });
+        return result;
+    }
+
+    /// <summary>Data lines of a (possibly gzipped) text file, for the progress bar's total.</summary>
+    private static long CountLines(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using (stream)
+            {
+                var buffer = new byte[1 << 16];
+                long lines = 0;
+                int n;
+                while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    lines += buffer.AsSpan(0, n).Count((byte)'\n');
+                }
+
+                return Math.Max(1, lines - 1);
+            }
+        }
+        catch (IOException)
+        {
+            return 1;
+        }
+    }
+
+    /// <summary>Synchronous: reports arrive from the import loop and are printed in order.</summary>
+    private sealed class LineProgress(string title) : IProgress<long>
+    {
+        public void Report(long value) =>
+            Console.WriteLine($"{title}: {value.ToString("N0", CultureInfo.InvariantCulture)} rows");
+    }
+}

@@ -1,0 +1,148 @@
+using KrxHub.Core;
+using KrxHub.Core.Validation;
+using KrxHub.Sources.Import;
+using KrxHub.Testing;
+
+namespace KrxHub.Tests;
+
+/// <summary>The import pipeline end to end on real bars, on both backends.</summary>
+public class PipelineTests
+{
+    private const string Header = "code,date,open,high,low,close,volume,change_pct";
+
+    private static readonly string[] Codes = ["000660", "005930", "035720"];
+
+    /// <summary>Real raw bars of three KOSPI stocks, 2024-01-02..09: 18 rows.</summary>
+    private static List<string> GoodRows() => TestData.RealRawRows(Codes, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 9));
+
+    /// <summary>One bad row per reason code (two for the conflicting duplicate), and one no-trade row that is not an error.</summary>
+    private static readonly (string Row, string Reason)[] Injected =
+    [
+        ("005930,2024-01-10,,77700,74300,74700,1000,0", ReasonCodes.MissingField),
+        ("005930,2024-01-11,77400,77700,74300,7470O,1000,0", ReasonCodes.NonNumericField),
+        ("5930,2024-01-02,78200,79800,78200,79600,17142847,1.4", ReasonCodes.InvalidCode),
+        ("000660,2024-01-10,180000,180000,180000,180000,1000,31.0", ReasonCodes.OutsidePriceLimit), // prev close 137,400 → upper limit 178,600
+        ("000660,2024-01-11,0,139500,136600,137400,1000,0", ReasonCodes.NonPositivePrice),
+        ("000660,2024-01-12,137000,139500,136600,137400,-5,0", ReasonCodes.NegativeVolume),
+        ("035720,2024-01-10,58500,59200,58800,58700,1000,0", ReasonCodes.OhlcInconsistent),
+        ("035720,2024-01-06,58500,59200,58300,58700,1000,0", ReasonCodes.NotASession),
+        ("035720,2025-07-01,58500,59200,58300,58700,1000,0", ReasonCodes.FutureDate),
+        ("999990,2024-01-02,1000,1000,1000,1000,10,0", ReasonCodes.UnknownCode),
+        ("005930,2024-01-12,73000,74000,72800,73600,1000,0", ReasonCodes.ConflictingDuplicate),
+        ("005930,2024-01-12,73000,74000,72800,73700,1000,0", ReasonCodes.ConflictingDuplicate),
+        ("035720,2024-01-11,58500,59200,58300,58750,1000,0", ReasonCodes.OffTickGrid),
+    ];
+
+    private const string NoTradeRow = "035720,2024-01-12,0,0,0,58700,0,0";
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_real_file_with_injected_bad_rows_lands_its_good_rows_and_quarantines_each_bad_row(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var good = GoodRows();
+        Assert.Equal(18, good.Count);
+        var lines = new List<string> { Header };
+        lines.AddRange(good);
+        lines.AddRange(Injected.Select(i => i.Row));
+        lines.Add(NoTradeRow);
+        var path = TestData.TempFile(test.DataDirectory, "injected.csv", lines);
+
+        var summary = await TestData.ImportAsync(store, path, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
+
+        Assert.Equal(good.Count + Injected.Length + 1, summary.RowsRead);
+        Assert.Equal(good.Count + 1, summary.Accepted);
+        Assert.Equal(Injected.Length, summary.Quarantined);
+        Assert.Equal(1, summary.NoTradeBars);
+        foreach (var reason in ReasonCodes.All)
+        {
+            var expected = Injected.Count(i => i.Reason == reason);
+            var rows = await store.GetQuarantineAsync(null, reason, 100, 0, CancellationToken.None);
+            Assert.True(expected <= rows.Count, $"{reason}: expected {expected} quarantined, found {rows.Count}");
+            foreach (var (row, _) in Injected.Where(i => i.Reason == reason))
+            {
+                Assert.Contains(rows, q => q.Payload == row && q.Reasons.Contains(reason));
+            }
+        }
+
+        var stored = await TestData.AllBarsAsync(store);
+        Assert.Equal(good.Count + 1, stored.Count);
+        var samsung = await store.GetBarsAsync(StockCode.Parse("005930"), new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 2), PriceBasis.Raw, CancellationToken.None);
+        Assert.Equal(79600m, Assert.Single(samsung).Close);
+        var halt = await store.GetBarsAsync(StockCode.Parse("035720"), new DateOnly(2024, 1, 12), new DateOnly(2024, 1, 12), PriceBasis.Raw, CancellationToken.None);
+        Assert.True(Assert.Single(halt).NoTrade);
+
+        var run = (await store.GetRunsAsync(10, 0, CancellationToken.None)).First(r => r.Id == summary.RunId);
+        Assert.Equal("succeeded", run.Status);
+        Assert.Equal(Injected.Length, run.RowsQuarantined);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Importing_the_same_file_twice_changes_nothing(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var path = TestData.TempFile(test.DataDirectory, "twice.csv", [Header, .. GoodRows(), .. Injected.Select(i => i.Row)]);
+
+        var first = await TestData.ImportAsync(store, path, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
+        var before = await TestData.AllBarsAsync(store, withFetchedAt: true);
+        var quarantinedBefore = (await store.GetQuarantineAsync(null, null, 1000, 0, CancellationToken.None)).Count;
+
+        var later = new FixedTime(FixedTime.Default.GetUtcNow().AddHours(5));
+        var second = await TestData.ImportAsync(store, path, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw, later);
+
+        Assert.Equal(18, first.Changed);
+        Assert.Equal(0, second.Changed);
+        Assert.Equal(18, second.Unchanged);
+        Assert.Equal(before, await TestData.AllBarsAsync(store, withFetchedAt: true));
+        Assert.Equal(quarantinedBefore, (await store.GetQuarantineAsync(null, null, 1000, 0, CancellationToken.None)).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_corrected_row_replaces_the_old_one_with_its_new_fetch_time(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var good = GoodRows();
+        var path = TestData.TempFile(test.DataDirectory, "v1.csv", [Header, .. good]);
+        await TestData.ImportAsync(store, path, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
+
+        // The source later corrects 005930's 2024-01-03 volume (after-hours trades were missing).
+        var corrected = good.Select(r => r.StartsWith("005930,2024-01-03,", StringComparison.Ordinal) ? r.Replace(",21753644,", ",21760000,", StringComparison.Ordinal) : r).ToList();
+        Assert.NotEqual(good, corrected);
+        var path2 = TestData.TempFile(test.DataDirectory, "v2.csv", [Header, .. corrected]);
+        var later = new FixedTime(FixedTime.Default.GetUtcNow().AddDays(1));
+        var summary = await TestData.ImportAsync(store, path2, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw, later);
+
+        Assert.Equal(1, summary.Changed);
+        var bars = await store.GetBarsAsync(StockCode.Parse("005930"), new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 4), PriceBasis.Raw, CancellationToken.None);
+        Assert.Equal(21760000, bars[1].Volume);
+        Assert.Equal(later.GetUtcNow(), bars[1].FetchedAt);
+        Assert.Equal(FixedTime.Default.GetUtcNow(), bars[0].FetchedAt);
+        Assert.Equal(FixedTime.Default.GetUtcNow(), bars[2].FetchedAt);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Raw_and_adjusted_bars_of_one_stock_are_separate_series(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        // 068270 Celltrion on 2024-01-02: adjusted close 212,969 (pykrx/Naver), raw close 231,500 (KRX).
+        var adjusted = TestData.TempFile(test.DataDirectory, "adj.csv", [Header, "068270,2024-01-02,187209,221708,187209,212969,6505933,14.8886"]);
+        await TestData.ImportAsync(store, adjusted, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Adjusted);
+        await TestData.ImportAsync(store, Hosting.BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
+
+        var code = StockCode.Parse("068270");
+        var day = new DateOnly(2024, 1, 2);
+        Assert.Equal(212969m, Assert.Single(await store.GetBarsAsync(code, day, day, PriceBasis.Adjusted, CancellationToken.None)).Close);
+        Assert.Equal(231500m, Assert.Single(await store.GetBarsAsync(code, day, day, PriceBasis.Raw, CancellationToken.None)).Close);
+    }
+}

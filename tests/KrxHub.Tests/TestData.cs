@@ -1,0 +1,85 @@
+using KrxHub.Core;
+using KrxHub.Features.Import;
+using KrxHub.Hosting;
+using KrxHub.Pipeline;
+using KrxHub.Sources.Import;
+using KrxHub.Storage;
+
+namespace KrxHub.Tests;
+
+/// <summary>A clock stopped at a fixed instant, so that "future date" does not depend on when tests run.</summary>
+internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
+{
+    public static readonly FixedTime Default = new(new DateTimeOffset(2025, 6, 30, 9, 0, 0, TimeSpan.Zero));
+
+    public override DateTimeOffset GetUtcNow() => now;
+}
+
+internal static class TestData
+{
+    public static KrxCalendar Calendar => BundledData.LoadCalendar();
+
+    /// <summary>The bundled master: 2,882 listed and the delisted stocks.</summary>
+    public static async Task LoadMasterAsync(IMarketStore store)
+    {
+        var listed = MasterFiles.ReadListed(BundledData.Master);
+        var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
+        await ImportCommand.ImportStocksAsync(store, FixedTime.Default, BundledLoader.MasterJob, new { },
+            new ParsedRecords<Stock>([.. delisted.Records, .. listed.Records], []), "bundled:krx-master", CancellationToken.None);
+    }
+
+    public static async Task<ImportSummary> ImportAsync(IMarketStore store, string path, ImportOptions options, PriceBasis? basis = null, TimeProvider? time = null)
+    {
+        var file = ImportReader.Open(path, options);
+        return await ImportCommand.ImportAsync(store, Calendar, time ?? FixedTime.Default, file, basis ?? file.Basis, show: false, CancellationToken.None);
+    }
+
+    /// <summary>Every daily bar of the store, ordered, as comparable text (provenance excluded unless asked for).</summary>
+    public static async Task<List<string>> AllBarsAsync(IMarketStore store, bool withFetchedAt = false)
+    {
+        var result = new List<string>();
+        foreach (var date in await store.GetDatesWithBarsAsync(DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None))
+        {
+            foreach (var b in await store.GetBarsOnDateAsync(date, null, null, CancellationToken.None))
+            {
+                result.Add(FormattableString.Invariant($"{b.Code},{b.Date:yyyy-MM-dd},{b.Basis},{b.Open},{b.High},{b.Low},{b.Close},{b.Volume},{b.TradingValue},{b.MarketCap},{b.ListedShares},{b.NoTrade}{(withFetchedAt ? "," + b.FetchedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : string.Empty)}"));
+            }
+        }
+
+        result.Sort(StringComparer.Ordinal);
+        return result;
+    }
+
+    /// <summary>Real raw KRX bars (marcap window) of some stocks and dates, as pykrx-style CSV lines without header.</summary>
+    public static List<string> RealRawRows(string[] codes, DateOnly from, DateOnly to)
+    {
+        var rows = new List<string>();
+        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(BundledData.RawWindow), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        var header = reader.ReadLine()!.Split(',').Select(h => h.Trim('"')).ToList();
+        int I(string name) => header.IndexOf(name);
+        while (reader.ReadLine() is { } line)
+        {
+            var f = line.Split(',').Select(x => x.Trim('"')).ToArray();
+            var date = DateOnly.Parse(f[I("Date")], System.Globalization.CultureInfo.InvariantCulture);
+            if (!codes.Contains(f[I("Code")]) || date < from || date > to)
+            {
+                continue;
+            }
+
+            static string Int(string s) => decimal.Parse(s, System.Globalization.CultureInfo.InvariantCulture).ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+            rows.Add(string.Join(',', f[I("Code")], f[I("Date")], Int(f[I("Open")]), Int(f[I("High")]), Int(f[I("Low")]), Int(f[I("Close")]), Int(f[I("Volume")]), f[I("ChagesRatio")]));
+        }
+
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    /// <summary>Writes lines to a temp file with the given extension.</summary>
+    public static string TempFile(string directory, string name, IEnumerable<string> lines)
+    {
+        var path = Path.Combine(directory, name);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+}
