@@ -5,14 +5,13 @@ using KrxHub.Core.Validation;
 namespace KrxHub.Sources.Import;
 
 /// <summary>Streams the data rows of a daily-bar CSV whose header has already been checked.</summary>
-internal sealed class CsvDailySource(string path, Encoding encoding, DailyCsvLayout layout, string? fixedCode, string header)
+internal sealed class CsvDailySource(string path, Encoding encoding, DailyCsvLayout layout, string? fixedCode, string? fixedDate, string header)
 {
     public string Header { get; } = header;
 
     public IEnumerable<RawDailyRow> Read()
     {
         using var csv = new CsvReader(ImportInput.OpenText(path, encoding));
-        var builder = new DailyCsvLayout.RowBuilder(layout, fixedCode);
         if (!Next(csv))
         {
             yield break;
@@ -20,14 +19,13 @@ internal sealed class CsvDailySource(string path, Encoding encoding, DailyCsvLay
 
         while (Next(csv))
         {
-            yield return builder.Build(csv, csv.RecordNumber - 1);
+            yield return layout.Build(csv, csv.RecordNumber - 1, fixedCode, fixedDate);
         }
     }
 
     public async IAsyncEnumerable<RawDailyRow> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var csv = new CsvReader(ImportInput.OpenText(path, encoding));
-        var builder = new DailyCsvLayout.RowBuilder(layout, fixedCode);
         if (!await NextAsync(csv, cancellationToken))
         {
             yield break;
@@ -35,7 +33,7 @@ internal sealed class CsvDailySource(string path, Encoding encoding, DailyCsvLay
 
         while (await NextAsync(csv, cancellationToken))
         {
-            yield return builder.Build(csv, csv.RecordNumber - 1);
+            yield return layout.Build(csv, csv.RecordNumber - 1, fixedCode, fixedDate);
         }
     }
 

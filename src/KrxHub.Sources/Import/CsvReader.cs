@@ -13,6 +13,8 @@ internal sealed class CsvReader : IDisposable
     private const byte Quoted = 1;
     private const byte QuotedWithEscapes = 2;
     private const byte Malformed = 3;
+    private const int PoolSize = 1 << 14;
+    private const int MaxPooledLength = 16;
 
     private readonly TextReader _reader;
     private char[] _buffer;
@@ -25,6 +27,7 @@ internal sealed class CsvReader : IDisposable
     private int[] _starts = new int[32];
     private int[] _ends = new int[32];
     private byte[] _kinds = new byte[32];
+    private readonly string?[] _pool = new string?[PoolSize];
 
     public CsvReader(TextReader reader, int bufferSize = 1 << 16)
     {
@@ -104,7 +107,7 @@ internal sealed class CsvReader : IDisposable
         }
     }
 
-    /// <summary>The field's raw characters (quotes still in place only for malformed or escaped fields).</summary>
+    /// <summary>The field's characters without its surrounding quotes (kept for malformed fields); doubled quotes are still doubled.</summary>
     public ReadOnlySpan<char> RawField(int index) => _buffer.AsSpan(_starts[index], _ends[index] - _starts[index]);
 
     /// <summary>The field's value: unquoted, doubled quotes undone.</summary>
@@ -116,19 +119,32 @@ internal sealed class CsvReader : IDisposable
     }
 
     /// <summary>
-    /// Like <see cref="GetString"/>, but returns <paramref name="previous"/> itself when the value is the same:
-    /// codes and dates repeat row after row, so this saves most of their allocations.
+    /// Like <see cref="GetString"/>, but short values come from a small table of recent strings: codes, dates
+    /// and prices repeat row after row, and reusing them saves allocations on large files.
     /// </summary>
-    public string GetString(int index, ref string? previous)
+    public string GetPooledString(int index)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount, nameof(index));
-        if (_kinds[index] != QuotedWithEscapes && previous is not null && RawField(index).SequenceEqual(previous))
+        var span = RawField(index);
+        if (_kinds[index] == QuotedWithEscapes || span.Length > MaxPooledLength)
         {
-            return previous;
+            return GetString(index);
         }
 
-        previous = GetString(index);
-        return previous;
+        var hash = 5381u;
+        foreach (var c in span)
+        {
+            hash = (hash * 33) ^ c;
+        }
+
+        ref var slot = ref _pool[hash & (PoolSize - 1)];
+        if (slot is not null && span.SequenceEqual(slot))
+        {
+            return slot;
+        }
+
+        slot = span.ToString();
+        return slot;
     }
 
     public void Dispose() => _reader.Dispose();
@@ -158,50 +174,58 @@ internal sealed class CsvReader : IDisposable
             return false;
         }
 
+        // Fast path: a line without quotes is split on commas in one scalar pass (fields are too short for
+        // vectorised searches to pay off). The first quote hands the record to the state machine.
         var span = _buffer.AsSpan(_next, _end - _next);
-        var stop = span.IndexOfAny('\n', '"');
-        if (stop >= 0 && span[stop] == '\n')
+        FieldCount = 0;
+        var fieldStart = 0;
+        for (var i = 0; i < span.Length; i++)
         {
-            // Fast path: a line without quotes is split on commas only.
-            SplitPlain(_next, _next + stop);
-            _next += stop + 1;
-            return true;
-        }
-
-        if (stop < 0)
-        {
-            if (!_eof)
+            var c = span[i];
+            if (c > ',')
             {
-                return false;
+                continue;
             }
 
-            SplitPlain(_next, _end);
-            _next = _end;
-            return true;
+            if (c == ',')
+            {
+                AddField(_next + fieldStart, _next + i, Plain);
+                fieldStart = i + 1;
+            }
+            else if (c == '\n')
+            {
+                EndPlainRecord(fieldStart, i);
+                _next += i + 1;
+                return true;
+            }
+            else if (c == '"')
+            {
+                return TryParseQuotedRecord();
+            }
         }
 
-        return TryParseQuotedRecord();
+        if (!_eof)
+        {
+            return false;
+        }
+
+        EndPlainRecord(fieldStart, span.Length);
+        _next = _end;
+        return true;
     }
 
-    private void SplitPlain(int start, int lineEnd)
+    private void EndPlainRecord(int fieldStart, int lineEnd)
     {
-        var end = lineEnd > start && _buffer[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+        var start = _next;
+        var end = start + lineEnd;
+        if (end > start && _buffer[end - 1] == '\r')
+        {
+            end--;
+        }
+
         _recordStart = start;
         _recordEnd = end;
-        FieldCount = 0;
-        var fieldStart = start;
-        while (true)
-        {
-            var comma = _buffer.AsSpan(fieldStart, end - fieldStart).IndexOf(',');
-            if (comma < 0)
-            {
-                AddField(fieldStart, end, Plain);
-                return;
-            }
-
-            AddField(fieldStart, fieldStart + comma, Plain);
-            fieldStart += comma + 1;
-        }
+        AddField(start + fieldStart, Math.Max(start + fieldStart, end), Plain);
     }
 
     private enum State

@@ -28,6 +28,7 @@ internal sealed class DailyCsvLayout
     }
 
     private static readonly Field[] Required = [Field.Date, Field.Open, Field.High, Field.Low, Field.Close, Field.Volume];
+    private static readonly Field[] RequiredWithoutDate = [Field.Open, Field.High, Field.Low, Field.Close, Field.Volume];
 
     private static readonly (Field Field, string[] Names)[] Pykrx =
     [
@@ -77,17 +78,21 @@ internal sealed class DailyCsvLayout
 
     private readonly int[] _index;
 
-    private DailyCsvLayout(int[] index, int columnCount, string? codeColumn)
+    private DailyCsvLayout(int[] index, int columnCount, string? codeColumn, string? dateColumn)
     {
         _index = index;
         ColumnCount = columnCount;
         CodeColumn = codeColumn;
+        DateColumn = dateColumn;
     }
 
     public int ColumnCount { get; }
 
     /// <summary>The header name of the code column, or null when the code must come from an option.</summary>
     public string? CodeColumn { get; }
+
+    /// <summary>The header name of the date column, or null when the date must come from an option (pykrx by-ticker exports).</summary>
+    public string? DateColumn { get; }
 
     public static string Describe(ImportFormat format) => format switch
     {
@@ -122,8 +127,11 @@ internal sealed class DailyCsvLayout
         return english.All(exact.Contains) ? ImportFormat.PykrxCsv : ImportFormat.FdrCsv;
     }
 
-    /// <summary>Maps the header for <paramref name="format"/>; null and the missing columns when a required one is absent.</summary>
-    public static DailyCsvLayout? Resolve(ImportFormat format, IReadOnlyList<string> header, out IReadOnlyList<string> missing)
+    /// <summary>
+    /// Maps the header for <paramref name="format"/>; null and the missing columns when a required one is absent.
+    /// The date column may be absent when <paramref name="dateGiven"/> (one session, all stocks).
+    /// </summary>
+    public static DailyCsvLayout? Resolve(ImportFormat format, IReadOnlyList<string> header, bool dateGiven, out IReadOnlyList<string> missing)
     {
         var table = format switch
         {
@@ -148,12 +156,17 @@ internal sealed class DailyCsvLayout
         }
 
         // pandas writes an unnamed index column first: with pykrx that index is the date.
-        if (format == ImportFormat.PykrxCsv && index[(int)Field.Date] < 0 && header.Count > 0 && header[0].Trim().Length == 0)
+        if (format == ImportFormat.PykrxCsv && !dateGiven && index[(int)Field.Date] < 0 && header.Count > 0 && header[0].Trim().Length == 0)
         {
             index[(int)Field.Date] = 0;
         }
 
-        var required = format == ImportFormat.MarcapCsv ? Required.Prepend(Field.Code) : Required;
+        var required = dateGiven && index[(int)Field.Date] < 0 ? RequiredWithoutDate : Required;
+        if (format == ImportFormat.MarcapCsv)
+        {
+            required = [Field.Code, .. required];
+        }
+
         missing = [.. required.Where(f => index[(int)f] < 0).Select(f => table.First(t => t.Field == f).Names[0])];
         if (missing.Count > 0)
         {
@@ -161,64 +174,44 @@ internal sealed class DailyCsvLayout
         }
 
         var code = index[(int)Field.Code];
-        return new DailyCsvLayout(index, header.Count, code >= 0 ? header[code].Trim() : null);
+        var date = index[(int)Field.Date];
+        return new DailyCsvLayout(index, header.Count, code >= 0 ? header[code].Trim() : null, date >= 0 ? header[date].Trim() : null);
     }
 
-    /// <summary>Per-enumeration state: the last code/date/name/market strings, reused while they repeat.</summary>
-    public sealed class RowBuilder(DailyCsvLayout layout, string? fixedCode)
+    /// <summary>Builds the raw row of the current CSV record.</summary>
+    public RawDailyRow Build(CsvReader csv, long line, string? fixedCode, string? fixedDate)
     {
-        private string? _code;
-        private string? _date;
-        private string? _name;
-        private string? _market;
+        var row = new RawDailyRow { Line = line, Payload = csv.RecordText.ToString(), Code = fixedCode, Date = fixedDate };
 
-        public RawDailyRow Build(CsvReader csv, long line)
+        // Extra fields mean the columns are shifted (an unquoted comma): nothing in the row can be trusted,
+        // so it is left empty and quarantined as missing fields. Too few fields keep the leading ones.
+        if (csv.FieldCount > ColumnCount)
         {
-            var row = new RawDailyRow { Line = line, Payload = csv.RecordText.ToString(), Code = fixedCode };
-
-            // Extra fields mean the columns are shifted (an unquoted comma): nothing in the row can be trusted,
-            // so it is left empty and quarantined as missing fields. Too few fields keep the leading ones.
-            if (csv.FieldCount > layout.ColumnCount)
-            {
-                return row;
-            }
-
-            var ix = layout._index;
-            if (ix[(int)Field.Code] is var c and >= 0 && c < csv.FieldCount)
-            {
-                row.Code = csv.GetString(c, ref _code);
-            }
-
-            if (ix[(int)Field.Date] is var d and >= 0 && d < csv.FieldCount)
-            {
-                row.Date = csv.GetString(d, ref _date);
-            }
-
-            row.Open = Get(csv, ix[(int)Field.Open]);
-            row.High = Get(csv, ix[(int)Field.High]);
-            row.Low = Get(csv, ix[(int)Field.Low]);
-            row.Close = Get(csv, ix[(int)Field.Close]);
-            row.Volume = Get(csv, ix[(int)Field.Volume]);
-            row.TradingValue = Get(csv, ix[(int)Field.TradingValue]);
-            row.MarketCap = Get(csv, ix[(int)Field.MarketCap]);
-            row.ListedShares = Get(csv, ix[(int)Field.ListedShares]);
-            row.Change = Get(csv, ix[(int)Field.Change]);
-            row.ChangeCode = NullIfEmpty(Get(csv, ix[(int)Field.ChangeCode]));
-            if (ix[(int)Field.Name] is var n and >= 0 && n < csv.FieldCount)
-            {
-                row.Name = NullIfEmpty(csv.GetString(n, ref _name));
-            }
-
-            if (ix[(int)Field.Market] is var m and >= 0 && m < csv.FieldCount)
-            {
-                row.Market = NullIfEmpty(csv.GetString(m, ref _market));
-            }
-
             return row;
         }
 
-        private static string? Get(CsvReader csv, int index) => index >= 0 && index < csv.FieldCount ? csv.GetString(index) : null;
-
-        private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+        row.Code = Get(csv, Field.Code) ?? fixedCode;
+        row.Date = Get(csv, Field.Date) ?? fixedDate;
+        row.Open = Get(csv, Field.Open);
+        row.High = Get(csv, Field.High);
+        row.Low = Get(csv, Field.Low);
+        row.Close = Get(csv, Field.Close);
+        row.Volume = Get(csv, Field.Volume);
+        row.TradingValue = Get(csv, Field.TradingValue);
+        row.MarketCap = Get(csv, Field.MarketCap);
+        row.ListedShares = Get(csv, Field.ListedShares);
+        row.Change = Get(csv, Field.Change);
+        row.ChangeCode = NullIfEmpty(Get(csv, Field.ChangeCode));
+        row.Name = NullIfEmpty(Get(csv, Field.Name));
+        row.Market = NullIfEmpty(Get(csv, Field.Market));
+        return row;
     }
+
+    private string? Get(CsvReader csv, Field field)
+    {
+        var index = _index[(int)field];
+        return index >= 0 && index < csv.FieldCount ? csv.GetPooledString(index) : null;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

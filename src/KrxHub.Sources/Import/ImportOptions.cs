@@ -4,7 +4,8 @@ namespace KrxHub.Sources.Import;
 
 /// <summary>
 /// What the file cannot say about itself. Options that a file does not need are refused rather than
-/// ignored, so that <c>--date</c> on a dated CSV is not mistaken for a filter.
+/// ignored, so that <c>--date</c> on a dated CSV is not mistaken for a filter: leave an option null
+/// unless the user gave it.
 /// </summary>
 public sealed record ImportOptions
 {
@@ -13,7 +14,7 @@ public sealed record ImportOptions
     /// <summary>The stock of a single-stock file (pykrx/FDR per-stock CSV, KRX 01701/02302/02303 bodies).</summary>
     public StockCode? Code { get; init; }
 
-    /// <summary>The session of a KRX MDCSTAT01501 body, which carries no date.</summary>
+    /// <summary>The session of a file without dates: a KRX MDCSTAT01501 body, or a pykrx by-ticker CSV.</summary>
     public DateOnly? Date { get; init; }
 
     /// <summary>The market of a market-wide investor body (MDCSTAT02202/02203).</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using KrxHub.Core;
 
@@ -71,8 +72,13 @@ public static class ImportReader
                 $"cannot tell the format of '{name}' from its header '{Preview(header)}': pass --format pykrx-csv|fdr-csv|marcap-csv|krx-json");
         }
 
-        var layout = DailyCsvLayout.Resolve(format, fields, out var missing) ?? throw new ImportFormatException(
-            $"file '{name}' is not a {DailyCsvLayout.Describe(format)}: header '{Preview(header)}' lacks {string.Join('/', missing)}");
+        var layout = DailyCsvLayout.Resolve(format, fields, options.Date is not null, out var missing);
+        if (layout is null)
+        {
+            throw new ImportFormatException(missing is ["date"]
+                ? $"file '{name}' has no date column: pass --date yyyy-MM-dd if all its rows are of one session"
+                : $"file '{name}' is not a {DailyCsvLayout.Describe(format)}: header '{Preview(header)}' lacks {string.Join('/', missing)}");
+        }
 
         if (layout.CodeColumn is { } column && options.Code is not null)
         {
@@ -84,14 +90,19 @@ public static class ImportReader
             throw new ImportFormatException($"file '{name}' has no code column: pass --code (e.g. --code 005930)");
         }
 
-        Refuse(options.Date is not null, "--date", name, "its rows carry their dates");
+        if (layout.DateColumn is { } dateColumn && options.Date is not null)
+        {
+            throw new ImportFormatException($"--date does not apply to '{name}': its rows carry their dates in column '{dateColumn}'");
+        }
+
         Refuse(options.Market is not null, "--market", name, "--market is for market-wide investor bodies");
         Refuse(options.Measure is not null, "--measure", name, "it is not an investor-flow body");
         Refuse(options.Side is not null, "--side", name, "it is not an investor-flow body");
 
         var fetchedAt = options.FetchedAt ?? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
         var basis = format == ImportFormat.MarcapCsv ? PriceBasis.Raw : (PriceBasis?)null;
-        var source = new CsvDailySource(path, encoding, layout, options.Code?.Value, header);
+        var date = options.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var source = new CsvDailySource(path, encoding, layout, options.Code?.Value, date, header);
         return new ImportFile(path, format, ImportContent.DailyBars, options.Source ?? format.Name(), fetchedAt, basis, null, csv: source);
     }
 

@@ -70,19 +70,20 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Repeated_values_are_returned_as_the_same_string_instance()
+    public void Repeated_short_values_are_returned_as_the_same_string_instance()
     {
-        using var csv = new CsvReader(new StringReader("005930,1\n005930,2\n000660,3\n"));
-        string? last = null;
+        using var csv = new CsvReader(new StringReader("005930,\"a\"\"b\"\n005930,\"a\"\"b\"\n000660,x\n"));
 
         csv.Read();
-        var first = csv.GetString(0, ref last);
+        var first = csv.GetPooledString(0);
+        var escaped = csv.GetPooledString(1);
         csv.Read();
-        var second = csv.GetString(0, ref last);
+        var second = csv.GetPooledString(0);
         csv.Read();
-        var third = csv.GetString(0, ref last);
+        var third = csv.GetPooledString(0);
 
         Assert.Same(first, second);
+        Assert.Equal("a\"b", escaped);
         Assert.Equal("000660", third);
     }
 

@@ -279,6 +279,19 @@ public class DailyCsvImportTests
         Assert.Equal(("2024-01-02", "78200"), (row.Date, row.Open));
     }
 
+    [Fact]
+    public void A_pykrx_by_ticker_export_takes_its_session_from_the_date_option()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("ohlcv-20210122.csv", "티커,시가,고가,저가,종가,거래량,거래대금,등락률\n005930,89000,89700,86800,86800,30861661,2717635251520,-1.48\n");
+
+        var missing = Assert.Throws<ImportFormatException>(() => ImportReader.Open(path, new ImportOptions()));
+        var row = Assert.Single(ImportReader.Open(path, new ImportOptions { Date = new DateOnly(2021, 1, 22) }).ReadDailyRows());
+
+        Assert.Equal("file 'ohlcv-20210122.csv' has no date column: pass --date yyyy-MM-dd if all its rows are of one session", missing.Message);
+        Assert.Equal(("005930", "2021-01-22", "86800", "2717635251520"), (row.Code, row.Date, row.Close, row.TradingValue));
+    }
+
     private static DailyBarValidator Validator()
     {
         var calendar = KrxCalendar.Load(TestPaths.Data("calendar", "xkrx-sessions-1986-2026.csv"));
