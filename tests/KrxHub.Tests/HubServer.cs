@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using KrxHub.Core;
+using KrxHub.Hosting;
+using KrxHub.Sources.Import;
+using KrxHub.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KrxHub.Tests;
+
+/// <summary>
+/// A real hub on a loopback port over a real store, loaded once per backend for the API tests: the bundled
+/// master, the raw window 2024-01-02..02-13, 005930's adjusted history and a real KRX investor body.
+/// </summary>
+internal sealed class HubServer : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<string, Lazy<Task<HubServer>>> Servers = new();
+
+    private readonly TestStore _test;
+    private readonly WebApplication _app;
+
+    private HubServer(TestStore test, IMarketStore store, WebApplication app, Uri address)
+    {
+        _test = test;
+        Store = store;
+        _app = app;
+        Client = new HttpClient { BaseAddress = address };
+    }
+
+    public IMarketStore Store { get; }
+
+    public HttpClient Client { get; }
+
+    public static Task<HubServer> ForAsync(string backend) =>
+        Servers.GetOrAdd(backend, b => new Lazy<Task<HubServer>>(() => StartAsync(b))).Value;
+
+    private static async Task<HubServer> StartAsync(string backend)
+    {
+        var test = await TestStore.CreateAsync(backend);
+        var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        await TestData.ImportAsync(store, BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
+        var samsung = TestData.TempFile(test.DataDirectory, "005930-adjusted.csv",
+            ["code,date,open,high,low,close,volume,change_pct", .. ReadAdjusted("005930")]);
+        await TestData.ImportAsync(store, samsung, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Adjusted);
+        await TestData.ImportAsync(store, Testing.TestPaths.Data("samples", "krx", "MDCSTAT02302-005930-netbuy-value-20210115-20210122.json"),
+            new ImportOptions { Code = StockCode.Parse("005930"), Measure = InvestorMeasure.Value });
+
+        var options = new HubOptions(new StoreLocation(test.DataDirectory, test.Database), "http://127.0.0.1:0", false)
+        {
+            Time = FixedTime.Default,
+            ShowProgress = false,
+        };
+        var app = HubApp.Build(options, store, TestData.Calendar);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var server = new HubServer(test, store, app, new Uri(address));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    }
+
+    private static IEnumerable<string> ReadAdjusted(string code)
+    {
+        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(BundledData.AdjustedHistory), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gz);
+        var rows = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.StartsWith(code + ",", StringComparison.Ordinal))
+            {
+                rows.Add(line);
+            }
+        }
+
+        return rows;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _test.DisposeAsync();
+    }
+}
