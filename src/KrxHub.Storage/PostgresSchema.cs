@@ -85,7 +85,7 @@ internal static class PostgresSchema
                 fetched_at    timestamptz NOT NULL
             );
 
-            CREATE INDEX staging_daily_bars_by_run ON staging_daily_bars (run_id, code, date);
+            CREATE INDEX staging_daily_bars_by_run ON staging_daily_bars (run_id);
 
             CREATE TABLE investor_flows (
                 code        text NOT NULL,

@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Core.Validation;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace KrxHub.Storage;
 
@@ -11,10 +14,14 @@ namespace KrxHub.Storage;
 /// </summary>
 public sealed class SqliteMarketStore : IMarketStore
 {
+    // busy_timeout first, so that several processes opening a new file wait for each other instead of failing;
+    // page_size only takes effect on a new file (before WAL is switched on): larger pages promote faster.
+    // WAL with synchronous=NORMAL is durable up to the last checkpoint and never corrupts on power loss.
     private const string ConnectionPragmas = """
+        PRAGMA busy_timeout = 30000;
+        PRAGMA page_size = 16384;
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
-        PRAGMA busy_timeout = 30000;
         PRAGMA temp_store = MEMORY;
         PRAGMA cache_size = -131072;
         """;
@@ -24,7 +31,7 @@ public sealed class SqliteMarketStore : IMarketStore
 
     private const string InsertStagedBar = """
         INSERT INTO staging_daily_bars (run_id, code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
-        VALUES ($run_id, $code, $date, $basis, $open, $high, $low, $close, $volume, $trading_value, $market_cap, $listed_shares, $no_trade, $source, $fetched_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """;
 
     // The SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
@@ -33,7 +40,6 @@ public sealed class SqliteMarketStore : IMarketStore
         SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at
         FROM staging_daily_bars
         WHERE run_id = $run_id
-        ORDER BY code, date, basis
         ON CONFLICT (code, date, basis) DO UPDATE SET
             open = excluded.open,
             high = excluded.high,
@@ -331,50 +337,74 @@ public sealed class SqliteMarketStore : IMarketStore
 
         await using var connection = await OpenAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        await using var insert = Command(connection, tx, InsertStagedBar);
-        insert.Parameters.Add("$run_id", SqliteType.Integer).Value = runId;
-        var code = insert.Parameters.Add("$code", SqliteType.Text);
-        var date = insert.Parameters.Add("$date", SqliteType.Text);
-        var basis = insert.Parameters.Add("$basis", SqliteType.Text);
-        var open = insert.Parameters.Add("$open", SqliteType.Integer);
-        var high = insert.Parameters.Add("$high", SqliteType.Integer);
-        var low = insert.Parameters.Add("$low", SqliteType.Integer);
-        var close = insert.Parameters.Add("$close", SqliteType.Integer);
-        var volume = insert.Parameters.Add("$volume", SqliteType.Integer);
-        var tradingValue = insert.Parameters.Add("$trading_value", SqliteType.Integer);
-        var marketCap = insert.Parameters.Add("$market_cap", SqliteType.Integer);
-        var listedShares = insert.Parameters.Add("$listed_shares", SqliteType.Integer);
-        var noTrade = insert.Parameters.Add("$no_trade", SqliteType.Integer);
-        var source = insert.Parameters.Add("$source", SqliteType.Text);
-        var fetchedAt = insert.Parameters.Add("$fetched_at", SqliteType.Text);
-        insert.Prepare();
-
-        // Dates and fetch times repeat across a batch: format each once.
-        var dates = new DateTextCache();
-        var instants = new InstantTextCache();
-        for (var i = 0; i < bars.Count; i++)
+        using (var insert = new RawStatement(connection, InsertStagedBar))
         {
-            if ((i & 0xFFF) == 0)
+            // Bindings survive a reset, so values that repeat from row to row (run, source, fetch time, usually
+            // the date or the code) are bound only when they change; each is encoded to UTF-8 once.
+            insert.BindInteger(1, runId);
+            var dates = new Dictionary<DateOnly, byte[]>();
+            var sources = new Utf8Cache();
+            var fetchTimes = new InstantCache();
+            string? lastCode = null;
+            byte[]? lastDate = null, lastSource = null, lastFetchedAt = null;
+            PriceBasis? lastBasis = null;
+            for (var i = 0; i < bars.Count; i++)
             {
-                ct.ThrowIfCancellationRequested();
-            }
+                if ((i & 0xFFF) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
 
-            var bar = bars[i];
-            code.Value = bar.Code.Value;
-            date.Value = dates.Get(bar.Date);
-            basis.Value = bar.Basis.Name();
-            open.Value = DecimalValue(bar.Open);
-            high.Value = DecimalValue(bar.High);
-            low.Value = DecimalValue(bar.Low);
-            close.Value = DecimalValue(bar.Close);
-            volume.Value = bar.Volume;
-            tradingValue.Value = DecimalValue(bar.TradingValue);
-            marketCap.Value = DecimalValue(bar.MarketCap);
-            listedShares.Value = Db(bar.ListedShares);
-            noTrade.Value = bar.NoTrade ? BoxedOne : BoxedZero;
-            source.Value = bar.Source;
-            fetchedAt.Value = instants.Get(bar.FetchedAt);
-            insert.ExecuteNonQuery();
+                var bar = bars[i];
+                if (!string.Equals(bar.Code.Value, lastCode, StringComparison.Ordinal))
+                {
+                    lastCode = bar.Code.Value;
+                    insert.BindText(2, lastCode);
+                }
+
+                if (!dates.TryGetValue(bar.Date, out var date))
+                {
+                    date = Encoding.UTF8.GetBytes(DateText(bar.Date));
+                    dates[bar.Date] = date;
+                }
+
+                if (!ReferenceEquals(date, lastDate))
+                {
+                    lastDate = date;
+                    insert.BindText(3, date);
+                }
+
+                if (bar.Basis != lastBasis)
+                {
+                    lastBasis = bar.Basis;
+                    insert.BindText(4, bar.Basis == PriceBasis.Raw ? "raw"u8 : "adjusted"u8);
+                }
+
+                insert.BindDecimal(5, bar.Open);
+                insert.BindDecimal(6, bar.High);
+                insert.BindDecimal(7, bar.Low);
+                insert.BindDecimal(8, bar.Close);
+                insert.BindInteger(9, bar.Volume);
+                insert.BindDecimal(10, bar.TradingValue);
+                insert.BindDecimal(11, bar.MarketCap);
+                insert.BindInteger(12, bar.ListedShares);
+                insert.BindInteger(13, bar.NoTrade ? 1 : 0);
+                var source = sources.Get(bar.Source);
+                if (!ReferenceEquals(source, lastSource))
+                {
+                    lastSource = source;
+                    insert.BindText(14, source);
+                }
+
+                var fetchedAt = fetchTimes.Get(bar.FetchedAt);
+                if (!ReferenceEquals(fetchedAt, lastFetchedAt))
+                {
+                    lastFetchedAt = fetchedAt;
+                    insert.BindText(15, fetchedAt);
+                }
+
+                insert.Execute();
+            }
         }
 
         await tx.CommitAsync(ct);
@@ -390,30 +420,22 @@ public sealed class SqliteMarketStore : IMarketStore
             return removed;
         }
 
+        // One statement for all keys: the run's staged rows are read once, whatever the number of keys.
+        var json = JsonSerializer.Serialize(keys.Select(k => new[] { k.Code.Value, DateText(k.Date) }));
         await using var connection = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        await using var delete = Command(connection, tx, $"""
+        await using var delete = Command(connection, null, $"""
             DELETE FROM staging_daily_bars
-            WHERE run_id = $run_id AND code = $code AND date = $date
+            WHERE run_id = $run_id AND (code, date) IN (SELECT value ->> 0, value ->> 1 FROM json_each($keys))
             RETURNING {BarColumns}
             """);
-        delete.Parameters.Add("$run_id", SqliteType.Integer).Value = runId;
-        var code = delete.Parameters.Add("$code", SqliteType.Text);
-        var date = delete.Parameters.Add("$date", SqliteType.Text);
-        delete.Prepare();
-        foreach (var key in keys)
+        delete.Parameters.AddWithValue("$run_id", runId);
+        delete.Parameters.AddWithValue("$keys", json);
+        await using var reader = await delete.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            ct.ThrowIfCancellationRequested();
-            code.Value = key.Code.Value;
-            date.Value = DateText(key.Date);
-            using var reader = delete.ExecuteReader();
-            while (reader.Read())
-            {
-                removed.Add(ReadBar(reader));
-            }
+            removed.Add(ReadBar(reader));
         }
 
-        await tx.CommitAsync(ct);
         return removed;
     }
 
@@ -421,12 +443,34 @@ public sealed class SqliteMarketStore : IMarketStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var count = Command(connection, tx, """
+            SELECT count(*), EXISTS (SELECT 1 FROM staging_daily_bars WHERE run_id <> $run_id)
+            FROM staging_daily_bars WHERE run_id = $run_id
+            """);
+        count.Parameters.AddWithValue("$run_id", runId);
+        long staged;
+        bool otherRuns;
+        await using (var reader = await count.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (staged, otherRuns) = (reader.GetInt64(0), reader.GetInt64(1) != 0);
+        }
+
+        if (staged == 0)
+        {
+            return new PromotionResult(0, 0);
+        }
+
         await using var promote = Command(connection, tx, PromoteStagedBars);
         promote.Parameters.AddWithValue("$run_id", runId);
         long changed = await promote.ExecuteNonQueryAsync(ct);
-        await using var clear = Command(connection, tx, "DELETE FROM staging_daily_bars WHERE run_id = $run_id");
+
+        // Without a WHERE clause SQLite drops the table's pages wholesale instead of deleting row by row.
+        await using var clear = Command(connection, tx, otherRuns
+            ? "DELETE FROM staging_daily_bars WHERE run_id = $run_id"
+            : "DELETE FROM staging_daily_bars");
         clear.Parameters.AddWithValue("$run_id", runId);
-        long staged = await clear.ExecuteNonQueryAsync(ct);
+        await clear.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
         return new PromotionResult(changed, staged - changed);
     }
@@ -985,9 +1029,6 @@ public sealed class SqliteMarketStore : IMarketStore
         ReadInstant(reader, 13),
         reader.GetInt64(11) != 0);
 
-    private static readonly object BoxedZero = 0L;
-    private static readonly object BoxedOne = 1L;
-
     private static object Db(object? value) => value ?? DBNull.Value;
 
     private static object Db(long? value) => value is { } v ? v : DBNull.Value;
@@ -1052,6 +1093,110 @@ public sealed class SqliteMarketStore : IMarketStore
             }
 
             return _text;
+        }
+    }
+
+    /// <summary>The UTF-8 bytes of the last string seen (sources repeat for a whole batch).</summary>
+    private sealed class Utf8Cache
+    {
+        private string? _last;
+        private byte[] _bytes = [];
+
+        public byte[] Get(string text)
+        {
+            if (!string.Equals(text, _last, StringComparison.Ordinal))
+            {
+                _last = text;
+                _bytes = Encoding.UTF8.GetBytes(text);
+            }
+
+            return _bytes;
+        }
+    }
+
+    /// <summary>The stored UTF-8 text of the last instant seen (a batch usually has one fetch time).</summary>
+    private sealed class InstantCache
+    {
+        private DateTimeOffset? _last;
+        private byte[] _bytes = [];
+
+        public byte[] Get(DateTimeOffset instant)
+        {
+            if (_last != instant)
+            {
+                _last = instant;
+                _bytes = Encoding.UTF8.GetBytes(InstantText(instant));
+            }
+
+            return _bytes;
+        }
+    }
+
+    /// <summary>
+    /// A prepared statement on the connection's native handle, for the million-row staging path where
+    /// Microsoft.Data.Sqlite's per-execution work costs several times the insert itself.
+    /// </summary>
+    private sealed class RawStatement : IDisposable
+    {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
+
+        public RawStatement(SqliteConnection connection, string sql)
+        {
+            _db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
+            Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        }
+
+        public void BindInteger(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+        public void BindInteger(int index, long? value) =>
+            Check(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+
+        /// <summary>Whole values as INTEGER, fractional ones as REAL (see <see cref="DecimalValue(decimal)"/>).</summary>
+        public void BindDecimal(int index, decimal value) =>
+            Check(decimal.IsInteger(value) && value is >= long.MinValue and <= long.MaxValue
+                ? raw.sqlite3_bind_int64(_statement, index, (long)value)
+                : raw.sqlite3_bind_double(_statement, index, (double)value));
+
+        public void BindDecimal(int index, decimal? value)
+        {
+            if (value is { } v)
+            {
+                BindDecimal(index, v);
+            }
+            else
+            {
+                Check(raw.sqlite3_bind_null(_statement, index));
+            }
+        }
+
+        public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_statement, index, utf8));
+
+        public void BindText(int index, string text)
+        {
+            Span<byte> buffer = stackalloc byte[64];
+            var utf8 = text.Length <= 16 ? buffer[..Encoding.UTF8.GetBytes(text, buffer)] : Encoding.UTF8.GetBytes(text);
+            BindText(index, utf8);
+        }
+
+        public void Execute()
+        {
+            var rc = raw.sqlite3_step(_statement);
+            raw.sqlite3_reset(_statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
         }
     }
 }

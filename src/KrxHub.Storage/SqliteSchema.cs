@@ -71,7 +71,7 @@ internal static class SqliteSchema
                 fetched_at    TEXT NOT NULL
             );
 
-            CREATE INDEX staging_daily_bars_by_run ON staging_daily_bars (run_id, code, date);
+            CREATE INDEX staging_daily_bars_by_run ON staging_daily_bars (run_id);
 
             CREATE TABLE investor_flows (
                 code        TEXT NOT NULL,

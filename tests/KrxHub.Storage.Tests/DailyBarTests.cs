@@ -60,6 +60,51 @@ public sealed class DailyBarTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Every_field_survives_a_batch_that_mixes_sources_fetch_times_bases_and_missing_values(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        var t = Samples.FetchedAt;
+        DailyBar[] bars =
+        [
+            Samples.SamsungJan2,
+            Samples.SamsungJan2Adjusted,
+            Samples.SamsungJan3 with { Source = "krx-json", FetchedAt = t.AddSeconds(1) },
+            Samples.SamsungJan4 with { MarketCap = null, FetchedAt = t.AddSeconds(1) },
+            Samples.HynixJan2 with { ListedShares = null, TradingValue = 0.5m },
+            Samples.HynixJan3,
+            Samples.CelltrionHealthcareJan2Halted with { Basis = PriceBasis.Adjusted, Source = "x" },
+            Samples.CelltrionHealthcareJan2Halted,
+        ];
+
+        await db.Store.StageDailyBarsAsync(3, bars, Ct);
+        await db.Store.PromoteDailyBarsAsync(3, Ct);
+
+        var stored = new List<DailyBar>();
+        foreach (var date in new[] { Samples.Jan2, Samples.Jan3, Samples.Jan4 })
+        {
+            stored.AddRange(await db.Store.GetBarsOnDateAsync(date, null, null, Ct));
+        }
+
+        var expected = bars.Select(b => b with { FetchedAt = Samples.Stored(b.FetchedAt) })
+            .OrderBy(b => b.Date).ThenBy(b => b.Code.Value, StringComparer.Ordinal).ThenBy(b => b.Basis.Name(), StringComparer.Ordinal);
+        Assert.Equal(expected, stored);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_cancelled_staging_leaves_nothing_staged(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => db.Store.StageDailyBarsAsync(1, RealBars.Load(100), cancelled.Token));
+
+        Assert.Equal(0, await db.ScalarAsync("SELECT count(*) FROM staging_daily_bars"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Promoting_the_same_bars_twice_changes_nothing_and_keeps_the_first_fetch_time(string backend)
     {
         await using var db = await TestStore.CreateAsync(backend);

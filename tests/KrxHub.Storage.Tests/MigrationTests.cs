@@ -59,6 +59,8 @@ public sealed class MigrationTests
             await connection.OpenAsync();
             await using var mode = new SqliteCommand("PRAGMA journal_mode", connection);
             Assert.Equal("wal", (string?)await mode.ExecuteScalarAsync());
+            await using var pageSize = new SqliteCommand("PRAGMA page_size", connection);
+            Assert.Equal(16384L, (long?)await pageSize.ExecuteScalarAsync());
         }
         finally
         {
@@ -66,11 +68,14 @@ public sealed class MigrationTests
         }
     }
 
-    [PostgresFact]
-    public async Task Several_nodes_migrating_at_once_all_succeed_and_apply_each_migration_once()
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Several_nodes_migrating_at_once_all_succeed_and_apply_each_migration_once(string backend)
     {
-        await using var db = await TestStore.CreateAsync("postgresql", migrate: false);
-        var nodes = Enumerable.Range(0, 4).Select(_ => MarketStore.Open(db.Location, "unused")).ToList();
+        await using var db = await TestStore.CreateAsync(backend, migrate: false);
+        var nodes = Enumerable.Range(0, 4)
+            .Select(_ => backend == "sqlite" ? MarketStore.Open(null, db.Location) : MarketStore.Open(db.Location, "unused"))
+            .ToList();
         try
         {
             await Task.WhenAll(nodes.Select(n => Task.Run(() => n.MigrateAsync(Ct))));
