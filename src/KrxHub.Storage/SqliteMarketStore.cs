@@ -16,7 +16,7 @@ public sealed class SqliteMarketStore : IMarketStore
 {
     // busy_timeout first, so that several processes opening a new file wait for each other instead of failing;
     // page_size only takes effect on a new file (before WAL is switched on): larger pages promote faster.
-    // WAL with synchronous=NORMAL is durable up to the last checkpoint and never corrupts on power loss.
+    // WAL with synchronous=NORMAL survives a process crash; a power cut may lose the last commits but never corrupts the file.
     private const string ConnectionPragmas = """
         PRAGMA busy_timeout = 30000;
         PRAGMA page_size = 16384;
@@ -443,9 +443,11 @@ public sealed class SqliteMarketStore : IMarketStore
     {
         await using var connection = await OpenAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        // min/max come straight off the run_id index: other runs are staged unless both equal this run.
         await using var count = Command(connection, tx, """
-            SELECT count(*), EXISTS (SELECT 1 FROM staging_daily_bars WHERE run_id <> $run_id)
-            FROM staging_daily_bars WHERE run_id = $run_id
+            SELECT (SELECT count(*) FROM staging_daily_bars WHERE run_id = $run_id),
+                   (SELECT min(run_id) FROM staging_daily_bars) IS NOT $run_id
+                OR (SELECT max(run_id) FROM staging_daily_bars) IS NOT $run_id
             """);
         count.Parameters.AddWithValue("$run_id", runId);
         long staged;
