@@ -8,6 +8,7 @@ return which switch
     "import-sqlite" => await ImportBench.SqliteAsync(rest),
     "import-postgres" => await ImportBench.PostgresAsync(rest),
     "query" => await QueryBench.RunAsync(rest),
+    "import-phases" => await PhaseBench.RunAsync(rest),
     _ => Usage(),
 };
 

@@ -3,6 +3,8 @@ namespace KrxHub.Core;
 /// <summary>
 /// Investor categories as KRX and Kiwoom report them. Institution total is reported by the source;
 /// "institution excluding pension" is derived at query time (InstitutionTotal − Pension), never stored.
+/// Totals contain their parts: InstitutionTotal = the seven institutional types (financial investment … pension),
+/// Foreign = the foreign total, of which OtherForeign (기타외국인) is a part.
 /// </summary>
 public enum InvestorType
 {

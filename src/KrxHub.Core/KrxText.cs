@@ -75,6 +75,19 @@ public static class KrxText
             return FieldStatus.Missing;
         }
 
+        // Fast path for the two forms nearly every file uses: yyyy-MM-dd and yyyyMMdd.
+        if (s.Length == 10 && s[4] is '-' or '/' or '.' && s[7] == s[4] && TryDigits(s.AsSpan(0, 4), out var y) && TryDigits(s.AsSpan(5, 2), out var m) && TryDigits(s.AsSpan(8, 2), out var d) ||
+            s.Length == 8 && TryDigits(s.AsSpan(0, 4), out y) && TryDigits(s.AsSpan(4, 2), out m) && TryDigits(s.AsSpan(6, 2), out d))
+        {
+            if (m is >= 1 and <= 12 && d >= 1 && d <= DateTime.DaysInMonth(Math.Max(1, y), m) && y >= 1)
+            {
+                date = new DateOnly(y, m, d);
+                return FieldStatus.Ok;
+            }
+
+            return FieldStatus.Invalid;
+        }
+
         if (DateTime.TryParseExact(s, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dt))
         {
             date = DateOnly.FromDateTime(dt);
@@ -82,6 +95,22 @@ public static class KrxText
         }
 
         return FieldStatus.Invalid;
+    }
+
+    private static bool TryDigits(ReadOnlySpan<char> span, out int value)
+    {
+        value = 0;
+        foreach (var c in span)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return true;
     }
 
     public static DateOnly? ParseDateOrNull(string? text) => TryDate(text, out var d) == FieldStatus.Ok ? d : null;

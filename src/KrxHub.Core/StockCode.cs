@@ -51,7 +51,8 @@ public readonly record struct StockCode
             upper[i] = c;
         }
 
-        code = new StockCode(new string(upper));
+        // Most inputs are already normalised: keep the caller's string instead of allocating a copy.
+        code = new StockCode(upper.SequenceEqual(s.AsSpan()) ? s : new string(upper));
         error = null;
         return true;
     }

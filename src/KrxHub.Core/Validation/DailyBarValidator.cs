@@ -339,5 +339,5 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
     }
 
     // "79600.0" and "79600" are the same price; strip trailing zeros so equality and storage agree.
-    private static decimal Normalize(decimal d) => d / 1.000000000000000000000000000000000m;
+    private static decimal Normalize(decimal d) => d.Scale == 0 ? d : d / 1.000000000000000000000000000000000m;
 }

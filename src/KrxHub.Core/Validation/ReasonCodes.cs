@@ -16,10 +16,17 @@ public static class ReasonCodes
     public const string OutsidePriceLimit = "outside_price_limit";
     public const string OffTickGrid = "off_tick_grid";
 
+    /// <summary>A master record names a market other than KOSPI, KOSDAQ (incl. KOSDAQ GLOBAL) or KONEX.</summary>
+    public const string UnknownMarket = "unknown_market";
+
+    /// <summary>A master file lists one code twice; the record with the latest delisting date is kept.</summary>
+    public const string DuplicateCode = "duplicate_code";
+
     public static readonly IReadOnlyList<string> All =
     [
         MissingField, NonNumericField, InvalidCode, NonPositivePrice, NegativeVolume, OhlcInconsistent,
         NotASession, FutureDate, UnknownCode, ConflictingDuplicate, OutsidePriceLimit, OffTickGrid,
+        UnknownMarket, DuplicateCode,
     ];
 
     /// <summary>Not an error: a KRX no-trade row (halt) that is kept as a flagged bar. Counted in summaries.</summary>

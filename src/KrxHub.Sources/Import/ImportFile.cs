@@ -30,10 +30,10 @@ public sealed record ParsedRecords<T>(IReadOnlyList<T> Records, IReadOnlyList<Re
 public static class ImportReasonCodes
 {
     /// <summary>The record names a market other than KOSPI, KOSDAQ (incl. KOSDAQ GLOBAL) or KONEX.</summary>
-    public const string UnknownMarket = "unknown_market";
+    public const string UnknownMarket = ReasonCodes.UnknownMarket;
 
     /// <summary>A later record of the same file has the same stock code; the record with the latest delisting date is kept.</summary>
-    public const string DuplicateCode = "duplicate_code";
+    public const string DuplicateCode = ReasonCodes.DuplicateCode;
 }
 
 /// <summary>

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using KrxHub.Core;
+using KrxHub.Core.Validation;
+using KrxHub.Hosting;
+using KrxHub.Sources.Import;
+using KrxHub.Storage;
+using static KrxHub.Bench.BenchSupport;
+
+namespace KrxHub.Bench;
+
+/// <summary>Where the import time goes: reading, validating, staging and promoting the 986k-bar file.</summary>
+internal static class PhaseBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var runs = IntOption(args, "--runs", 3);
+        var csv = PlainAdjustedHistory();
+        var calendar = BundledData.LoadCalendar();
+        var listed = MasterFiles.ReadListed(BundledData.Master);
+        var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
+        var master = delisted.Records.Concat(listed.Records).ToDictionary(s => s.Code);
+        var read = new List<double>();
+        var validate = new List<double>();
+        var stage = new List<double>();
+        var promote = new List<double>();
+        long rows = 0;
+        for (var run = 1; run <= runs; run++)
+        {
+            var sw = Stopwatch.StartNew();
+            rows = ImportReader.Open(csv, new ImportOptions { Format = ImportFormat.PykrxCsv }).ReadDailyRows().LongCount();
+            read.Add(sw.Elapsed.TotalSeconds);
+
+            sw.Restart();
+            var validator = new DailyBarValidator(calendar, master, new DateOnly(2025, 6, 30));
+            var accepted = new List<DailyBar>();
+            foreach (var chunk in ImportReader.Open(csv, new ImportOptions { Format = ImportFormat.PykrxCsv }).ReadDailyRows().Chunk(50_000))
+            {
+                var batch = validator.ApplyBatchRules(validator.ParseRows(chunk, PriceBasis.Adjusted, "bench", DateTimeOffset.UtcNow), new Dictionary<StockCode, PreviousClose>());
+                accepted.AddRange(batch.Accepted);
+            }
+
+            validate.Add(sw.Elapsed.TotalSeconds - read[^1]);
+
+            var dir = Directory.CreateTempSubdirectory("krxhub-phase-").FullName;
+            try
+            {
+                await using var store = MarketStore.Open(null, dir);
+                await store.MigrateAsync(CancellationToken.None);
+                await store.UpsertStocksAsync(master.Values.ToList(), CancellationToken.None);
+                var runId = await store.StartRunAsync("bench", "{}", DateTimeOffset.UtcNow, CancellationToken.None);
+                sw.Restart();
+                foreach (var chunk in accepted.Chunk(50_000))
+                {
+                    await store.StageDailyBarsAsync(runId, chunk, CancellationToken.None);
+                }
+
+                stage.Add(sw.Elapsed.TotalSeconds);
+                sw.Restart();
+                await store.PromoteDailyBarsAsync(runId, CancellationToken.None);
+                promote.Add(sw.Elapsed.TotalSeconds);
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+
+            Print(new { bench = "import-phases", run, rows, readSeconds = read[^1], validateSeconds = validate[^1], stageSeconds = stage[^1], promoteSeconds = promote[^1] });
+        }
+
+        Print(new
+        {
+            bench = "import-phases",
+            summary = true,
+            rows,
+            readMedianSeconds = Math.Round(Median(read), 3),
+            validateMedianSeconds = Math.Round(Median(validate), 3),
+            stageMedianSeconds = Math.Round(Median(stage), 3),
+            promoteMedianSeconds = Math.Round(Median(promote), 3),
+            validateMicrosPerRow = Math.Round(Median(validate) * 1e6 / rows, 2),
+            stageAndPromoteMicrosPerRow = Math.Round((Median(stage) + Median(promote)) * 1e6 / rows, 2),
+        });
+        return 0;
+    }
+}
