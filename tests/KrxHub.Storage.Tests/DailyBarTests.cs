@@ -92,6 +92,30 @@ public sealed class DailyBarTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Rows_that_vary_in_every_column_survive_multi_row_staging(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        var t = Samples.FetchedAt;
+        var bars = RealBars.Load(101).Select((b, i) => (i % 5) switch
+        {
+            0 => b with { TradingValue = null, MarketCap = b.MarketCap + 0.25m },
+            1 => b with { Basis = PriceBasis.Adjusted, Source = "adjusted.csv", ListedShares = null },
+            2 => b with { FetchedAt = t.AddTicks(i * 10), Open = b.Open + 0.5m, NoTrade = true },
+            3 => b with { Source = "krx-json", MarketCap = null, TradingValue = 1.5m },
+            _ => b,
+        }).ToList();
+
+        await db.Store.StageDailyBarsAsync(4, bars, Ct);
+        await db.Store.PromoteDailyBarsAsync(4, Ct);
+
+        var stored = await db.Store.GetBarsOnDateAsync(bars[0].Date, null, null, Ct);
+        var expected = bars.Select(b => b with { FetchedAt = Samples.Stored(b.FetchedAt) })
+            .OrderBy(b => b.Code.Value, StringComparer.Ordinal).ThenBy(b => b.Basis.Name(), StringComparer.Ordinal);
+        Assert.Equal(expected, stored);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_cancelled_staging_leaves_nothing_staged(string backend)
     {
         await using var db = await TestStore.CreateAsync(backend);
@@ -256,7 +280,7 @@ public sealed class DailyBarTests
     public async Task A_large_batch_of_real_bars_stages_and_promotes_in_one_go(string backend)
     {
         await using var db = await TestStore.CreateAsync(backend);
-        var bars = RealBars.Load(20_000);
+        var bars = RealBars.Load(20_011);
 
         await db.Store.StageDailyBarsAsync(7, bars, Ct);
         var first = await db.Store.PromoteDailyBarsAsync(7, Ct);
