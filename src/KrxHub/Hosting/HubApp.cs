@@ -31,6 +31,7 @@ public static class HubApp
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
         builder.Services.AddSingleton<IMarketStore>(_ => store);
+        builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace KrxHub.Features.Bars;
 
@@ -9,14 +12,15 @@ public static class BarsApi
     public static IEndpointRouteBuilder MapBars(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/stocks/{code}/bars", GetStockBarsAsync).WithTags("Bars")
+            .Produces<IReadOnlyList<BarDto>>(StatusCodes.Status200OK, "application/json")
             .WithSummary("Daily bars of one stock, ascending by date, on one price basis (default adjusted)");
         app.MapGet("/api/bars/{date}", GetSessionBarsAsync).WithTags("Bars")
             .WithSummary("All stocks on one session, optionally one market and one basis");
         return app;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<BarDto>>, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
-        IMarketStore store, string code, string? from, string? to, string? basis, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
+        IMarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis, CancellationToken ct)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
             !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
@@ -31,13 +35,20 @@ public static class BarsApi
             return ApiErrors.BadParameter("from", $"from ({f:yyyy-MM-dd}) is after to ({t:yyyy-MM-dd})");
         }
 
-        if (await store.GetStockAsync(c, ct) is null)
+        var key = FormattableString.Invariant($"{c}|{f:yyyyMMdd}|{t:yyyyMMdd}|{b}");
+        if (!cache.TryGet(key, out var body))
         {
-            return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
+            if (await store.GetStockAsync(c, ct) is null)
+            {
+                return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
+            }
+
+            var bars = await store.GetBarsAsync(c, f, t, b, ct);
+            body = JsonSerializer.SerializeToUtf8Bytes(bars.Select(BarDto.From).ToList(), json.Value.SerializerOptions);
+            cache.Set(key, body);
         }
 
-        var bars = await store.GetBarsAsync(c, f, t, b, ct);
-        return TypedResults.Ok<IReadOnlyList<BarDto>>(bars.Select(BarDto.From).ToList());
+        return TypedResults.Bytes(body, "application/json; charset=utf-8");
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MarketBarDto>>, ValidationProblem, ProblemHttpResult>> GetSessionBarsAsync(
