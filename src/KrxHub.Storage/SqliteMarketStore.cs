@@ -508,7 +508,16 @@ public sealed class SqliteMarketStore : IMarketStore
     public async Task<IReadOnlyList<DateOnly>> GetDatesWithBarsAsync(DateOnly from, DateOnly to, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await using var select = Command(connection, null, "SELECT DISTINCT date FROM daily_bars WHERE date BETWEEN $from AND $to ORDER BY date");
+        // Hops from one date to the next on the (date, basis) index: one seek per session, not one read per bar.
+        await using var select = Command(connection, null, """
+            WITH RECURSIVE dates(date) AS (
+                SELECT min(date) FROM daily_bars WHERE date >= $from
+                UNION ALL
+                SELECT (SELECT min(b.date) FROM daily_bars b WHERE b.date > dates.date)
+                FROM dates WHERE dates.date < $to
+            )
+            SELECT date FROM dates WHERE date <= $to ORDER BY date
+            """);
         select.Parameters.AddWithValue("$from", DateText(from));
         select.Parameters.AddWithValue("$to", DateText(to));
         var dates = new List<DateOnly>();

@@ -86,3 +86,24 @@ public sealed class RunTests
         return process.Id;
     }
 }
+
+public sealed class ProcessLivenessTests
+{
+    [Fact]
+    public async Task A_running_process_is_alive_until_it_exits_and_this_process_always_is()
+    {
+        using var sleeper = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
+        try
+        {
+            Assert.True(StoredValues.IsProcessAlive(sleeper.Id));
+        }
+        finally
+        {
+            sleeper.Kill();
+            await sleeper.WaitForExitAsync();
+        }
+
+        Assert.False(StoredValues.IsProcessAlive(sleeper.Id));
+        Assert.True(StoredValues.IsProcessAlive(Environment.ProcessId));
+    }
+}
