@@ -41,6 +41,19 @@ internal static class PhaseBench
 
             validate.Add(sw.Elapsed.TotalSeconds - read[^1]);
 
+            // Split of the validation cost: row-level parsing alone.
+            sw.Restart();
+            var allRows = ImportReader.Open(csv, new ImportOptions { Format = ImportFormat.PykrxCsv }).ReadDailyRows().ToList();
+            var readToList = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            var parsedOnly = validator.ParseRows(allRows, PriceBasis.Adjusted, "bench", DateTimeOffset.UtcNow);
+            var parseSeconds = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            validator.ApplyBatchRules(parsedOnly, new Dictionary<StockCode, PreviousClose>());
+            Print(new { bench = "import-phases", run, readToListSeconds = readToList, parseRowsSeconds = parseSeconds, batchRulesSeconds = sw.Elapsed.TotalSeconds });
+            allRows = null;
+            parsedOnly = null;
+
             var dir = Directory.CreateTempSubdirectory("krxhub-phase-").FullName;
             try
             {

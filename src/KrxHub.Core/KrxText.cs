@@ -30,6 +30,11 @@ public static class KrxText
             return FieldStatus.Missing;
         }
 
+        if (TryPlainNumber(s, out value))
+        {
+            return FieldStatus.Ok;
+        }
+
         if (s.Contains(','))
         {
             s = s.ToString().Replace(",", string.Empty, StringComparison.Ordinal).AsSpan();
@@ -38,6 +43,63 @@ public static class KrxText
         return decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value)
             ? FieldStatus.Ok
             : FieldStatus.Invalid;
+    }
+
+    /// <summary>
+    /// Fast path for the common shapes: an optional sign, up to 18 digits, and an optional fraction of up to
+    /// 9 digits ("79600", "-1100", "+70700", "0012345", "79600.0", "0.4024"). Anything else takes the general parser.
+    /// </summary>
+    private static bool TryPlainNumber(ReadOnlySpan<char> s, out decimal value)
+    {
+        value = 0m;
+        var i = 0;
+        var negative = false;
+        if (s[0] is '+' or '-')
+        {
+            negative = s[0] == '-';
+            i = 1;
+        }
+
+        long whole = 0;
+        var digits = 0;
+        for (; i < s.Length && s[i] is >= '0' and <= '9'; i++, digits++)
+        {
+            whole = (whole * 10) + (s[i] - '0');
+        }
+
+        if (digits == 0 || digits > 18)
+        {
+            return false;
+        }
+
+        long fraction = 0;
+        byte scale = 0;
+        if (i < s.Length)
+        {
+            if (s[i] != '.' || i == s.Length - 1)
+            {
+                return false;
+            }
+
+            for (i++; i < s.Length; i++)
+            {
+                if (s[i] is < '0' or > '9' || scale == 9)
+                {
+                    return false;
+                }
+
+                fraction = (fraction * 10) + (s[i] - '0');
+                scale++;
+            }
+        }
+
+        value = scale == 0 ? whole : new decimal(whole) + new decimal((int)fraction, 0, 0, false, scale);
+        if (negative)
+        {
+            value = -value;
+        }
+
+        return true;
     }
 
     /// <summary>Whole numbers only; "17142847.0" is accepted, "1.5" is invalid.</summary>

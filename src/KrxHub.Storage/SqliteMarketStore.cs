@@ -23,7 +23,7 @@ public sealed class SqliteMarketStore : IMarketStore
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = NORMAL;
         PRAGMA temp_store = MEMORY;
-        PRAGMA cache_size = -131072;
+        PRAGMA cache_size = -32768;
         """;
 
     private const string BarColumns =

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using KrxHub.Core;
 using KrxHub.Core.Validation;
 using KrxHub.Storage;
@@ -38,13 +39,34 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
         var state = new RunState();
         try
         {
-            foreach (var chunk in rows.Chunk(ChunkSize))
+            // Two stages on two cores: validation of chunk n+1 runs while chunk n is written to staging.
+            var chunks = Channel.CreateBounded<ValidatedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+            var producer = Task.Run(async () =>
             {
-                ct.ThrowIfCancellationRequested();
-                await ProcessChunkAsync(runId, chunk, basis, source, now, validator, state, ct);
+                try
+                {
+                    foreach (var chunk in rows.Chunk(ChunkSize))
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        await chunks.Writer.WriteAsync(await ValidateChunkAsync(runId, chunk, basis, source, now, validator, state, ct), ct);
+                    }
+
+                    chunks.Writer.Complete();
+                }
+                catch (Exception e)
+                {
+                    chunks.Writer.Complete(e);
+                    throw;
+                }
+            }, ct);
+
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(ct))
+            {
+                await StageChunkAsync(runId, chunk, source, now, state, ct);
                 progress?.Report(state.Read);
             }
 
+            await producer;
             var promoted = await store.PromoteDailyBarsAsync(runId, ct);
             var summary = new ImportSummary(runId, "daily_bars", state.Read, state.Accepted, state.Quarantined,
                 state.DuplicatesDropped, state.NoTrade, promoted.Changed, promoted.Unchanged,
@@ -63,10 +85,18 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
         }
     }
 
-    private async Task ProcessChunkAsync(long runId, RawDailyRow[] chunk, PriceBasis basis, string source,
+    /// <summary>A validated chunk on its way to staging.</summary>
+    private sealed record ValidatedChunk(
+        int Read,
+        List<DailyBar> ToStage,
+        List<ValidatedRow> Rejected,
+        HashSet<(StockCode, DateOnly)> ConflictsWithStaged,
+        int DuplicatesDropped);
+
+    /// <summary>Producer side: validation and the state it needs (previous closes, keys seen). Touches no counters.</summary>
+    private async Task<ValidatedChunk> ValidateChunkAsync(long runId, RawDailyRow[] chunk, PriceBasis basis, string source,
         DateTimeOffset fetchedAt, DailyBarValidator validator, RunState state, CancellationToken ct)
     {
-        state.Read += chunk.Length;
         var parsed = validator.ParseRows(chunk, basis, source, fetchedAt);
 
         // Previous raw closes: from earlier chunks of this run when we have them, else from the store.
@@ -98,11 +128,12 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
         var toStage = new List<DailyBar>(chunk.Length);
         var rejected = new List<ValidatedRow>();
         var conflictsWithStaged = new HashSet<(StockCode, DateOnly)>();
+        var duplicates = 0;
         foreach (var row in batch.Rows)
         {
             if (row.DroppedAsDuplicate)
             {
-                state.DuplicatesDropped++;
+                duplicates++;
                 continue;
             }
 
@@ -119,7 +150,7 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
             {
                 if (seenHash == hash)
                 {
-                    state.DuplicatesDropped++;
+                    duplicates++;
                 }
                 else
                 {
@@ -133,15 +164,33 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
 
             state.Seen[key] = hash;
             toStage.Add(bar);
+            if (bar.Basis == PriceBasis.Raw &&
+                (!state.LastClose.TryGetValue(bar.Code, out var last) || last.Date < bar.Date))
+            {
+                state.LastClose[bar.Code] = new PreviousClose(bar.Date, bar.Close);
+            }
         }
 
-        var quarantine = rejected.Select(r => ToQuarantine(runId, source, r, fetchedAt)).ToList();
-        if (conflictsWithStaged.Count > 0)
+        return new ValidatedChunk(chunk.Length, toStage, rejected, conflictsWithStaged, duplicates);
+    }
+
+    /// <summary>Consumer side, in chunk order: writes to staging and quarantine and keeps the counts.</summary>
+    private async Task StageChunkAsync(long runId, ValidatedChunk chunk, string source, DateTimeOffset fetchedAt, RunState state, CancellationToken ct)
+    {
+        state.Read += chunk.Read;
+        state.DuplicatesDropped += chunk.DuplicatesDropped;
+        var quarantine = chunk.Rejected.Select(r => ToQuarantine(runId, source, r, fetchedAt)).ToList();
+        if (chunk.ConflictsWithStaged.Count > 0)
         {
-            // The earlier version was staged by a previous chunk: take it back out and quarantine it too.
-            foreach (var bar in await store.UnstageDailyBarsAsync(runId, conflictsWithStaged, ct))
+            // The earlier version was staged with a previous chunk: take it back out and quarantine it too.
+            foreach (var bar in await store.UnstageDailyBarsAsync(runId, chunk.ConflictsWithStaged, ct))
             {
                 state.Accepted--;
+                if (bar.NoTrade)
+                {
+                    state.NoTrade--;
+                }
+
                 quarantine.Add(new QuarantineEntry(runId, "daily_bars", source, bar.Code.Value, bar.Date,
                     [ReasonCodes.ConflictingDuplicate], BarPayload(bar), 0, fetchedAt));
                 state.Quarantined++;
@@ -149,7 +198,7 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
             }
         }
 
-        foreach (var r in rejected)
+        foreach (var r in chunk.Rejected)
         {
             state.Quarantined++;
             foreach (var reason in r.Reasons.Distinct())
@@ -158,26 +207,14 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
             }
         }
 
-        await store.StageDailyBarsAsync(runId, toStage, ct);
+        await store.StageDailyBarsAsync(runId, chunk.ToStage, ct);
         if (quarantine.Count > 0)
         {
             await store.QuarantineAsync(quarantine, ct);
         }
 
-        state.Accepted += toStage.Count;
-        foreach (var bar in toStage)
-        {
-            if (bar.NoTrade)
-            {
-                state.NoTrade++;
-            }
-
-            if (bar.Basis == PriceBasis.Raw &&
-                (!state.LastClose.TryGetValue(bar.Code, out var last) || last.Date < bar.Date))
-            {
-                state.LastClose[bar.Code] = new PreviousClose(bar.Date, bar.Close);
-            }
-        }
+        state.Accepted += chunk.ToStage.Count;
+        state.NoTrade += chunk.ToStage.Count(b => b.NoTrade);
     }
 
     private static QuarantineEntry ToQuarantine(long runId, string source, ValidatedRow row, DateTimeOffset at)
