@@ -3,7 +3,8 @@ namespace KrxHub.Core;
 /// <summary>
 /// One row of the stock master. Stocks are never deleted: delisting is a date.
 /// <paramref name="Segment"/> keeps the KRX market name as listed (e.g. "KOSDAQ GLOBAL") while
-/// <paramref name="Market"/> is the market it trades on.
+/// <paramref name="Market"/> is the market it trades on. <paramref name="AsOf"/> is the date the record describes
+/// (the listing snapshot or the price file's session): an older record never overwrites a newer one.
 /// </summary>
 public sealed record Stock(
     StockCode Code,
@@ -17,7 +18,8 @@ public sealed record Stock(
     string? Isin = null,
     string? Segment = null,
     string? SecurityGroup = null,
-    string? ShareClass = null)
+    string? ShareClass = null,
+    DateOnly? AsOf = null)
 {
     /// <summary>True when the stock is listed on <paramref name="date"/> (listing day inclusive, delisting day exclusive).</summary>
     public bool IsListedOn(DateOnly date) =>

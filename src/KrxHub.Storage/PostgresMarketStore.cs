@@ -42,8 +42,8 @@ public sealed class PostgresMarketStore : IMarketStore
         """;
 
     private const string UpsertStock = """
-        INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at)
-        VALUES (@code, @name, @name_en, @market, @segment, @isin, @security_group, @share_class, @listing_date, @delisting_date, @listed_shares, @industry, @updated_at)
+        INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at, as_of)
+        VALUES (@code, @name, @name_en, @market, @segment, @isin, @security_group, @share_class, @listing_date, @delisting_date, @listed_shares, @industry, @updated_at, @as_of)
         ON CONFLICT (code) DO UPDATE SET
             name = excluded.name,
             name_en = COALESCE(excluded.name_en, stocks.name_en),
@@ -56,8 +56,9 @@ public sealed class PostgresMarketStore : IMarketStore
             delisting_date = COALESCE(excluded.delisting_date, stocks.delisting_date),
             listed_shares = COALESCE(excluded.listed_shares, stocks.listed_shares),
             industry = COALESCE(excluded.industry, stocks.industry),
-            updated_at = excluded.updated_at
-        WHERE (stocks.name, stocks.market, stocks.name_en, stocks.segment, stocks.isin, stocks.security_group,
+            updated_at = excluded.updated_at,
+            as_of = COALESCE(excluded.as_of, stocks.as_of)
+        WHERE (excluded.as_of IS NULL OR stocks.as_of IS NULL OR excluded.as_of >= stocks.as_of) AND ((stocks.name, stocks.market, stocks.name_en, stocks.segment, stocks.isin, stocks.security_group,
                stocks.share_class, stocks.listing_date, stocks.delisting_date, stocks.listed_shares, stocks.industry)
               IS DISTINCT FROM
               (excluded.name, excluded.market,
@@ -66,10 +67,11 @@ public sealed class PostgresMarketStore : IMarketStore
                COALESCE(excluded.share_class, stocks.share_class), COALESCE(excluded.listing_date, stocks.listing_date),
                COALESCE(excluded.delisting_date, stocks.delisting_date), COALESCE(excluded.listed_shares, stocks.listed_shares),
                COALESCE(excluded.industry, stocks.industry))
+           OR stocks.as_of IS DISTINCT FROM COALESCE(excluded.as_of, stocks.as_of))
         """;
 
     private const string StockColumns =
-        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry";
+        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, as_of";
 
     // {0} is the table, {1} its key column (code or market).
     private const string UpsertFlowTemplate = """
@@ -186,6 +188,7 @@ public sealed class PostgresMarketStore : IMarketStore
             p.Add(Bigint("listed_shares", s.ListedShares));
             p.Add(Text("industry", s.Industry));
             p.Add(new NpgsqlParameter<DateTimeOffset>("updated_at", NpgsqlDbType.TimestampTz) { TypedValue = updatedAt });
+            p.Add(Date("as_of", s.AsOf));
         }, ct);
         await tx.CommitAsync(ct);
     }
@@ -891,7 +894,8 @@ public sealed class PostgresMarketStore : IMarketStore
                 NullableString(reader, 5),
                 NullableString(reader, 4),
                 NullableString(reader, 6),
-                NullableString(reader, 7)));
+                NullableString(reader, 7),
+                reader.IsDBNull(12) ? null : reader.GetFieldValue<DateOnly>(12)));
         }
 
         return stocks;

@@ -64,8 +64,8 @@ public sealed class SqliteMarketStore : IMarketStore
         """;
 
     private const string UpsertStock = """
-        INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at)
-        VALUES ($code, $name, $name_en, $market, $segment, $isin, $security_group, $share_class, $listing_date, $delisting_date, $listed_shares, $industry, $updated_at)
+        INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at, as_of)
+        VALUES ($code, $name, $name_en, $market, $segment, $isin, $security_group, $share_class, $listing_date, $delisting_date, $listed_shares, $industry, $updated_at, $as_of)
         ON CONFLICT (code) DO UPDATE SET
             name = excluded.name,
             name_en = COALESCE(excluded.name_en, stocks.name_en),
@@ -78,8 +78,9 @@ public sealed class SqliteMarketStore : IMarketStore
             delisting_date = COALESCE(excluded.delisting_date, stocks.delisting_date),
             listed_shares = COALESCE(excluded.listed_shares, stocks.listed_shares),
             industry = COALESCE(excluded.industry, stocks.industry),
-            updated_at = excluded.updated_at
-        WHERE stocks.name IS NOT excluded.name
+            updated_at = excluded.updated_at,
+            as_of = COALESCE(excluded.as_of, stocks.as_of)
+        WHERE (excluded.as_of IS NULL OR stocks.as_of IS NULL OR excluded.as_of >= stocks.as_of) AND (stocks.name IS NOT excluded.name
            OR stocks.market IS NOT excluded.market
            OR stocks.name_en IS NOT COALESCE(excluded.name_en, stocks.name_en)
            OR stocks.segment IS NOT COALESCE(excluded.segment, stocks.segment)
@@ -90,10 +91,11 @@ public sealed class SqliteMarketStore : IMarketStore
            OR stocks.delisting_date IS NOT COALESCE(excluded.delisting_date, stocks.delisting_date)
            OR stocks.listed_shares IS NOT COALESCE(excluded.listed_shares, stocks.listed_shares)
            OR stocks.industry IS NOT COALESCE(excluded.industry, stocks.industry)
+           OR stocks.as_of IS NOT COALESCE(excluded.as_of, stocks.as_of))
         """;
 
     private const string StockColumns =
-        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry";
+        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, as_of";
 
     // {0} is the table, {1} its key column (code or market).
     private const string UpsertFlowTemplate = """
@@ -220,6 +222,7 @@ public sealed class SqliteMarketStore : IMarketStore
         var listedShares = upsert.Parameters.Add("$listed_shares", SqliteType.Integer);
         var industry = upsert.Parameters.Add("$industry", SqliteType.Text);
         var updatedAt = upsert.Parameters.Add("$updated_at", SqliteType.Text);
+        var asOf = upsert.Parameters.Add("$as_of", SqliteType.Text);
         upsert.Prepare();
         updatedAt.Value = InstantText(_time.GetUtcNow());
         foreach (var stock in stocks)
@@ -237,6 +240,7 @@ public sealed class SqliteMarketStore : IMarketStore
             delistingDate.Value = Db(DateText(stock.DelistingDate));
             listedShares.Value = Db(stock.ListedShares);
             industry.Value = Db(stock.Industry);
+            asOf.Value = Db(DateText(stock.AsOf));
             upsert.ExecuteNonQuery();
         }
 
@@ -999,7 +1003,8 @@ public sealed class SqliteMarketStore : IMarketStore
                 NullableString(reader, 5),
                 NullableString(reader, 4),
                 NullableString(reader, 6),
-                NullableString(reader, 7)));
+                NullableString(reader, 7),
+                reader.IsDBNull(12) ? null : ReadDate(reader, 12)));
         }
 
         return stocks;

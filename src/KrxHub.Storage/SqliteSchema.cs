@@ -160,5 +160,8 @@ internal static class SqliteSchema
 
             CREATE INDEX collection_runs_by_status ON collection_runs (status, host);
             """),
+        new(2, "stock master as-of date", """
+            ALTER TABLE stocks ADD COLUMN as_of TEXT;
+            """),
     ];
 }

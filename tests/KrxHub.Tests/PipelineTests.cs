@@ -145,4 +145,34 @@ public class PipelineTests
         Assert.Equal(212969m, Assert.Single(await store.GetBarsAsync(code, day, day, PriceBasis.Adjusted, CancellationToken.None)).Close);
         Assert.Equal(231500m, Assert.Single(await store.GetBarsAsync(code, day, day, PriceBasis.Raw, CancellationToken.None)).Close);
     }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Price_files_update_the_master_as_of_their_session_and_never_with_older_data(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        var samsung = StockCode.Parse("005930");
+        // A master entry known only as of 2020, without listed shares.
+        await store.UpsertStocksAsync([new Stock(samsung, "삼성전자", Market.Kospi, new DateOnly(1975, 6, 11), AsOf: new DateOnly(2020, 1, 2))], CancellationToken.None);
+        var krx = TestPaths.Data("samples", "krx", "MDCSTAT01501-STK-20210122.json");
+
+        var first = await TestData.ImportAsync(store, krx, new ImportOptions { Date = new DateOnly(2021, 1, 22) });
+        Assert.Equal(1, first.StocksUpdated);
+        var after2021 = await store.GetStockAsync(samsung, CancellationToken.None);
+        Assert.Equal(5_969_782_550, after2021!.ListedShares); // LIST_SHRS of the real 2021-01-22 body
+        Assert.Equal(new DateOnly(2021, 1, 22), after2021.AsOf);
+
+        // A newer listing moves the as-of date on; the 2021 body imported again must not roll it back.
+        await store.UpsertStocksAsync([after2021 with { ListedShares = 5_846_278_608, AsOf = new DateOnly(2026, 4, 14) }], CancellationToken.None);
+        var again = await TestData.ImportAsync(store, krx, new ImportOptions { Date = new DateOnly(2021, 1, 22) });
+        Assert.Equal(0, again.StocksUpdated);
+        var current = await store.GetStockAsync(samsung, CancellationToken.None);
+        Assert.Equal(5_846_278_608, current!.ListedShares);
+        Assert.Equal(new DateOnly(2026, 4, 14), current.AsOf);
+
+        // Price files never create stocks: the body's other 900+ KOSPI stocks stay unknown.
+        Assert.Equal(1, await store.CountStocksAsync(CancellationToken.None));
+        Assert.True(first.QuarantinedByReason[ReasonCodes.UnknownCode] > 900);
+    }
 }

@@ -25,7 +25,8 @@ internal static class TestData
         var listed = MasterFiles.ReadListed(BundledData.Master);
         var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
         await ImportCommand.ImportStocksAsync(store, FixedTime.Default, BundledLoader.MasterJob, new { },
-            new ParsedRecords<Stock>([.. delisted.Records, .. listed.Records], []), "bundled:krx-master", CancellationToken.None);
+            new ParsedRecords<Stock>([.. delisted.Records.Select(s => s with { AsOf = BundledLoader.DelistedAsOf }),
+                .. listed.Records.Select(s => s with { AsOf = BundledLoader.MasterAsOf })], []), "bundled:krx-master", CancellationToken.None);
     }
 
     public static async Task<ImportSummary> ImportAsync(IMarketStore store, string path, ImportOptions options, PriceBasis? basis = null, TimeProvider? time = null)

@@ -68,9 +68,11 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
 
             await producer;
             var promoted = await store.PromoteDailyBarsAsync(runId, ct);
+            var masterUpdates = MasterUpdates(master, state.Described);
+            await store.UpsertStocksAsync(masterUpdates, ct);
             var summary = new ImportSummary(runId, "daily_bars", state.Read, state.Accepted, state.Quarantined,
                 state.DuplicatesDropped, state.NoTrade, promoted.Changed, promoted.Unchanged,
-                state.ByReason, stopwatch.Elapsed);
+                state.ByReason, stopwatch.Elapsed) { StocksUpdated = masterUpdates.Count };
             await store.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded, state.Read, state.Accepted,
                 state.Quarantined, promoted.Changed, time.GetUtcNow(), null), CancellationToken.None);
             return summary;
@@ -84,6 +86,42 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
             throw;
         }
     }
+
+    /// <summary>
+    /// Sources that carry name, market and listed shares (marcap, KRX MDCSTAT01501) update the master entries
+    /// of the stocks they describe, as of their latest session. Entries describing an earlier date than the
+    /// master's own are left alone (the store enforces it too), and no stock is created from a price file.
+    /// </summary>
+    private static List<Stock> MasterUpdates(Dictionary<StockCode, Stock> master, Dictionary<StockCode, Description> described)
+    {
+        var updates = new List<Stock>();
+        foreach (var (code, d) in described)
+        {
+            if (!master.TryGetValue(code, out var stock) || (stock.AsOf is { } asOf && d.Date < asOf))
+            {
+                continue;
+            }
+
+            var market = Markets.TryParse(d.Market, out var m) ? m : stock.Market;
+            var updated = stock with
+            {
+                Name = d.Name,
+                Market = market,
+                Segment = d.Market is { Length: > 0 } && Markets.TryParse(d.Market, out _) ? d.Market : stock.Segment,
+                ListedShares = d.ListedShares ?? stock.ListedShares,
+                AsOf = d.Date,
+            };
+            if (updated with { AsOf = stock.AsOf } != stock || stock.AsOf is null)
+            {
+                updates.Add(updated);
+            }
+        }
+
+        return updates;
+    }
+
+    /// <summary>What a price row says about its stock.</summary>
+    private readonly record struct Description(DateOnly Date, string Name, string? Market, long? ListedShares);
 
     /// <summary>A validated chunk on its way to staging.</summary>
     private sealed record ValidatedChunk(
@@ -164,6 +202,10 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
 
             state.Seen[key] = hash;
             toStage.Add(bar);
+            if (row.Raw.Name is { Length: > 0 } name && (!state.Described.TryGetValue(bar.Code, out var seen) || seen.Date <= bar.Date))
+            {
+                state.Described[bar.Code] = new Description(bar.Date, name.Trim(), row.Raw.Market?.Trim(), bar.ListedShares);
+            }
             if (bar.Basis == PriceBasis.Raw &&
                 (!state.LastClose.TryGetValue(bar.Code, out var last) || last.Date < bar.Date))
             {
@@ -243,6 +285,7 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
         public readonly Dictionary<string, long> ByReason = new(StringComparer.Ordinal);
         public readonly Dictionary<StockCode, PreviousClose> LastClose = [];
         public readonly Dictionary<(StockCode, DateOnly), int> Seen = [];
+        public readonly Dictionary<StockCode, Description> Described = [];
 
         public void Count(string reason) => ByReason[reason] = ByReason.GetValueOrDefault(reason) + 1;
     }

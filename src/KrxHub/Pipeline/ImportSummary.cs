@@ -12,4 +12,8 @@ public sealed record ImportSummary(
     long Changed,
     long Unchanged,
     IReadOnlyDictionary<string, long> QuarantinedByReason,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Master entries this import updated (name, market, listed shares from price files; records from listings).</summary>
+    public int StocksUpdated { get; init; }
+}

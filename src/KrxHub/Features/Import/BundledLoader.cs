@@ -17,6 +17,9 @@ public static class BundledLoader
     public const string RawWindowJob = "bundled:raw-window";
     public const string AdjustedHistoryJob = "bundled:adjusted-history";
 
+    public static readonly DateOnly MasterAsOf = new(2026, 4, 14);
+    public static readonly DateOnly DelistedAsOf = new(2026, 3, 20);
+
     public static async Task LoadMissingAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, bool showProgress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -27,7 +30,10 @@ public static class BundledLoader
         {
             var listed = MasterFiles.ReadListed(BundledData.Master);
             var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
-            var all = new ParsedRecords<Stock>([.. delisted.Records, .. listed.Records], [.. delisted.Rejected, .. listed.Rejected]);
+            // The snapshot dates of the two files: a later price file or listing may update these entries.
+            var all = new ParsedRecords<Stock>(
+                [.. delisted.Records.Select(s => s with { AsOf = DelistedAsOf }), .. listed.Records.Select(s => s with { AsOf = MasterAsOf })],
+                [.. delisted.Rejected, .. listed.Rejected]);
             var s = await ImportCommand.ImportStocksAsync(store, time, MasterJob,
                 new { listed = Path.GetFileName(BundledData.Master), delisted = Path.GetFileName(BundledData.Delisted) }, all, "bundled:krx-master", ct);
             Say(showProgress, $"stock master: {listed.Records.Count:N0} listed + {delisted.Records.Count:N0} delisted stocks ({s.Quarantined:N0} records skipped)");

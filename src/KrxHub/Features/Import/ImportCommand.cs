@@ -118,7 +118,11 @@ public static class ImportCommand
     public static async Task<ImportSummary> ImportStocksAsync(IMarketStore store, TimeProvider time, string job, object parameters, ImportFile file, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(file);
-        return await ImportStocksAsync(store, time, job, parameters, file.ReadStocks(), file.Source, ct);
+        var parsed = file.ReadStocks();
+        // A listing describes the market on the day it was fetched (KRX CURRENT_DATETIME).
+        var asOf = KrxCalendar.KstDate(file.FetchedAt);
+        return await ImportStocksAsync(store, time, job, parameters,
+            parsed with { Records = parsed.Records.Select(s => s.AsOf is null ? s with { AsOf = asOf } : s).ToList() }, file.Source, ct);
     }
 
     public static async Task<ImportSummary> ImportStocksAsync(IMarketStore store, TimeProvider time, string job, object parameters,
@@ -227,6 +231,11 @@ public static class ImportCommand
         }
 
         table.AddRow("written (new or changed)", N(s.Changed));
+        if (s.StocksUpdated > 0)
+        {
+            table.AddRow("stock master entries updated", N(s.StocksUpdated));
+        }
+
         table.AddRow("unchanged", N(s.Unchanged));
         var seconds = Math.Max(s.Elapsed.TotalSeconds, 1e-3);
         table.AddRow("time", $"{s.Elapsed.TotalSeconds:F2} s ({N((long)(s.RowsRead / seconds))} rows/s)");
