@@ -24,6 +24,7 @@ public sealed class SqliteMarketStore : IMarketStore
         PRAGMA synchronous = NORMAL;
         PRAGMA temp_store = MEMORY;
         PRAGMA cache_size = -32768;
+        PRAGMA wal_autocheckpoint = 16384;
         """;
 
     private const string BarColumns =

@@ -15,7 +15,7 @@ namespace KrxHub.Pipeline;
 /// </summary>
 public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, TimeProvider time)
 {
-    public const int ChunkSize = 50_000;
+    public const int ChunkSize = 25_000;
 
     public async Task<ImportSummary> RunAsync(
         string job,
