@@ -1,0 +1,177 @@
+namespace KrxHub.Core.Backtesting;
+
+/// <summary>
+/// The daily bars of one stock on one price basis, ascending by date, stored column-wise so the whole market fits in
+/// a few arrays. A bar with zero volume (or flagged no-trade) is a halt: it carries its close but nothing fills on it.
+/// </summary>
+public sealed class BarSeries
+{
+    internal readonly DateOnly[] Dates;
+    internal readonly decimal[] Open;
+    internal readonly decimal[] High;
+    internal readonly decimal[] Low;
+    internal readonly decimal[] Close;
+    internal readonly long[] Volume;
+
+    public BarSeries(StockCode code, PriceBasis basis, DateOnly[] dates, decimal[] open, decimal[] high, decimal[] low, decimal[] close, long[] volume)
+    {
+        ArgumentNullException.ThrowIfNull(dates);
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(high);
+        ArgumentNullException.ThrowIfNull(low);
+        ArgumentNullException.ThrowIfNull(close);
+        ArgumentNullException.ThrowIfNull(volume);
+        var n = dates.Length;
+        if (open.Length != n || high.Length != n || low.Length != n || close.Length != n || volume.Length != n)
+        {
+            throw new ArgumentException($"{code}: every column needs {n} values");
+        }
+
+        for (var i = 1; i < n; i++)
+        {
+            if (dates[i] <= dates[i - 1])
+            {
+                throw new ArgumentException($"{code}: bars must be strictly ascending by date ({dates[i - 1]:yyyy-MM-dd} then {dates[i]:yyyy-MM-dd})");
+            }
+        }
+
+        Code = code;
+        Basis = basis;
+        Dates = dates;
+        Open = open;
+        High = high;
+        Low = low;
+        Close = close;
+        Volume = volume;
+    }
+
+    public StockCode Code { get; }
+
+    public PriceBasis Basis { get; }
+
+    public int Count => Dates.Length;
+
+    public DateOnly FirstDate => Dates[0];
+
+    public DateOnly LastDate => Dates[^1];
+
+    /// <summary>Builds a series from bars of one stock and basis (any order). No-trade bars keep volume 0.</summary>
+    public static BarSeries FromBars(IEnumerable<DailyBar> bars)
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        var sorted = bars.OrderBy(b => b.Date).ToArray();
+        if (sorted.Length == 0)
+        {
+            throw new ArgumentException("a series needs at least one bar", nameof(bars));
+        }
+
+        var code = sorted[0].Code;
+        var basis = sorted[0].Basis;
+        if (sorted.Any(b => b.Code != code || b.Basis != basis))
+        {
+            throw new ArgumentException("a series holds one stock on one price basis", nameof(bars));
+        }
+
+        return new BarSeries(
+            code,
+            basis,
+            [.. sorted.Select(b => b.Date)],
+            [.. sorted.Select(b => b.Open)],
+            [.. sorted.Select(b => b.High)],
+            [.. sorted.Select(b => b.Low)],
+            [.. sorted.Select(b => b.Close)],
+            [.. sorted.Select(b => b.NoTrade ? 0 : b.Volume)]);
+    }
+
+    /// <summary>The number of bars dated on or before <paramref name="date"/>.</summary>
+    public int CountOnOrBefore(DateOnly date)
+    {
+        var i = Array.BinarySearch(Dates, date);
+        return i >= 0 ? i + 1 : ~i;
+    }
+
+    /// <summary>A copy holding only the bars in [from, to].</summary>
+    public BarSeries Slice(DateOnly from, DateOnly to)
+    {
+        var start = CountOnOrBefore(from.AddDays(-1));
+        var end = CountOnOrBefore(to);
+        var length = Math.Max(0, end - start);
+        return new BarSeries(
+            Code,
+            Basis,
+            Dates.AsSpan(start, length).ToArray(),
+            Open.AsSpan(start, length).ToArray(),
+            High.AsSpan(start, length).ToArray(),
+            Low.AsSpan(start, length).ToArray(),
+            Close.AsSpan(start, length).ToArray(),
+            Volume.AsSpan(start, length).ToArray());
+    }
+
+    /// <summary>A copy with bar <paramref name="index"/> replaced (tests use it to prove that the future cannot leak).</summary>
+    public BarSeries WithBar(int index, decimal open, decimal high, decimal low, decimal close, long volume)
+    {
+        var o = (decimal[])Open.Clone();
+        var h = (decimal[])High.Clone();
+        var l = (decimal[])Low.Clone();
+        var c = (decimal[])Close.Clone();
+        var v = (long[])Volume.Clone();
+        (o[index], h[index], l[index], c[index], v[index]) = (open, high, low, close, volume);
+        return new BarSeries(Code, Basis, Dates, o, h, l, c, v);
+    }
+}
+
+/// <summary>
+/// What a strategy sees of one stock on a session: its bars up to and including that session, never later ones.
+/// Index 0 is the oldest loaded bar; <see cref="Count"/> - 1 is the latest.
+/// </summary>
+public readonly struct BarHistory
+{
+    private readonly BarSeries? _series;
+
+    internal BarHistory(BarSeries series, int count)
+    {
+        _series = series;
+        Count = count;
+    }
+
+    public StockCode Code => Series.Code;
+
+    public int Count { get; }
+
+    public bool IsEmpty => Count == 0;
+
+    public DateOnly Date(int index) => Series.Dates[Check(index)];
+
+    public decimal Open(int index) => Series.Open[Check(index)];
+
+    public decimal High(int index) => Series.High[Check(index)];
+
+    public decimal Low(int index) => Series.Low[Check(index)];
+
+    public decimal Close(int index) => Series.Close[Check(index)];
+
+    public long Volume(int index) => Series.Volume[Check(index)];
+
+    /// <summary>The closes up to and including the current session.</summary>
+    public ReadOnlySpan<decimal> Closes => _series is null ? [] : _series.Close.AsSpan(0, Count);
+
+    public ReadOnlySpan<decimal> Highs => _series is null ? [] : _series.High.AsSpan(0, Count);
+
+    public ReadOnlySpan<decimal> Lows => _series is null ? [] : _series.Low.AsSpan(0, Count);
+
+    public DateOnly? LastDate => Count == 0 ? null : Series.Dates[Count - 1];
+
+    public decimal? LastClose => Count == 0 ? null : Series.Close[Count - 1];
+
+    private BarSeries Series => _series ?? throw new InvalidOperationException("no bars");
+
+    private int Check(int index)
+    {
+        if ((uint)index >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"only bars 0..{Count - 1} are visible on this session");
+        }
+
+        return index;
+    }
+}
