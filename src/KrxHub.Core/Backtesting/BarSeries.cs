@@ -55,6 +55,14 @@ public sealed class BarSeries
 
     public DateOnly LastDate => Dates[^1];
 
+    public DateOnly DateAt(int index) => Dates[index];
+
+    public decimal OpenAt(int index) => Open[index];
+
+    public decimal CloseAt(int index) => Close[index];
+
+    public long VolumeAt(int index) => Volume[index];
+
     /// <summary>Builds a series from bars of one stock and basis (any order). No-trade bars keep volume 0.</summary>
     public static BarSeries FromBars(IEnumerable<DailyBar> bars)
     {
