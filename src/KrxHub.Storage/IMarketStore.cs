@@ -1,4 +1,5 @@
 using KrxHub.Core;
+using KrxHub.Core.Backtesting;
 using KrxHub.Core.Validation;
 
 namespace KrxHub.Storage;
@@ -47,6 +48,11 @@ public interface IMarketStore : IAsyncDisposable
     /// <summary>All bars of one session, optionally for one market (from the master) and one basis, ordered by code.</summary>
     Task<IReadOnlyList<DailyBar>> GetBarsOnDateAsync(DateOnly date, Market? market, PriceBasis? basis, CancellationToken ct);
     Task<long> CountDailyBarsAsync(CancellationToken ct);
+    /// <summary>
+    /// Bars on one basis in [from, to] as one column-wise series per stock, ordered by code: the backtest's bulk read.
+    /// <paramref name="codes"/> null reads every stock. No-trade bars come with volume 0.
+    /// </summary>
+    Task<IReadOnlyList<BarSeries>> GetBarSeriesAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct);
     /// <summary>Distinct dates that have at least one bar, in [from, to].</summary>
     Task<IReadOnlyList<DateOnly>> GetDatesWithBarsAsync(DateOnly from, DateOnly to, CancellationToken ct);
 

@@ -1,4 +1,5 @@
 using KrxHub.Core;
+using KrxHub.Core.Backtesting;
 using KrxHub.Core.Validation;
 using Npgsql;
 using NpgsqlTypes;
@@ -426,6 +427,46 @@ public sealed class PostgresMarketStore : IMarketStore
     }
 
     public async Task<long> CountDailyBarsAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM daily_bars", ct);
+
+    public async Task<IReadOnlyList<BarSeries>> GetBarSeriesAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT code, date, open, high, low, close, volume, no_trade FROM daily_bars
+            WHERE basis = @basis AND date BETWEEN @from AND @to
+            """ + (codes is null ? string.Empty : " AND code = ANY(@codes)") + " ORDER BY code, date");
+        select.Parameters.Add(Text("basis", basis.Name()));
+        select.Parameters.Add(Date("from", from));
+        select.Parameters.Add(Date("to", to));
+        if (codes is not null)
+        {
+            select.Parameters.Add(new NpgsqlParameter<string[]>("codes", [.. codes.Select(c => c.Value)]));
+        }
+
+        var builder = new BarSeriesBuilder(basis);
+        string? current = null;
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var code = reader.GetString(0);
+            if (!string.Equals(code, current, StringComparison.Ordinal))
+            {
+                current = code;
+                builder.StartStock(StockCode.Parse(code));
+            }
+
+            builder.Add(
+                reader.GetFieldValue<DateOnly>(1),
+                StoredValues.Normalize(reader.GetDecimal(2)),
+                StoredValues.Normalize(reader.GetDecimal(3)),
+                StoredValues.Normalize(reader.GetDecimal(4)),
+                StoredValues.Normalize(reader.GetDecimal(5)),
+                reader.GetInt64(6),
+                reader.GetBoolean(7));
+        }
+
+        return builder.Finish();
+    }
 
     public async Task<IReadOnlyList<DateOnly>> GetDatesWithBarsAsync(DateOnly from, DateOnly to, CancellationToken ct)
     {

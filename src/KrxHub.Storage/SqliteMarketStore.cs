@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using KrxHub.Core;
+using KrxHub.Core.Backtesting;
 using KrxHub.Core.Validation;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -509,6 +510,111 @@ public sealed class SqliteMarketStore : IMarketStore
     }
 
     public async Task<long> CountDailyBarsAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM daily_bars", ct);
+
+    public async Task<IReadOnlyList<BarSeries>> GetBarSeriesAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
+        var sql = """
+            SELECT code, date, open, high, low, close, volume, no_trade FROM daily_bars
+            WHERE basis = ?1 AND date BETWEEN ?2 AND ?3
+            """ + (codes is null ? string.Empty : " AND code IN (SELECT value FROM json_each(?4))") + " ORDER BY code, date";
+
+        // The raw SQLite API: this reads up to millions of rows, and the ADO.NET reader's per-value boxing and
+        // string-based decimal parsing would dominate.
+        Check(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
+        try
+        {
+            Check(raw.sqlite3_bind_text(statement, 1, basis.Name()), db);
+            Check(raw.sqlite3_bind_text(statement, 2, DateText(from)), db);
+            Check(raw.sqlite3_bind_text(statement, 3, DateText(to)), db);
+            if (codes is not null)
+            {
+                Check(raw.sqlite3_bind_text(statement, 4, JsonSerializer.Serialize(codes.Select(c => c.Value))), db);
+            }
+
+            var builder = new BarSeriesBuilder(basis);
+            Span<byte> current = stackalloc byte[16];
+            var currentLength = -1;
+            var rows = 0;
+            int rc;
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                if ((++rows & 0xFFFF) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                var code = raw.sqlite3_column_blob(statement, 0);
+                if (currentLength < 0 || !code.SequenceEqual(current[..currentLength]))
+                {
+                    if (code.Length > current.Length)
+                    {
+                        throw new InvalidDataException($"stored code '{Encoding.UTF8.GetString(code)}' is too long");
+                    }
+
+                    code.CopyTo(current);
+                    currentLength = code.Length;
+                    builder.StartStock(StockCode.Parse(Encoding.UTF8.GetString(code)));
+                }
+
+                builder.Add(
+                    ParseDate(raw.sqlite3_column_blob(statement, 1)),
+                    ColumnDecimal(statement, 2),
+                    ColumnDecimal(statement, 3),
+                    ColumnDecimal(statement, 4),
+                    ColumnDecimal(statement, 5),
+                    raw.sqlite3_column_int64(statement, 6),
+                    raw.sqlite3_column_int64(statement, 7) != 0);
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                Check(rc, db);
+            }
+
+            return builder.Finish();
+        }
+        finally
+        {
+            raw.sqlite3_finalize(statement);
+        }
+    }
+
+    private static decimal ColumnDecimal(sqlite3_stmt statement, int index) =>
+        raw.sqlite3_column_type(statement, index) == raw.SQLITE_INTEGER
+            ? raw.sqlite3_column_int64(statement, index)
+            : ToDecimal(raw.sqlite3_column_double(statement, index));
+
+    /// <summary>Parses a stored 'yyyy-MM-dd' date from its UTF-8 bytes.</summary>
+    private static DateOnly ParseDate(ReadOnlySpan<byte> text)
+    {
+        if (text.Length != 10 || text[4] != (byte)'-' || text[7] != (byte)'-')
+        {
+            throw new InvalidDataException($"stored date '{Encoding.UTF8.GetString(text)}' is not yyyy-MM-dd");
+        }
+
+        static int Digits(ReadOnlySpan<byte> s)
+        {
+            var value = 0;
+            foreach (var b in s)
+            {
+                value = (value * 10) + (b - (byte)'0');
+            }
+
+            return value;
+        }
+
+        return new DateOnly(Digits(text[..4]), Digits(text[5..7]), Digits(text[8..10]));
+    }
+
+    private static void Check(int rc, sqlite3 db)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+        }
+    }
 
     public async Task<IReadOnlyList<DateOnly>> GetDatesWithBarsAsync(DateOnly from, DateOnly to, CancellationToken ct)
     {
