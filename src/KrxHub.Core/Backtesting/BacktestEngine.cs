@@ -155,9 +155,13 @@ public sealed class BacktestEngine
         ExitDelisted(nextSession ?? _calendar.NextSession(date));
         var equity = MarkToMarket();
         _equity.Add(new EquityPoint(date, equity, Cash));
-        if (_slots.Any(s => s.Quantity > 0))
+        foreach (var slot in _slots)
         {
-            _sessionsInvested++;
+            if (slot.Quantity > 0)
+            {
+                _sessionsInvested++;
+                break;
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KrxHub.Core;
+using KrxHub.Features.Backtests;
 using KrxHub.Features.Import;
 using KrxHub.Features.Quality;
 using KrxHub.Storage;
@@ -33,6 +34,7 @@ public static class Cli
               krxhub import prices.csv --basis raw     validate and load a file
               krxhub db migrate --database "Host=…"    create or upgrade the PostgreSQL schema
               krxhub quality-report --date 2024-01-02  accepted and quarantined rows of one session
+              krxhub backtest --strategy sma-cross --codes 005930 --from 2024-01-02 --to 2025-06-16
             """);
         root.Options.Add(DataDir);
         root.Options.Add(Database);
@@ -42,6 +44,7 @@ public static class Cli
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(DbCommand());
         root.Subcommands.Add(QualityReportCommand());
+        root.Subcommands.Add(BacktestCommand.Create());
 
         // No verb: behave exactly like `serve` with its defaults.
         foreach (var option in serve.Options)

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using KrxHub.Core;
+using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Health;
@@ -32,6 +33,7 @@ public static class HubApp
         builder.Services.AddSingleton(calendar);
         builder.Services.AddSingleton<IMarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
+        builder.Services.AddSingleton<BacktestJobs>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
@@ -46,6 +48,7 @@ public static class HubApp
         app.MapInvestors();
         app.MapQuality();
         app.MapCollection();
+        app.MapBacktests();
         return app;
     }
 }

@@ -1,3 +1,5 @@
+using KrxHub.Core.Indicators;
+
 namespace KrxHub.Core.Backtesting.Strategies;
 
 /// <summary>
@@ -8,6 +10,13 @@ namespace KrxHub.Core.Backtesting.Strategies;
 public sealed class SmaCross : Strategy
 {
     private readonly StockCode _code;
+    private readonly SmaStream _fast;
+    private readonly SmaStream _slow;
+    private int _fed;
+    private decimal? _fastNow;
+    private decimal? _slowNow;
+    private decimal? _fastBefore;
+    private decimal? _slowBefore;
 
     public SmaCross(StockCode code, int fast, int slow)
     {
@@ -16,6 +25,8 @@ public sealed class SmaCross : Strategy
         _code = code;
         Fast = fast;
         Slow = slow;
+        _fast = new SmaStream(fast);
+        _slow = new SmaStream(slow);
     }
 
     public int Fast { get; }
@@ -29,17 +40,20 @@ public sealed class SmaCross : Strategy
     {
         ArgumentNullException.ThrowIfNull(context);
         var bars = context.Bars(_code);
-        if (bars.LastDate != context.Date || bars.Count < Slow + 1)
+        while (_fed < bars.Count)
+        {
+            var close = bars.Close(_fed++);
+            (_fastBefore, _slowBefore) = (_fastNow, _slowNow);
+            (_fastNow, _slowNow) = (_fast.Add(close), _slow.Add(close));
+        }
+
+        if (bars.LastDate != context.Date || _slowBefore is not { } slowBefore || _slowNow is not { } slowNow)
         {
             return;
         }
 
-        var closes = bars.Closes;
-        var t = closes.Length - 1;
-        var fastNow = Mean(closes, t, Fast);
-        var slowNow = Mean(closes, t, Slow);
-        var fastBefore = Mean(closes, t - 1, Fast);
-        var slowBefore = Mean(closes, t - 1, Slow);
+        var fastNow = _fastNow!.Value;
+        var fastBefore = _fastBefore!.Value;
         var position = context.Position(_code);
         if (position == 0 && fastNow > slowNow && fastBefore <= slowBefore)
         {
@@ -49,16 +63,5 @@ public sealed class SmaCross : Strategy
         {
             context.SellAll(_code);
         }
-    }
-
-    private static decimal Mean(ReadOnlySpan<decimal> closes, int end, int window)
-    {
-        var sum = 0m;
-        for (var i = end - window + 1; i <= end; i++)
-        {
-            sum += closes[i];
-        }
-
-        return sum / window;
     }
 }

@@ -1,0 +1,114 @@
+using KrxHub.Core;
+using KrxHub.Core.Backtesting;
+using KrxHub.Storage;
+
+namespace KrxHub.Features.Backtests;
+
+/// <summary>One stock's run in a --codes ALL (or several-codes) backtest of a single-stock strategy.</summary>
+public sealed record StockRun(StockCode Code, string Name, Market Market, BacktestResult Result);
+
+/// <summary>
+/// The result of a plan: one result (one stock, or a multi-stock strategy over its universe), or — for a
+/// single-stock strategy over several stocks — one independent run per stock, each with its own cash.
+/// </summary>
+public sealed record BacktestOutcome(BacktestPlan Plan, BacktestResult? Single, IReadOnlyList<StockRun>? Runs, TimeSpan LoadTime, TimeSpan RunTime, int BarsLoaded);
+
+/// <summary>A backtest that cannot run on the stored data (unknown stock, no bars): a one-line reason.</summary>
+public sealed class BacktestDataException(string message) : Exception(message);
+
+/// <summary>Loads bars through the store seam and runs the Core engine.</summary>
+public sealed class BacktestRunner(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+{
+    /// <summary>Checks that explicitly named stocks exist in the master; returns the first unknown code.</summary>
+    public async Task<StockCode?> FindUnknownCodeAsync(BacktestPlan plan, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        foreach (var code in plan.Codes ?? [])
+        {
+            if (await store.GetStockAsync(code, ct) is null)
+            {
+                return code;
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<BacktestOutcome> RunAsync(BacktestPlan plan, Action<double>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var started = time.GetTimestamp();
+        var master = (await store.GetAllStocksAsync(ct)).ToDictionary(s => s.Code);
+        foreach (var code in plan.Codes ?? [])
+        {
+            if (!master.ContainsKey(code))
+            {
+                throw new BacktestDataException($"stock {code} is not in the stock master");
+            }
+        }
+
+        var probe = plan.Factory(plan.Codes?.FirstOrDefault() ?? default);
+        var loadFrom = WarmupStart(plan.Settings.From, probe.WarmupBars);
+        var series = await store.GetBarSeriesAsync(plan.Settings.Basis, loadFrom, plan.Settings.To, plan.Codes, ct);
+        series = [.. series.Where(s => master.TryGetValue(s.Code, out var stock) && (plan.Market is null || stock.Market == plan.Market))];
+        if (plan.Codes is { } codes && series.Count == 0)
+        {
+            throw new BacktestDataException($"no {plan.Settings.Basis.Name()} bars for {string.Join(",", codes)}{MarketText(plan)} up to {plan.Settings.To:yyyy-MM-dd}");
+        }
+
+        if (series.Count == 0)
+        {
+            throw new BacktestDataException($"no {plan.Settings.Basis.Name()} bars{MarketText(plan)} in {plan.Settings.From:yyyy-MM-dd}..{plan.Settings.To:yyyy-MM-dd}");
+        }
+
+        var loaded = time.GetElapsedTime(started);
+        var bars = series.Sum(s => s.Count);
+        started = time.GetTimestamp();
+        if (!plan.Strategy.SingleStock)
+        {
+            var universe = series.ToDictionary(s => s.Code, s => master[s.Code]);
+            var result = new BacktestEngine(plan.Settings, calendar, series, universe).Run(plan.Factory(default), progress, ct);
+            return new BacktestOutcome(plan, result, null, loaded, time.GetElapsedTime(started), bars);
+        }
+
+        if (series.Count == 1 && plan.Codes is { Count: 1 })
+        {
+            var s = series[0];
+            var result = new BacktestEngine(plan.Settings, calendar, [s], new Dictionary<StockCode, Stock> { [s.Code] = master[s.Code] })
+                .Run(plan.Factory(s.Code), progress, ct);
+            return new BacktestOutcome(plan, result, null, loaded, time.GetElapsedTime(started), bars);
+        }
+
+        // Independent runs, one per stock, each with its own cash: spread over the cores.
+        var runs = new StockRun[series.Count];
+        var done = 0;
+        Parallel.For(0, series.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var s = series[i];
+            var stock = master[s.Code];
+            var result = new BacktestEngine(plan.Settings, calendar, [s], new Dictionary<StockCode, Stock> { [s.Code] = stock }).Run(plan.Factory(s.Code));
+            runs[i] = new StockRun(s.Code, stock.Name, stock.Market, result);
+            var finished = Interlocked.Increment(ref done);
+            if (progress is not null && (finished % 50 == 0 || finished == series.Count))
+            {
+                progress(finished / (double)series.Count);
+            }
+        });
+        return new BacktestOutcome(plan, null, runs, loaded, time.GetElapsedTime(started), bars);
+    }
+
+    /// <summary>The first date to load so that <paramref name="warmupBars"/> bars precede --from (with room for halts).</summary>
+    private DateOnly WarmupStart(DateOnly from, int warmupBars)
+    {
+        if (warmupBars == int.MaxValue)
+        {
+            return DateOnly.MinValue;
+        }
+
+        var before = calendar.Sessions(calendar.FirstSession, from.AddDays(-1));
+        var sessions = (warmupBars * 2) + 20;
+        return before.Length > sessions ? before[^sessions] : DateOnly.MinValue;
+    }
+
+    private static string MarketText(BacktestPlan plan) => plan.Market is { } m ? $" on {m.Name()}" : string.Empty;
+}

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using KrxHub.Core;
+using KrxHub.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace KrxHub.Features.Backtests;
+
+/// <summary>A backtest started through the API. Runs live in this process's memory (ask the node that started it).</summary>
+public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset createdAt)
+{
+    public string Id { get; } = id;
+
+    public BacktestPlan Plan { get; } = plan;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public volatile string Status = "queued";
+
+    public double Progress;
+
+    public string? Error { get; set; }
+
+    public BacktestDocument? Result { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}
+
+/// <summary>Background runs: at most one at a time per node (a whole-market run uses every core), the last 100 kept.</summary>
+public sealed class BacktestJobs(IMarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<BacktestJobs> logger) : IDisposable
+{
+    private const int Kept = 100;
+    private readonly ConcurrentDictionary<string, BacktestJob> _jobs = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+
+    public BacktestJob Start(BacktestPlan plan)
+    {
+        var job = new BacktestJob(Guid.NewGuid().ToString("n"), plan, time.GetUtcNow());
+        _jobs[job.Id] = job;
+        Trim();
+        _ = Task.Run(() => RunAsync(job, _stopping.Token));
+        return job;
+    }
+
+    public BacktestJob? Find(string id) => _jobs.GetValueOrDefault(id);
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _gate.Dispose();
+    }
+
+    private async Task RunAsync(BacktestJob job, CancellationToken ct)
+    {
+        try
+        {
+            await _gate.WaitAsync(ct);
+            try
+            {
+                job.Status = "running";
+                var outcome = await new BacktestRunner(store, calendar, time).RunAsync(job.Plan, p => Volatile.Write(ref job.Progress, p), ct);
+                job.Result = BacktestDocument.From(outcome);
+                job.Progress = 1;
+                job.Status = "completed";
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        catch (BacktestDataException e)
+        {
+            job.Error = e.Message;
+            job.Status = "failed";
+        }
+        catch (OperationCanceledException)
+        {
+            job.Error = "the hub stopped before the run finished";
+            job.Status = "failed";
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "backtest {Id} failed", job.Id);
+            job.Error = e.Message;
+            job.Status = "failed";
+        }
+        finally
+        {
+            job.FinishedAt = time.GetUtcNow();
+        }
+    }
+
+    private void Trim()
+    {
+        foreach (var old in _jobs.Values.Where(j => j.Status is "completed" or "failed").OrderByDescending(j => j.CreatedAt).Skip(Kept))
+        {
+            _jobs.TryRemove(old.Id, out _);
+        }
+    }
+}
+
+/// <summary>Status of a run; <see cref="Result"/> is the same document the CLI writes with --out.</summary>
+public sealed record BacktestStatusDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error, BacktestDocument? Result);
+
+public sealed record BacktestStartedDto(string Id, string Status, string Location);
+
+public static class BacktestsApi
+{
+    public static IEndpointRouteBuilder MapBacktests(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/backtests").WithTags("Backtests");
+        group.MapPost("/", StartAsync);
+        group.MapGet("/{id}", Get);
+        return app;
+    }
+
+    private static async Task<Results<Accepted<BacktestStartedDto>, ValidationProblem, ProblemHttpResult>> StartAsync(
+        BacktestRequest? request, BacktestJobs jobs, IMarketStore store, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
+    {
+        if (request is null)
+        {
+            return ApiErrors.BadParameter("body", "a JSON body is required, e.g. {\"strategy\":\"sma-cross\",\"params\":{\"fast\":\"5\",\"slow\":\"20\"},\"codes\":[\"005930\"],\"from\":\"2024-01-02\",\"to\":\"2025-06-16\"}");
+        }
+
+        if (BacktestPlan.TryCreate(request, calendar, out var problem) is not { } plan)
+        {
+            return ApiErrors.BadParameter(problem!.Field, problem.Message);
+        }
+
+        if (await new BacktestRunner(store, calendar, time).FindUnknownCodeAsync(plan, ct) is { } unknown)
+        {
+            return ApiErrors.NotFound("Unknown stock", $"stock {unknown} is not in the stock master");
+        }
+
+        var job = jobs.Start(plan);
+        var location = $"/api/backtests/{job.Id}";
+        return TypedResults.Accepted(location, new BacktestStartedDto(job.Id, job.Status, location));
+    }
+
+    private static Results<Ok<BacktestStatusDto>, ProblemHttpResult> Get(string id, BacktestJobs jobs)
+    {
+        if (jobs.Find(id) is not { } job)
+        {
+            return ApiErrors.NotFound("Unknown backtest", $"no backtest {id} on this node (runs are kept in memory, the last 100)");
+        }
+
+        return TypedResults.Ok(new BacktestStatusDto(job.Id, job.Status, Volatile.Read(ref job.Progress), job.CreatedAt, job.FinishedAt, job.Error, job.Result));
+    }
+}
