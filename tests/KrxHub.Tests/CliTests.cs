@@ -10,6 +10,7 @@ public class CliTests
     [InlineData("serve")]
     [InlineData("db migrate")]
     [InlineData("quality-report")]
+    [InlineData("backtest")]
     public async Task Every_verb_has_help_with_examples(string verb)
     {
         var (exit, stdout, _) = await CliProcess.RunAsync([.. verb.Split(' '), "--help"]);

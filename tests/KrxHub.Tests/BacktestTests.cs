@@ -1,0 +1,222 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using KrxHub.Core;
+using KrxHub.Core.Backtesting;
+using KrxHub.Core.Backtesting.Strategies;
+using KrxHub.Hosting;
+using KrxHub.Testing;
+
+namespace KrxHub.Tests;
+
+/// <summary>Backtests through the store seam, the real HTTP pipeline and the real CLI, on both backends.</summary>
+public class BacktestTests
+{
+    private static readonly StockCode Samsung = StockCode.Parse("005930");
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_bulk_series_read_returns_exactly_the_stored_bars(string backend)
+    {
+        var hub = await HubServer.ForAsync(backend);
+        var from = new DateOnly(2023, 1, 1);
+        var to = new DateOnly(2025, 12, 31);
+        var one = Assert.Single(await hub.Store.GetBarSeriesAsync(PriceBasis.Adjusted, from, to, [Samsung], CancellationToken.None));
+        var bars = await hub.Store.GetBarsAsync(Samsung, from, to, PriceBasis.Adjusted, CancellationToken.None);
+        Assert.Equal(bars.Count, one.Count);
+        for (var i = 0; i < bars.Count; i++)
+        {
+            Assert.Equal((bars[i].Date, bars[i].Open, bars[i].Close, bars[i].NoTrade ? 0 : bars[i].Volume), (one.DateAt(i), one.OpenAt(i), one.CloseAt(i), one.VolumeAt(i)));
+        }
+
+        var raw = await hub.Store.GetBarSeriesAsync(PriceBasis.Raw, new DateOnly(2024, 1, 2), new DateOnly(2024, 2, 13), null, CancellationToken.None);
+        var perDay = 0L;
+        foreach (var date in TestData.Calendar.Sessions(new DateOnly(2024, 1, 2), new DateOnly(2024, 2, 13)).ToArray())
+        {
+            perDay += (await hub.Store.GetBarsOnDateAsync(date, null, PriceBasis.Raw, CancellationToken.None)).Count;
+        }
+
+        Assert.True(raw.Count > 2_500, $"{raw.Count} stocks");
+        Assert.Equal(perDay, raw.Sum(s => (long)s.Count));
+        Assert.Equal(raw.Select(s => s.Code.Value).Order(StringComparer.Ordinal), raw.Select(s => s.Code.Value));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_backtest_started_over_the_API_reports_progress_then_the_engines_result(string backend)
+    {
+        var hub = await HubServer.ForAsync(backend);
+        var body = new
+        {
+            strategy = "sma-cross",
+            @params = new Dictionary<string, string> { ["fast"] = "5", ["slow"] = "20" },
+            codes = new[] { "005930" },
+            from = "2024-01-02",
+            to = "2025-06-16",
+            cash = 100_000_000m,
+            fill = "next-open",
+        };
+        var document = await RunAsync(hub, body);
+        Assert.Equal(["metrics", "trades", "equity"], document.EnumerateObject().Select(p => p.Name));
+
+        // The same run on the same bars, straight through the engine.
+        var bars = await hub.Store.GetBarsAsync(Samsung, DateOnly.MinValue, new DateOnly(2025, 6, 16), PriceBasis.Adjusted, CancellationToken.None);
+        var expected = new BacktestEngine(
+                new BacktestSettings(new DateOnly(2024, 1, 2), new DateOnly(2025, 6, 16), 100_000_000m, FillModel.NextOpen),
+                TestData.Calendar,
+                [BarSeries.FromBars(bars)],
+                new Dictionary<StockCode, Stock> { [Samsung] = (await hub.Store.GetStockAsync(Samsung, CancellationToken.None))! })
+            .Run(new SmaCross(Samsung, 5, 20));
+
+        var metrics = document.GetProperty("metrics");
+        Assert.Equal(expected.Metrics.FinalEquity, metrics.GetProperty("finalEquity").GetDecimal());
+        Assert.Equal(expected.Metrics.Trades, metrics.GetProperty("trades").GetInt32());
+        Assert.True(expected.Metrics.Trades > 10);
+        Assert.Equal(expected.Equity.Count, document.GetProperty("equity").GetArrayLength());
+        var trade = document.GetProperty("trades")[0];
+        Assert.Equal(expected.Trades[0].Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), trade.GetProperty("date").GetString());
+        Assert.Equal("buy", trade.GetProperty("side").GetString());
+        Assert.Equal(expected.Trades[0].Price, trade.GetProperty("price").GetDecimal());
+        Assert.Equal(expected.Trades[0].Commission, trade.GetProperty("commission").GetDecimal());
+        foreach (var name in new[] { "totalReturn", "cagr", "volatility", "sharpe", "sortino", "maxDrawdown", "maxDrawdownPeak", "maxDrawdownTrough", "roundTrips", "winRate", "turnover", "exposure" })
+        {
+            Assert.True(metrics.TryGetProperty(name, out _), name);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_whole_market_raw_backtest_trades_on_the_tick_grid_within_its_market(string backend)
+    {
+        var hub = await HubServer.ForAsync(backend);
+        var document = await RunAsync(hub, new
+        {
+            strategy = "momentum-topn",
+            @params = new Dictionary<string, string> { ["lookback"] = "5", ["n"] = "5" },
+            codes = new[] { "ALL" },
+            market = "KOSDAQ",
+            from = "2024-01-10",
+            to = "2024-02-13",
+            basis = "raw",
+            slippageTicks = 1,
+        });
+
+        var trades = document.GetProperty("trades").EnumerateArray().ToArray();
+        Assert.NotEmpty(trades);
+        foreach (var trade in trades)
+        {
+            var code = StockCode.Parse(trade.GetProperty("code").GetString());
+            var stock = await hub.Store.GetStockAsync(code, CancellationToken.None);
+            Assert.Equal(Market.Kosdaq, stock!.Market);
+            var date = DateOnly.Parse(trade.GetProperty("date").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(KrxRules.IsOnTickGrid(trade.GetProperty("price").GetDecimal(), Market.Kosdaq, date), trade.ToString());
+            Assert.True(TestData.Calendar.NextSession(date)!.Value.Month != date.Month, "momentum trades on month ends");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Single_stock_strategies_over_ALL_report_a_distribution(string backend)
+    {
+        var hub = await HubServer.ForAsync(backend);
+        var document = await RunAsync(hub, new { strategy = "buy-and-hold", codes = new[] { "ALL" }, market = "KOSPI", from = "2024-01-02", to = "2024-02-13", basis = "raw" });
+        var runs = document.GetProperty("runs");
+        Assert.True(runs.GetArrayLength() > 800, $"{runs.GetArrayLength()} runs");
+        var metrics = document.GetProperty("metrics");
+        Assert.Equal(runs.GetArrayLength(), metrics.GetProperty("stocks").GetInt32());
+        Assert.True(metrics.GetProperty("p10Return").GetDouble() <= metrics.GetProperty("medianReturn").GetDouble());
+        Assert.True(metrics.GetProperty("medianReturn").GetDouble() <= metrics.GetProperty("p90Return").GetDouble());
+        Assert.All(runs.EnumerateArray(), r => Assert.Equal("KOSPI", r.GetProperty("market").GetString()));
+    }
+
+    [Theory]
+    [InlineData("""{"codes":["005930"],"from":"2024-01-02","to":"2024-06-28"}""", "strategy")]
+    [InlineData("""{"strategy":"nope","codes":["005930"],"from":"2024-01-02","to":"2024-06-28"}""", "strategy")]
+    [InlineData("""{"strategy":"sma-cross","params":{"fast":"30","slow":"20"},"codes":["005930"],"from":"2024-01-02","to":"2024-06-28"}""", "param")]
+    [InlineData("""{"strategy":"sma-cross","params":{"speed":"3"},"codes":["005930"],"from":"2024-01-02","to":"2024-06-28"}""", "param")]
+    [InlineData("""{"strategy":"sma-cross","codes":["5930"],"from":"2024-01-02","to":"2024-06-28"}""", "codes")]
+    [InlineData("""{"strategy":"sma-cross","codes":["005930"],"from":"2024-13-02","to":"2024-06-28"}""", "from")]
+    [InlineData("""{"strategy":"sma-cross","codes":["005930"],"from":"2024-06-28","to":"2024-01-02"}""", "to")]
+    [InlineData("""{"strategy":"sma-cross","codes":["005930"],"from":"2024-01-02","to":"2024-06-28","fill":"vwap"}""", "fill")]
+    [InlineData("""{"strategy":"sma-cross","codes":["005930"],"from":"2024-01-02","to":"2024-06-28","cash":-5}""", "cash")]
+    [InlineData("""{"strategy":"sma-cross","codes":["005930"],"from":"2024-01-02","to":"2024-06-28","sellTax":0.5}""", "sellTax")]
+    [InlineData("""{"strategy":"sma-cross","codes":["ALL"],"market":"NYSE","from":"2024-01-02","to":"2024-06-28"}""", "market")]
+    public async Task Bad_backtest_requests_are_400_problems_naming_the_field(string json, string field)
+    {
+        var hub = await HubServer.ForAsync("sqlite");
+        using var response = await hub.Client.PostAsync(new Uri("/api/backtests", UriKind.Relative), new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, problem.ToString());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task An_unknown_stock_or_run_is_404()
+    {
+        var hub = await HubServer.ForAsync("sqlite");
+        using var post = await hub.Client.PostAsJsonAsync(new Uri("/api/backtests", UriKind.Relative), new { strategy = "buy-and-hold", codes = new[] { "999990" }, from = "2024-01-02", to = "2024-02-13" });
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        using var get = await hub.Client.GetAsync(new Uri("/api/backtests/0123456789abcdef", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_backtest_verb_writes_exactly_metrics_trades_and_equity_and_rejects_bad_parameters_in_one_line()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using (var store = await test.OpenAsync())
+        {
+            await TestData.LoadMasterAsync(store);
+            await TestData.ImportAsync(store, BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv });
+        }
+
+        var output = Path.Combine(test.DataDirectory, "result.json");
+        var run = await CliProcess.RunAsync(["backtest", "--strategy", "sma-cross", "--param", "fast=3", "--param", "slow=8", "--codes", "000660",
+            "--from", "2024-01-15", "--to", "2024-02-13", "--basis", "raw", "--fill", "next-open", "--sell-tax", "0.0018", "--out", output, .. test.CliArgs]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("final equity", run.Stdout, StringComparison.Ordinal);
+        var document = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement;
+        Assert.Equal(["metrics", "trades", "equity"], document.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(20, document.GetProperty("equity").GetArrayLength()); // sessions 2024-01-15..02-13 (02-09 and 02-12: Lunar New Year)
+        Assert.All(document.GetProperty("trades").EnumerateArray(), t => Assert.Equal(t.GetProperty("side").GetString() == "sell" ? t.GetProperty("price").GetDecimal() * t.GetProperty("quantity").GetInt64() * 0.0018m : 0m, t.GetProperty("tax").GetDecimal()));
+
+        foreach (var bad in new[]
+        {
+            new[] { "--strategy", "sma-cross", "--param", "fast=x", "--codes", "000660", "--from", "2024-01-15", "--to", "2024-02-13" },
+            ["--strategy", "sma-cross", "--codes", "000660", "--from", "2024-02-13", "--to", "2024-01-15"],
+            ["--strategy", "sma-cross", "--codes", "000660", "--from", "2024-01-15", "--to", "2024-02-13", "--fill", "vwap"],
+            ["--strategy", "sma-cross", "--codes", "999990", "--from", "2024-01-15", "--to", "2024-02-13"],
+        })
+        {
+            var (exit, _, stderr) = await CliProcess.RunAsync(["backtest", .. bad, .. test.CliArgs]);
+            Assert.NotEqual(0, exit);
+            Assert.Single(stderr.Trim().Split('\n'));
+            Assert.StartsWith("error:", stderr, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<JsonElement> RunAsync(HubServer hub, object body)
+    {
+        using var post = await hub.Client.PostAsJsonAsync(new Uri("/api/backtests", UriKind.Relative), body);
+        var started = await post.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(HttpStatusCode.Accepted == post.StatusCode, started.ToString());
+        var location = started.GetProperty("location").GetString()!;
+        Assert.Equal(location, post.Headers.Location?.OriginalString);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var status = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location, UriKind.Relative));
+            var state = status.GetProperty("status").GetString();
+            Assert.InRange(status.GetProperty("progress").GetDouble(), 0, 1);
+            if (state == "completed")
+            {
+                return status.GetProperty("result");
+            }
+
+            Assert.True(state is "queued" or "running", status.ToString());
+            Assert.True(DateTime.UtcNow < deadline, "the backtest did not finish in 2 minutes");
+            await Task.Delay(50);
+        }
+    }
+}
