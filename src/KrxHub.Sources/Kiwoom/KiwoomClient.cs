@@ -49,7 +49,8 @@ public sealed partial class KiwoomClient
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _breaker = new();
-    private long _openUntilUtcTicks;
+    // When the current break ends; MaxValue while not broken, so a state read racing Polly's OnOpened says Open.
+    private long _openUntilUtcTicks = long.MaxValue;
 
     /// <param name="limiter">The process-wide limiter; share one instance between every Kiwoom caller. Default: from the options.</param>
     /// <param name="tokenStore">Where the token survives restarts. Default: memory only.</param>
@@ -393,11 +394,13 @@ public sealed partial class KiwoomClient
             },
             OnHalfOpened = args =>
             {
+                Volatile.Write(ref _openUntilUtcTicks, long.MaxValue);
                 _logger.LogInformation("Kiwoom circuit half-open: probing with {ApiId}", ApiIdOf(args.Context));
                 return default;
             },
             OnClosed = _ =>
             {
+                Volatile.Write(ref _openUntilUtcTicks, long.MaxValue);
                 _logger.LogInformation("Kiwoom circuit closed");
                 return default;
             },

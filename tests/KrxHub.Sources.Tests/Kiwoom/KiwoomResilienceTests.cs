@@ -114,36 +114,47 @@ public sealed class KiwoomResilienceTests : IAsyncLifetime
     [Fact]
     public async Task A_timed_out_request_is_retried()
     {
-        var client = Client(_server, TimeProvider.System, Options(_server) with { RequestTimeout = TimeSpan.FromMilliseconds(300) });
-        _server.EnqueueFault(FakeKiwoomServer.Stall(TimeSpan.FromSeconds(10)));
+        var client = Client(_server, TimeProvider.System, Options(_server) with { RequestTimeout = TimeSpan.FromSeconds(1) });
+        await Call(client); // token issued and connection warm: only the stalled call can time out
+        _server.EnqueueFault(FakeKiwoomServer.Stall(TimeSpan.FromSeconds(30)));
 
         var rows = await Call(client);
 
         Assert.Single(rows.Rows);
-        Assert.Equal(2, _server.Calls("ka10099").Count);
+        Assert.Equal(3, _server.Calls("ka10099").Count);
     }
 
     [Fact]
     public async Task Timeouts_that_persist_end_in_a_transient_error_naming_the_timeout()
     {
-        var client = Client(_server, TimeProvider.System, Options(_server) with { RequestTimeout = TimeSpan.FromMilliseconds(200), MaxRetries = 1 });
-        _server.PersistentFault = FakeKiwoomServer.Stall(TimeSpan.FromSeconds(10));
+        var client = Client(_server, TimeProvider.System, Options(_server) with { RequestTimeout = TimeSpan.FromMilliseconds(500), MaxRetries = 1 });
+        await Call(client);
+        _server.PersistentFault = FakeKiwoomServer.Stall(TimeSpan.FromSeconds(30));
 
         var e = await Assert.ThrowsAsync<KiwoomTransientException>(() => Call(client));
 
-        Assert.Contains("no answer within 0.2 s", e.Message, StringComparison.Ordinal);
-        Assert.Equal(2, _server.Calls("ka10099").Count);
+        Assert.Contains("no answer within 0.5 s", e.Message, StringComparison.Ordinal);
+        Assert.Equal(3, _server.Calls("ka10099").Count);
     }
 
     [Fact]
     public async Task The_caller_cancelling_is_not_a_timeout_and_is_not_retried()
     {
         var client = Client(_server, TimeProvider.System);
-        _server.PersistentFault = FakeKiwoomServer.Stall(TimeSpan.FromSeconds(10));
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stall = FakeKiwoomServer.Stall(TimeSpan.FromSeconds(30));
+        _server.PersistentFault = ctx =>
+        {
+            arrived.TrySetResult();
+            return stall(ctx);
+        };
+        using var cts = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetStockListAsync(Market.Kospi, cts.Token));
+        var call = client.GetStockListAsync(Market.Kospi, cts.Token);
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cts.CancelAsync();
 
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         Assert.Single(_server.Calls("ka10099"));
     }
 
