@@ -209,7 +209,11 @@ public sealed partial class KiwoomClient
             return "HTTP 401";
         }
 
-        return parsed.ReturnCode is { } rc && TokenRejectedCodes.Contains(rc) ? $"return_code {rc}: {parsed.ReturnMessage}" : null;
+        // The official client checks return_code; the bracketed form ("[8005:…]", like [1700]) is accepted as well.
+        return parsed.ReturnCode is { } rc && rc != 0 &&
+               (TokenRejectedCodes.Contains(rc) || KiwoomResponse.DetailCode(parsed.ReturnMessage) is { } detail && TokenRejectedCodes.Contains(detail))
+            ? $"return_code {rc}: {parsed.ReturnMessage}"
+            : null;
     }
 
     /// <summary>Sends one request through the shared limiter. Timeouts and network errors become <see cref="KiwoomTransientException"/>.</summary>

@@ -84,15 +84,16 @@ public sealed class KiwoomTokenTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(401)]
-    [InlineData(8031)]
-    [InlineData(8103)]
-    public async Task HTTP_401_and_the_other_token_codes_also_reissue_once(int answer)
+    [InlineData(401, "인증에 실패했습니다")]
+    [InlineData(8031, "투자구분(실전/모의)이 달라서 Appkey/Token 사용 불가")]
+    [InlineData(8103, "토큰 인증 또는 단말기인증 실패")]
+    [InlineData(3, "Token이 유효하지 않습니다[8005:Token이 유효하지 않습니다]")]
+    public async Task HTTP_401_and_the_other_token_codes_also_reissue_once(int answer, string message)
     {
         var client = Client(_server, _clock);
         _server.EnqueueFault(answer == 401
-            ? FakeKiwoomServer.Raw(401, """{"return_code":3,"return_msg":"인증에 실패했습니다"}""")
-            : FakeKiwoomServer.ReturnCode(answer, "토큰 인증 또는 단말기인증 실패"));
+            ? FakeKiwoomServer.Raw(401, $$"""{"return_code":3,"return_msg":"{{message}}"}""")
+            : FakeKiwoomServer.ReturnCode(answer, message));
 
         var rows = await Call(client);
 
