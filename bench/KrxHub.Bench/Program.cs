@@ -9,6 +9,7 @@ return which switch
     "import-postgres" => await ImportBench.PostgresAsync(rest),
     "query" => await QueryBench.RunAsync(rest),
     "import-phases" => await PhaseBench.RunAsync(rest),
+    "backtest" => await BacktestBench.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -19,6 +20,7 @@ static int Usage()
           import-sqlite   [--runs 3]                       986k-bar import vs sqlite3 .import
           import-postgres --database <conn> [--runs 3]    986k-bar import vs psql \copy
           query           [--seconds 10]                   GET /api/stocks/005930/bars (1 year) vs a trivial endpoint under wrk -c64
+          backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
         """);
     return 2;
 }

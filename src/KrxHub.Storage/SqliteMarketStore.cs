@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using KrxHub.Core;
@@ -560,8 +561,8 @@ public sealed class SqliteMarketStore : IMarketStore
         var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
 
         // "+date" keeps the planner on the primary key (code, date, basis), already in the wanted order: the date
-        // index would need a sort of every row. The raw SQLite API, because this reads up to millions of rows and
-        // the ADO.NET reader's boxing and string-based decimal parsing would dominate.
+        // index would need a sort of every row. Plain columns: SQL-side conversions (substr, typeof) cost more than
+        // doing them here.
         var sql = "SELECT code, date, open, high, low, close, volume, no_trade FROM daily_bars WHERE basis = ?1 AND +date BETWEEN ?2 AND ?3"
             + (codes is null ? string.Empty : " AND code IN (SELECT value FROM json_each(?4))")
             + (lowerCode is null ? string.Empty : " AND code >= ?5")
@@ -589,38 +590,48 @@ public sealed class SqliteMarketStore : IMarketStore
             }
 
             var builder = new BarSeriesBuilder(basis);
-            Span<byte> current = stackalloc byte[16];
+            var handle = statement.DangerousGetHandle();
+            var current = new byte[16];
+            var code = new byte[16];
+            var date = new byte[10];
             var currentLength = -1;
             var rows = 0;
             int rc;
-            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            while ((rc = NativeSqlite.Step(handle)) == raw.SQLITE_ROW)
             {
                 if ((++rows & 0xFFFF) == 0)
                 {
                     ct.ThrowIfCancellationRequested();
                 }
 
-                var code = raw.sqlite3_column_blob(statement, 0);
-                if (currentLength < 0 || !code.SequenceEqual(current[..currentLength]))
+                var length = NativeSqlite.ColumnBytes(handle, 0);
+                if (length > code.Length)
                 {
-                    if (code.Length > current.Length)
-                    {
-                        throw new InvalidDataException($"stored code '{Encoding.UTF8.GetString(code)}' is too long");
-                    }
-
-                    code.CopyTo(current);
-                    currentLength = code.Length;
-                    builder.StartStock(StockCode.Parse(Encoding.UTF8.GetString(code)));
+                    throw new InvalidDataException($"a stored code is {length} bytes long");
                 }
 
+                Marshal.Copy(NativeSqlite.ColumnBlob(handle, 0), code, 0, length);
+                if (length != currentLength || !code.AsSpan(0, length).SequenceEqual(current.AsSpan(0, length)))
+                {
+                    code.AsSpan(0, length).CopyTo(current);
+                    currentLength = length;
+                    builder.StartStock(StockCode.Parse(Encoding.UTF8.GetString(code, 0, length)));
+                }
+
+                if (NativeSqlite.ColumnBytes(handle, 1) != 10)
+                {
+                    throw new InvalidDataException("a stored date is not yyyy-MM-dd");
+                }
+
+                Marshal.Copy(NativeSqlite.ColumnBlob(handle, 1), date, 0, 10);
                 builder.Add(
-                    ParseDate(raw.sqlite3_column_blob(statement, 1)),
-                    ColumnDecimal(statement, 2),
-                    ColumnDecimal(statement, 3),
-                    ColumnDecimal(statement, 4),
-                    ColumnDecimal(statement, 5),
-                    raw.sqlite3_column_int64(statement, 6),
-                    raw.sqlite3_column_int64(statement, 7) != 0);
+                    ParseDate(date),
+                    NativeDecimal(statement, handle, 2),
+                    NativeDecimal(statement, handle, 3),
+                    NativeDecimal(statement, handle, 4),
+                    NativeDecimal(statement, handle, 5),
+                    NativeSqlite.ColumnInt64(handle, 6),
+                    NativeSqlite.ColumnInt64(handle, 7) != 0);
             }
 
             if (rc != raw.SQLITE_DONE)
@@ -628,6 +639,7 @@ public sealed class SqliteMarketStore : IMarketStore
                 Check(rc, db);
             }
 
+            GC.KeepAlive(statement);
             return builder.Finish();
         }
         finally
@@ -635,6 +647,9 @@ public sealed class SqliteMarketStore : IMarketStore
             raw.sqlite3_finalize(statement);
         }
     }
+
+    private static decimal NativeDecimal(sqlite3_stmt statement, IntPtr handle, int index) =>
+        NativeSqlite.ColumnType(handle, index) == raw.SQLITE_INTEGER ? NativeSqlite.ColumnInt64(handle, index) : ColumnDecimal(statement, index);
 
     private static decimal ColumnDecimal(sqlite3_stmt statement, int index) =>
         raw.sqlite3_column_type(statement, index) == raw.SQLITE_INTEGER
@@ -1474,4 +1489,34 @@ public sealed class SqliteMarketStore : IMarketStore
             public bool Is(Kind kind, long bits) => Kind == kind && Bits == bits;
         }
     }
+}
+
+/// <summary>
+/// Direct calls into the bundled e_sqlite3 library for the bulk read's hot loop: SQLitePCL's provider layer marshals a
+/// SafeHandle on every call, which costs more than the call itself over a million rows. The statement handle stays
+/// owned (and finalized) by SQLitePCL.
+/// </summary>
+internal static partial class NativeSqlite
+{
+    private const string Library = "e_sqlite3";
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_step")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int Step(IntPtr statement);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_int64")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial long ColumnInt64(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_blob")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial IntPtr ColumnBlob(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_type")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int ColumnType(IntPtr statement, int column);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_column_bytes")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int ColumnBytes(IntPtr statement, int column);
 }

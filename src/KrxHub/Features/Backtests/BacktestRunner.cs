@@ -38,13 +38,18 @@ public sealed class BacktestRunner(IMarketStore store, KrxCalendar calendar, Tim
     {
         ArgumentNullException.ThrowIfNull(plan);
         var started = time.GetTimestamp();
-        var master = (await store.GetAllStocksAsync(ct)).ToDictionary(s => s.Code);
-        foreach (var code in plan.Codes ?? [])
+        Dictionary<StockCode, Stock> master;
+        if (plan.Codes is { } named)
         {
-            if (!master.ContainsKey(code))
+            master = [];
+            foreach (var code in named)
             {
-                throw new BacktestDataException($"stock {code} is not in the stock master");
+                master[code] = await store.GetStockAsync(code, ct) ?? throw new BacktestDataException($"stock {code} is not in the stock master");
             }
+        }
+        else
+        {
+            master = (await store.GetAllStocksAsync(ct)).ToDictionary(s => s.Code);
         }
 
         var probe = plan.Factory(plan.Codes?.FirstOrDefault() ?? default);
