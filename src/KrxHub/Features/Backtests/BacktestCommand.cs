@@ -74,7 +74,7 @@ public static class BacktestCommand
 
             var calendar = BundledData.LoadCalendar();
             var plan = BacktestPlan.TryCreate(request, calendar, out var problem)
-                ?? throw new CliException($"--{Kebab(problem!.Field)}: {problem.Message}");
+                ?? throw new CliException(problem!.Message.StartsWith("--", StringComparison.Ordinal) ? problem.Message : $"--{Kebab(problem.Field)}: {problem.Message}");
 
             await using var store = await Cli.OpenStoreAsync(parse, ct);
             var runner = new BacktestRunner(store, calendar, TimeProvider.System);
