@@ -28,17 +28,28 @@ internal static partial class QueryBench
         var calendar = BundledData.LoadCalendar();
         await BundledLoader.LoadMissingAsync(store, calendar, TimeProvider.System, showProgress: false, CancellationToken.None);
 
-        var app = HubApp.Build(new HubOptions(new StoreLocation(dir, null), "http://127.0.0.1:0", false) { ShowProgress = false }, store, calendar);
+        var app = HubApp.Build(new HubOptions(new StoreLocation(dir, null), "http://127.0.0.1:0", false), store, calendar);
         app.MapGet("/bench/trivial", () => TypedResults.Ok(new { ok = true }));
+        // --ceiling: the same bytes as the bars response, from a static array (what moving them costs, no hub code).
+        var ceilingBody = Array.Empty<byte>();
+        app.MapGet("/bench/static", () => TypedResults.Bytes(ceilingBody, "application/json; charset=utf-8"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var bars = $"{address}/api/stocks/005930/bars?from=2024-06-01&to=2025-05-31";
         var trivial = $"{address}/bench/trivial";
 
-        var results = new Dictionary<string, List<(double Rps, double P99Ms)>> { ["bars"] = [], ["trivial"] = [] };
+        var endpoints = new List<(string Name, string Url)> { ("trivial", trivial), ("bars", bars) };
+        if (args.Contains("--ceiling"))
+        {
+            using var http = new HttpClient();
+            ceilingBody = await http.GetByteArrayAsync(bars);
+            endpoints.Add(("static", $"{address}/bench/static"));
+        }
+
+        var results = endpoints.ToDictionary(e => e.Name, _ => new List<(double Rps, double P99Ms)>());
         for (var run = 1; run <= runs; run++)
         {
-            foreach (var (name, url) in new[] { ("trivial", trivial), ("bars", bars) })
+            foreach (var (name, url) in endpoints)
             {
                 var (_, output) = RunProcess("wrk", $"-t2 -c64 -d{seconds}s --latency {url}");
                 var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -63,6 +74,18 @@ internal static partial class QueryBench
             target = ">= 0.5x trivial rps, p99 < 5 ms",
             met = barsRps / trivialRps >= 0.5 && barsP99 < 5,
         });
+        if (results.TryGetValue("static", out var ceiling))
+        {
+            Print(new
+            {
+                bench = "query",
+                ceiling = true,
+                staticMedianRps = Median(ceiling.Select(r => r.Rps)),
+                staticMedianP99Ms = Median(ceiling.Select(r => r.P99Ms)),
+                ratioToTrivial = Math.Round(Median(ceiling.Select(r => r.Rps)) / trivialRps, 3),
+            });
+        }
+
         await app.StopAsync();
         await app.DisposeAsync();
         return 0;

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
 using KrxHub.Core.Validation;
@@ -288,30 +290,89 @@ public sealed class PostgresMarketStore : IMarketStore
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var writer = await connection.BeginBinaryImportAsync(
-            $"COPY staging_daily_bars (run_id, {BarColumns}) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var bar in bars)
+        await using var writer = (NpgsqlCopyTextWriter)await connection.BeginTextImportAsync(
+            $"COPY staging_daily_bars (run_id, {BarColumns}) FROM STDIN", ct);
+        try
         {
-            await writer.StartRowAsync(ct);
-            await writer.WriteAsync(runId, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(bar.Code.Value, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(bar.Date, NpgsqlDbType.Date, ct);
-            await writer.WriteAsync(bar.Basis.Name(), NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(bar.Open, NpgsqlDbType.Numeric, ct);
-            await writer.WriteAsync(bar.High, NpgsqlDbType.Numeric, ct);
-            await writer.WriteAsync(bar.Low, NpgsqlDbType.Numeric, ct);
-            await writer.WriteAsync(bar.Close, NpgsqlDbType.Numeric, ct);
-            await writer.WriteAsync(bar.Volume, NpgsqlDbType.Bigint, ct);
-            await WriteNullableAsync(writer, bar.TradingValue, NpgsqlDbType.Numeric, ct);
-            await WriteNullableAsync(writer, bar.MarketCap, NpgsqlDbType.Numeric, ct);
-            await WriteNullableAsync(writer, bar.ListedShares, NpgsqlDbType.Bigint, ct);
-            await writer.WriteAsync(bar.NoTrade, NpgsqlDbType.Boolean, ct);
-            await writer.WriteAsync(bar.Source, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(Instant(bar.FetchedAt), NpgsqlDbType.TimestampTz, ct);
+            WriteStagedRows(writer, runId, bars, ct);
         }
-
-        await writer.CompleteAsync(ct);
+        catch
+        {
+            // Disposing the writer would complete the COPY with the rows written so far.
+            await writer.CancelAsync();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// The rows of one COPY in PostgreSQL's text format. Formatting a row as text costs far less here than
+    /// Npgsql's binary importer (about 6 µs per row, mostly per-field type resolution and numeric encoding),
+    /// and the server parses these few plain fields quickly. Decimals are written exactly (invariant, never
+    /// in exponent form), instants to the microsecond like the binary path, free text escaped.
+    /// </summary>
+    private static void WriteStagedRows(TextWriter writer, long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
+    {
+        var line = new StringBuilder(256);
+        var dates = new Dictionary<DateOnly, string>();
+        string? source = null;
+        var sourceText = string.Empty;
+        DateTimeOffset? fetchedAt = null;
+        var fetchedText = string.Empty;
+        for (var i = 0; i < bars.Count; i++)
+        {
+            if ((i & 0xFFF) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+
+            var bar = bars[i];
+            if (!dates.TryGetValue(bar.Date, out var date))
+            {
+                date = bar.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                dates[bar.Date] = date;
+            }
+
+            if (!string.Equals(bar.Source, source, StringComparison.Ordinal))
+            {
+                source = bar.Source;
+                sourceText = CopyText(bar.Source);
+            }
+
+            if (fetchedAt != bar.FetchedAt)
+            {
+                fetchedAt = bar.FetchedAt;
+                fetchedText = Instant(bar.FetchedAt).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff'+00'", CultureInfo.InvariantCulture);
+            }
+
+            line.Clear();
+            line.Append(CultureInfo.InvariantCulture,
+                $"{runId}\t{CopyText(bar.Code.Value)}\t{date}\t{bar.Basis.Name()}\t{bar.Open}\t{bar.High}\t{bar.Low}\t{bar.Close}\t{bar.Volume}\t");
+            AppendNullable(line, bar.TradingValue);
+            AppendNullable(line, bar.MarketCap);
+            AppendNullable(line, bar.ListedShares);
+            line.Append(bar.NoTrade ? "t\t" : "f\t").Append(sourceText).Append('\t').Append(fetchedText).Append('\n');
+            writer.Write(line);
+        }
+    }
+
+    private static void AppendNullable<T>(StringBuilder line, T? value)
+        where T : struct, ISpanFormattable
+    {
+        if (value is { } v)
+        {
+            line.Append(CultureInfo.InvariantCulture, $"{v}\t");
+        }
+        else
+        {
+            line.Append("\\N\t");
+        }
+    }
+
+    /// <summary>A value escaped for COPY's text format (backslash, tab, newline and carriage return).</summary>
+    private static string CopyText(string value) => value.AsSpan().IndexOfAny("\\\t\n\r") < 0
+        ? value
+        : value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
 
     public async Task<IReadOnlyList<DailyBar>> UnstageDailyBarsAsync(
         long runId, IReadOnlyCollection<(StockCode Code, DateOnly Date)> keys, CancellationToken ct)
@@ -368,12 +429,39 @@ public sealed class PostgresMarketStore : IMarketStore
             changed += await promote.ExecuteNonQueryAsync(ct);
         }
 
-        await using var clear = Command(connection, tx, "DELETE FROM staging_daily_bars WHERE run_id = @run_id");
-        clear.Parameters.AddWithValue("run_id", runId);
-        clear.CommandTimeout = 0;
-        long staged = await clear.ExecuteNonQueryAsync(ct);
+        long staged = await ClearStagedRunAsync(connection, tx, runId, ct);
         await tx.CommitAsync(ct);
         return new PromotionResult(changed, staged - changed);
+    }
+
+    /// <summary>
+    /// Removes the run's staged rows and returns how many there were. When no other run has rows staged, the
+    /// table is truncated (transactional, and far cheaper than deleting a million rows); the exclusive lock
+    /// taken first keeps other runs from staging rows between the check and the truncation (they wait for
+    /// this commit).
+    /// </summary>
+    private static async Task<long> ClearStagedRunAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long runId, CancellationToken ct)
+    {
+        await using var check = Command(connection, tx, """
+            LOCK TABLE staging_daily_bars IN ACCESS EXCLUSIVE MODE;
+            SELECT count(*) FILTER (WHERE run_id = @run_id), count(*) FILTER (WHERE run_id <> @run_id) FROM staging_daily_bars;
+            """);
+        check.Parameters.AddWithValue("run_id", runId);
+        check.CommandTimeout = 0;
+        long staged, others;
+        await using (var reader = await check.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (staged, others) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        await using var clear = Command(connection, tx, others == 0
+            ? "TRUNCATE staging_daily_bars"
+            : "DELETE FROM staging_daily_bars WHERE run_id = @run_id");
+        clear.Parameters.AddWithValue("run_id", runId);
+        clear.CommandTimeout = 0;
+        await clear.ExecuteNonQueryAsync(ct);
+        return staged;
     }
 
     public async Task DeleteStaleStagingAsync(CancellationToken ct)
@@ -888,19 +976,6 @@ public sealed class PostgresMarketStore : IMarketStore
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql) => new(sql, connection, tx);
 
     private static string Where(List<string> conditions) => conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions);
-
-    private static async ValueTask WriteNullableAsync<T>(NpgsqlBinaryImporter writer, T? value, NpgsqlDbType type, CancellationToken ct)
-        where T : struct
-    {
-        if (value is { } v)
-        {
-            await writer.WriteAsync(v, type, ct);
-        }
-        else
-        {
-            await writer.WriteNullAsync(ct);
-        }
-    }
 
     private static NpgsqlParameter Text(string name, string? value) =>
         new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };

@@ -446,9 +446,23 @@ public sealed class SqliteMarketStore : IMarketStore
             return new PromotionResult(0, 0);
         }
 
+        // A load as large as the table itself (a first load, a full re-import) inserts into the by-date index in
+        // random order, which costs as much as the table insert; dropping the index and building it again from
+        // sorted keys afterwards is cheaper then. Both happen inside this transaction: readers keep seeing the
+        // old table and index until the commit, and a failed promotion rolls the drop back.
+        var rebuildDateIndex = await CountUpToAsync(connection, tx, "SELECT 1 FROM daily_bars", staged, ct) < staged;
+        if (rebuildDateIndex)
+        {
+            await ExecuteAsync(connection, tx, "DROP INDEX daily_bars_by_date", ct);
+        }
+
         await using var promote = Command(connection, tx, PromoteStagedBars);
         promote.Parameters.AddWithValue("$run_id", runId);
         long changed = await promote.ExecuteNonQueryAsync(ct);
+        if (rebuildDateIndex)
+        {
+            await ExecuteAsync(connection, tx, DailyBarsByDateIndex, ct);
+        }
 
         // Without a WHERE clause SQLite drops the table's pages wholesale instead of deleting row by row.
         await using var clear = Command(connection, tx, otherRuns
@@ -458,6 +472,17 @@ public sealed class SqliteMarketStore : IMarketStore
         await clear.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
         return new PromotionResult(changed, staged - changed);
+    }
+
+    /// <summary>The by-date index of daily_bars, as migration 1 creates it.</summary>
+    internal const string DailyBarsByDateIndex = "CREATE INDEX daily_bars_by_date ON daily_bars (date, basis)";
+
+    /// <summary>How many rows <paramref name="select"/> returns, counting no further than <paramref name="limit"/>.</summary>
+    private static async Task<long> CountUpToAsync(SqliteConnection connection, SqliteTransaction tx, string select, long limit, CancellationToken ct)
+    {
+        await using var count = Command(connection, tx, $"SELECT count(*) FROM ({select} LIMIT $limit)");
+        count.Parameters.AddWithValue("$limit", limit);
+        return Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     public async Task DeleteStaleStagingAsync(CancellationToken ct)

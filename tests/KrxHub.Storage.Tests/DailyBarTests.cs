@@ -116,6 +116,48 @@ public sealed class DailyBarTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Sources_with_tabs_backslashes_and_line_breaks_survive_staging(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        DailyBar[] bars =
+        [
+            Samples.SamsungJan2 with { Source = "C:\\data\\krx\tfile\nline 2\r\\N" },
+            Samples.HynixJan2 with { Source = "\\." },
+            Samples.SamsungJan3 with { Source = "plain" },
+        ];
+
+        await db.Store.StageDailyBarsAsync(1, bars, Ct);
+        await db.Store.PromoteDailyBarsAsync(1, Ct);
+
+        var stored = await db.Store.GetBarsAsync(Samples.Samsung, Samples.Jan2, Samples.Jan4, PriceBasis.Raw, Ct);
+        Assert.Equal(["C:\\data\\krx\tfile\nline 2\r\\N", "plain"], stored.Select(b => b.Source));
+        Assert.Equal("\\.", Assert.Single(await db.Store.GetBarsAsync(Samples.Hynix, Samples.Jan2, Samples.Jan2, PriceBasis.Raw, Ct)).Source);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Large_and_small_promotions_leave_the_by_date_index_in_place(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        var first = RealBars.Load(200);
+        await db.Store.StageDailyBarsAsync(1, first, Ct);
+        Assert.Equal(new PromotionResult(first.Count, 0), await db.Store.PromoteDailyBarsAsync(1, Ct));
+        await AssertByDateIndexAsync();
+
+        // Smaller than the table: promoted through the index.
+        await db.Store.StageDailyBarsAsync(2, [Samples.SamsungJan2Adjusted], Ct);
+        Assert.Equal(new PromotionResult(1, 0), await db.Store.PromoteDailyBarsAsync(2, Ct));
+        await AssertByDateIndexAsync();
+        Assert.Equal(first.Count + 1, await db.Store.CountDailyBarsAsync(Ct));
+        Assert.Equal(first.Count(b => b.Date == Samples.Jan2) + 1, (await db.Store.GetBarsOnDateAsync(Samples.Jan2, null, null, Ct)).Count);
+
+        async Task AssertByDateIndexAsync() => Assert.Equal(1, await db.ScalarAsync(backend == "sqlite"
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'daily_bars_by_date' AND sql = 'CREATE INDEX daily_bars_by_date ON daily_bars (date, basis)'"
+            : "SELECT count(*) FROM pg_indexes WHERE tablename = 'daily_bars' AND indexname = 'daily_bars_by_date'"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task A_cancelled_staging_leaves_nothing_staged(string backend)
     {
         await using var db = await TestStore.CreateAsync(backend);

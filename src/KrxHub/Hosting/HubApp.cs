@@ -29,6 +29,10 @@ public static class HubApp
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         }
 
+        // ASP.NET Core logs several Information lines per request (request start/end, endpoint, result);
+        // written to the console they cost more than serving a cached response. Startup lines stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
         builder.Services.AddSingleton<IMarketStore>(_ => store);

@@ -20,7 +20,7 @@ public static class BarsApi
     }
 
     private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
-        IMarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis, CancellationToken ct)
+        IMarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
             !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
@@ -36,16 +36,20 @@ public static class BarsApi
         }
 
         var key = FormattableString.Invariant($"{c}|{f:yyyyMMdd}|{t:yyyyMMdd}|{b}");
-        if (!cache.TryGet(key, out var body))
+        // Built without the request's token: concurrent requests for the same key share this one build.
+        var body = await cache.GetOrBuildAsync(key, async () =>
         {
-            if (await store.GetStockAsync(c, ct) is null)
+            if (await store.GetStockAsync(c, CancellationToken.None) is null)
             {
-                return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
+                return null;
             }
 
-            var bars = await store.GetBarsAsync(c, f, t, b, ct);
-            body = JsonSerializer.SerializeToUtf8Bytes(bars.Select(BarDto.From).ToList(), json.Value.SerializerOptions);
-            cache.Set(key, body);
+            var bars = await store.GetBarsAsync(c, f, t, b, CancellationToken.None);
+            return JsonSerializer.SerializeToUtf8Bytes(bars.Select(BarDto.From).ToList(), json.Value.SerializerOptions);
+        });
+        if (body is null)
+        {
+            return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
         }
 
         return TypedResults.Bytes(body, "application/json; charset=utf-8");

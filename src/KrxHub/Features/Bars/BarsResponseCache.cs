@@ -7,35 +7,81 @@ namespace KrxHub.Features.Bars;
 /// changes, and serializing a year of bars costs far more than the request itself. Entries live at most
 /// <see cref="TimeToLive"/>, so an import by the CLI or by another node shows within that time; in-process
 /// writers can call <see cref="Clear"/> to show it at once.
+/// When an entry is missing or expired, one request builds it and concurrent requests for the same key
+/// wait for that build instead of each querying the store (no stampede every time-to-live under load).
 /// </summary>
 public sealed class BarsResponseCache(TimeProvider time)
 {
     public static readonly TimeSpan TimeToLive = TimeSpan.FromSeconds(2);
     private const int MaxEntries = 20_000;
 
-    private readonly ConcurrentDictionary<string, (byte[] Json, DateTimeOffset At)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public bool TryGet(string key, out byte[] json)
+    /// <summary>The cached body for the key, or the body <paramref name="build"/> makes (shared by concurrent callers).
+    /// A null body (e.g. unknown stock) is returned but not kept.</summary>
+    public async Task<byte[]?> GetOrBuildAsync(string key, Func<Task<byte[]?>> build)
     {
-        if (_entries.TryGetValue(key, out var entry) && time.GetUtcNow() - entry.At < TimeToLive)
+        ArgumentNullException.ThrowIfNull(build);
+        var now = time.GetUtcNow();
+        if (_entries.TryGetValue(key, out var entry) && entry.IsFresh(now))
         {
-            json = entry.Json;
-            return true;
+            if (entry.Body.IsCompletedSuccessfully)
+            {
+                return entry.Body.Result;
+            }
+
+            return await entry.Body;
         }
 
-        json = [];
-        return false;
-    }
-
-    public void Set(string key, byte[] json)
-    {
         if (_entries.Count >= MaxEntries)
         {
             _entries.Clear();
         }
 
-        _entries[key] = (json, time.GetUtcNow());
+        var mine = new Entry(now, new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var current = _entries.AddOrUpdate(key, mine, (_, old) => old.IsFresh(now) ? old : mine);
+        if (!ReferenceEquals(current, mine))
+        {
+            return await current.Body;
+        }
+
+        try
+        {
+            var body = await build();
+            mine.Completion!.SetResult(body);
+            if (body is null)
+            {
+                _entries.TryRemove(new KeyValuePair<string, Entry>(key, mine));
+            }
+
+            return body;
+        }
+        catch (Exception e)
+        {
+            // Waiters see the same failure; the next request tries again.
+            _entries.TryRemove(new KeyValuePair<string, Entry>(key, mine));
+            mine.Completion!.SetException(e);
+            throw;
+        }
     }
 
     public void Clear() => _entries.Clear();
+
+    private sealed class Entry
+    {
+        public Entry(DateTimeOffset at, TaskCompletionSource<byte[]?> completion)
+        {
+            At = at;
+            Completion = completion;
+            Body = completion.Task;
+        }
+
+        public DateTimeOffset At { get; }
+
+        public TaskCompletionSource<byte[]?>? Completion { get; }
+
+        public Task<byte[]?> Body { get; }
+
+        public bool IsFresh(DateTimeOffset now) => now - At < TimeToLive;
+    }
 }
