@@ -19,7 +19,10 @@ static int Usage()
         usage: dotnet run -c Release --project bench/KrxHub.Bench -- <benchmark> [options]
           import-sqlite   [--runs 3]                       986k-bar import vs sqlite3 .import
           import-postgres --database <conn> [--runs 3]    986k-bar import vs psql \copy
-          query           [--seconds 10]                   GET /api/stocks/005930/bars (1 year) vs a trivial endpoint under wrk -c64
+          import-phases   [--runs 3] [--database <conn>]  read / validate / stage / promote separately (SQLite, or PostgreSQL)
+          query           [--seconds 10] [--runs 3]       GET /api/stocks/005930/bars (1 year) vs a trivial endpoint under wrk -c64
+                          [--ceiling]                      also the same bytes from a static array (what moving them costs)
+                          [--accept-encoding gzip]         send Accept-Encoding on every request
           backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
         """);
     return 2;

@@ -46,12 +46,15 @@ internal static partial class QueryBench
             endpoints.Add(("static", $"{address}/bench/static"));
         }
 
+        // --accept-encoding gzip: every request says what browsers and `curl --compressed` say (not the target's setup).
+        var acceptEncoding = StringOption(args, "--accept-encoding");
+        var header = acceptEncoding is null ? string.Empty : $"-H \"Accept-Encoding: {acceptEncoding}\" ";
         var results = endpoints.ToDictionary(e => e.Name, _ => new List<(double Rps, double P99Ms)>());
         for (var run = 1; run <= runs; run++)
         {
             foreach (var (name, url) in endpoints)
             {
-                var (_, output) = RunProcess("wrk", $"-t2 -c64 -d{seconds}s --latency {url}");
+                var (_, output) = RunProcess("wrk", $"-t2 -c64 -d{seconds}s --latency {header}{url}");
                 var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
                 var p99 = ToMs(P99().Match(output).Groups[1].Value, P99().Match(output).Groups[2].Value);
                 results[name].Add((rps, p99));
@@ -66,6 +69,7 @@ internal static partial class QueryBench
         {
             bench = "query",
             summary = true,
+            acceptEncoding,
             rowsPerResponse = (await store.GetBarsAsync(Core.StockCode.Parse("005930"), new DateOnly(2024, 6, 1), new DateOnly(2025, 5, 31), Core.PriceBasis.Adjusted, CancellationToken.None)).Count,
             barsMedianRps = barsRps,
             trivialMedianRps = trivialRps,

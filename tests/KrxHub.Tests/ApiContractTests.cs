@@ -66,6 +66,49 @@ public class ApiContractTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Bars_come_gzipped_only_to_clients_that_accept_gzip_and_say_the_same(string backend)
+    {
+        var hub = await HubServer.ForAsync(backend);
+        const string url = "/api/stocks/005930/bars?from=2024-06-01&to=2025-05-31";
+        async Task<(HttpResponseMessage Response, byte[] Body)> GetAsync(string? acceptEncoding)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, UriKind.Relative));
+            if (acceptEncoding is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+            }
+
+            var response = await hub.Client.SendAsync(request);
+            return (response, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        var (plain, plainBody) = await GetAsync(null);
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+        Assert.Contains("Accept-Encoding", plain.Headers.Vary);
+        Assert.Equal("application/json", plain.Content.Headers.ContentType?.MediaType);
+        var (gzipped, gzippedBody) = await GetAsync("br, gzip;q=0.8");
+        Assert.Equal(["gzip"], gzipped.Content.Headers.ContentEncoding);
+        Assert.Equal("application/json", gzipped.Content.Headers.ContentType?.MediaType);
+        Assert.True(gzippedBody.Length * 4 < plainBody.Length, $"{gzippedBody.Length} vs {plainBody.Length} bytes");
+        using (var unzip = new System.IO.Compression.GZipStream(new MemoryStream(gzippedBody), System.IO.Compression.CompressionMode.Decompress))
+        using (var copy = new MemoryStream())
+        {
+            await unzip.CopyToAsync(copy);
+            Assert.Equal(plainBody, copy.ToArray());
+        }
+
+        foreach (var refused in new[] { "gzip;q=0", "gzip;q=0, *", "br", "identity" })
+        {
+            var (response, body) = await GetAsync(refused);
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Equal(plainBody, body);
+        }
+
+        Assert.Equal(["gzip"], (await GetAsync("*")).Response.Content.Headers.ContentEncoding);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Bars_are_ascending_with_basis_source_and_fetch_time(string backend)
     {
         var raw = await GetJsonAsync(backend, "/api/stocks/005930/bars?from=2024-01-02&to=2024-01-31&basis=raw");

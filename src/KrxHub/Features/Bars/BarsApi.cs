@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Storage;
@@ -20,7 +21,7 @@ public static class BarsApi
     }
 
     private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
-        IMarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
+        HttpContext context, IMarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
             !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
@@ -52,7 +53,49 @@ public static class BarsApi
             return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
         }
 
+        // A year of bars is ~72 KB of JSON: clients that accept gzip get the cached compressed form (~6× smaller).
+        var response = context.Response;
+        response.Headers.Vary = "Accept-Encoding";
+        if (AcceptsGzip(context.Request))
+        {
+            response.Headers.ContentEncoding = "gzip";
+            return TypedResults.Bytes(BarsResponseCache.Gzip(body), "application/json; charset=utf-8");
+        }
+
         return TypedResults.Bytes(body, "application/json; charset=utf-8");
+    }
+
+    /// <summary>Accept-Encoding accepts gzip: listed with a weight above zero, or not listed and * is (RFC 9110 §12.5.3).</summary>
+    internal static bool AcceptsGzip(HttpRequest request)
+    {
+        double? gzip = null, star = null;
+        foreach (var value in request.Headers.AcceptEncoding)
+        {
+            foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var parameters = part.Split(';', StringSplitOptions.TrimEntries);
+                var weight = 1.0;
+                foreach (var parameter in parameters.Skip(1))
+                {
+                    if (parameter.StartsWith("q=", StringComparison.OrdinalIgnoreCase) &&
+                        double.TryParse(parameter.AsSpan(2), NumberStyles.Float, CultureInfo.InvariantCulture, out var q))
+                    {
+                        weight = q;
+                    }
+                }
+
+                if (parameters[0].Equals("gzip", StringComparison.OrdinalIgnoreCase) || parameters[0].Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    gzip = weight;
+                }
+                else if (parameters[0] == "*")
+                {
+                    star = weight;
+                }
+            }
+        }
+
+        return (gzip ?? star ?? 0) > 0;
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MarketBarDto>>, ValidationProblem, ProblemHttpResult>> GetSessionBarsAsync(

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
 
 namespace KrxHub.Features.Bars;
 
@@ -66,6 +67,24 @@ public sealed class BarsResponseCache(TimeProvider time)
     }
 
     public void Clear() => _entries.Clear();
+
+    /// <summary>The gzip form of a cached body, made once per body on first demand (same lifetime as the body).</summary>
+    public static byte[] Gzip(byte[] json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return GzipForms.GetValue(json, static j =>
+        {
+            using var output = new MemoryStream(j.Length / 4);
+            using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(j);
+            }
+
+            return output.ToArray();
+        });
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], byte[]> GzipForms = new();
 
     private sealed class Entry
     {
