@@ -66,6 +66,13 @@ internal static class PhaseBench
                 await store.MigrateAsync(CancellationToken.None);
                 await store.UpsertStocksAsync(master.Values.ToList(), CancellationToken.None);
                 var runId = await store.StartRunAsync("bench", "{}", DateTimeOffset.UtcNow, CancellationToken.None);
+                if (Environment.GetEnvironmentVariable("KRXHUB_BENCH_PAUSE_BEFORE_STAGING") is not null)
+                {
+                    // For attaching a profiler to exactly the staging phase.
+                    Console.WriteLine($"staging starts in 3 s, pid {Environment.ProcessId}");
+                    await Task.Delay(3000);
+                }
+
                 sw.Restart();
                 var stageCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
                 foreach (var chunk in accepted.Chunk(50_000))

@@ -31,7 +31,7 @@ public interface IMarketStore : IAsyncDisposable
     // --- daily bars: stage, then promote in one transaction ---
     /// <summary>For each code, the last raw close strictly before the given date.</summary>
     Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct);
-    /// <summary>Appends validated bars to the staging table under the run id (PostgreSQL: binary COPY).</summary>
+    /// <summary>Appends validated bars to the staging table under the run id (PostgreSQL: COPY).</summary>
     Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct);
     /// <summary>Removes staged bars of the run for the given keys and returns them (used when a later row conflicts).</summary>
     Task<IReadOnlyList<DailyBar>> UnstageDailyBarsAsync(long runId, IReadOnlyCollection<(StockCode Code, DateOnly Date)> keys, CancellationToken ct);

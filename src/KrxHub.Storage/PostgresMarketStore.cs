@@ -9,7 +9,7 @@ using NpgsqlTypes;
 namespace KrxHub.Storage;
 
 /// <summary>
-/// The scale store on PostgreSQL: daily bars partitioned by year, bulk loads by binary COPY into an unlogged
+/// The scale store on PostgreSQL: daily bars partitioned by year, bulk loads by COPY (text format) into an unlogged
 /// staging table, promotion by one INSERT … SELECT … ON CONFLICT per run.
 /// </summary>
 public sealed class PostgresMarketStore : IMarketStore
