@@ -72,6 +72,20 @@ public interface IMarketStore : IAsyncDisposable
     Task<DayQuality> GetDayQualityAsync(DateOnly date, CancellationToken ct);
 
     // --- collection runs ---
+    /// <summary>Inserts or replaces minute bars by (code, start). Counts rows whose stored values changed.</summary>
+    Task<PromotionResult> UpsertMinuteBarsAsync(IReadOnlyList<MinuteBar> bars, CancellationToken ct);
+
+    /// <summary>Minute bars of one stock with from &lt;= start &lt; to, oldest first.</summary>
+    Task<IReadOnlyList<MinuteBar>> GetMinuteBarsAsync(StockCode code, DateTimeOffset from, DateTimeOffset to, CancellationToken ct);
+
+    /// <summary>
+    /// Tries to become the one runner of <paramref name="name"/> (a scheduled job, the live source) among every
+    /// process on this store: a PostgreSQL session advisory lock, or an exclusive lock file next to the SQLite
+    /// database. Returns null when another holder has it. Disposing the lease releases it; a crashed holder
+    /// releases it with its connection or file handle.
+    /// </summary>
+    Task<StoreLease?> TryAcquireLeaseAsync(string name, CancellationToken ct);
+
     Task<long> StartRunAsync(string job, string parametersJson, DateTimeOffset startedAt, CancellationToken ct);
     Task FinishRunAsync(long runId, RunOutcome outcome, CancellationToken ct);
     Task<IReadOnlyList<CollectionRun>> GetRunsAsync(int limit, int offset, CancellationToken ct);

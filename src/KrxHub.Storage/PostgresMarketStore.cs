@@ -635,6 +635,157 @@ public sealed class PostgresMarketStore : IMarketStore
         return [.. flows.OrderBy(f => f.Date).ThenBy(f => f.Investor)];
     }
 
+    // ---------------------------------------------------------------- minute bars
+
+    public async Task<PromotionResult> UpsertMinuteBarsAsync(IReadOnlyList<MinuteBar> bars, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        if (bars.Count == 0)
+        {
+            return default;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var batch = new NpgsqlBatch(connection, tx);
+        await using (batch)
+        {
+            foreach (var bar in bars)
+            {
+                // The WHERE on the update keeps identical re-deliveries from counting (and from rewriting the row).
+                var command = new NpgsqlBatchCommand("""
+                    INSERT INTO minute_bars (code, ts, open, high, low, close, volume, trading_value, source, fetched_at)
+                    VALUES (@code, @ts, @open, @high, @low, @close, @volume, @value, @source, @fetched_at)
+                    ON CONFLICT (code, ts) DO UPDATE SET
+                        open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                        volume = excluded.volume, trading_value = excluded.trading_value,
+                        source = excluded.source, fetched_at = excluded.fetched_at
+                    WHERE (minute_bars.open, minute_bars.high, minute_bars.low, minute_bars.close, minute_bars.volume,
+                           minute_bars.trading_value, minute_bars.source)
+                          IS DISTINCT FROM
+                          (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume,
+                           excluded.trading_value, excluded.source)
+                    """);
+                command.Parameters.Add(Text("code", bar.Code.Value));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("ts", NpgsqlTypes.NpgsqlDbType.TimestampTz) { TypedValue = bar.Start.ToUniversalTime() });
+                command.Parameters.Add(Numeric("open", bar.Open));
+                command.Parameters.Add(Numeric("high", bar.High));
+                command.Parameters.Add(Numeric("low", bar.Low));
+                command.Parameters.Add(Numeric("close", bar.Close));
+                command.Parameters.Add(Bigint("volume", bar.Volume));
+                command.Parameters.Add(Numeric("value", bar.TradingValue));
+                command.Parameters.Add(Text("source", bar.Source));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("fetched_at", NpgsqlTypes.NpgsqlDbType.TimestampTz) { TypedValue = bar.FetchedAt.ToUniversalTime() });
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync(ct);
+            long changed = 0;
+            foreach (var executed in batch.BatchCommands)
+            {
+                changed += executed.RecordsAffected;
+            }
+
+            await tx.CommitAsync(ct);
+            return new PromotionResult(changed, bars.Count - changed);
+        }
+    }
+
+    public async Task<IReadOnlyList<MinuteBar>> GetMinuteBarsAsync(StockCode code, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT ts, open, high, low, close, volume, trading_value, source, fetched_at
+            FROM minute_bars
+            WHERE code = @code AND ts >= @from AND ts < @to
+            ORDER BY ts
+            """);
+        select.Parameters.Add(Text("code", code.Value));
+        select.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("from", NpgsqlTypes.NpgsqlDbType.TimestampTz) { TypedValue = from.ToUniversalTime() });
+        select.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("to", NpgsqlTypes.NpgsqlDbType.TimestampTz) { TypedValue = to.ToUniversalTime() });
+        var bars = new List<MinuteBar>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            bars.Add(new MinuteBar(
+                code,
+                reader.GetFieldValue<DateTimeOffset>(0).ToOffset(KrxCalendar.KstOffset),
+                ReadDecimal(reader, 1),
+                ReadDecimal(reader, 2),
+                ReadDecimal(reader, 3),
+                ReadDecimal(reader, 4),
+                reader.GetInt64(5),
+                NullableDecimal(reader, 6),
+                reader.GetString(7),
+                reader.GetFieldValue<DateTimeOffset>(8)));
+        }
+
+        return bars;
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    public async Task<StoreLease?> TryAcquireLeaseAsync(string name, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        // A session-level advisory lock lives as long as this one connection, which the lease keeps open:
+        // if the holder dies or its connection drops, PostgreSQL releases the lock for the next node.
+        var connection = await _dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            await using var acquire = Command(connection, null, "SELECT pg_try_advisory_lock(hashtextextended(@key, 0))");
+            acquire.Parameters.Add(Text("key", "krxhub:" + name));
+            if (await acquire.ExecuteScalarAsync(ct) is not true)
+            {
+                await connection.DisposeAsync();
+                return null;
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        var gate = new SemaphoreSlim(1, 1);
+        return new StoreLease(
+            name,
+            async checkCt =>
+            {
+                await gate.WaitAsync(checkCt);
+                try
+                {
+                    await using var probe = Command(connection, null, "SELECT 1");
+                    return await probe.ExecuteScalarAsync(checkCt) is 1;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            },
+            async () =>
+            {
+                await gate.WaitAsync(CancellationToken.None);
+                try
+                {
+                    await using var release = Command(connection, null, "SELECT pg_advisory_unlock(hashtextextended(@key, 0))");
+                    release.Parameters.Add(Text("key", "krxhub:" + name));
+                    await release.ExecuteScalarAsync(CancellationToken.None);
+                }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+                {
+                    // The session is gone, and the lock went with it.
+                }
+                finally
+                {
+                    await connection.DisposeAsync();
+                    gate.Release();
+                    gate.Dispose();
+                }
+            });
+    }
+
     // ---------------------------------------------------------------- index constituents
 
     public async Task UpsertIndexConstituentsAsync(IReadOnlyList<IndexConstituent> rows, CancellationToken ct)

@@ -784,6 +784,133 @@ public sealed class SqliteMarketStore : IMarketStore
         return [.. flows.OrderBy(f => f.Date).ThenBy(f => f.Investor)];
     }
 
+    // ---------------------------------------------------------------- minute bars
+
+    public async Task<PromotionResult> UpsertMinuteBarsAsync(IReadOnlyList<MinuteBar> bars, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        if (bars.Count == 0)
+        {
+            return default;
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+
+        // The WHERE on the update keeps identical re-deliveries from counting (and from rewriting the row).
+        await using var upsert = Command(connection, tx, """
+            INSERT INTO minute_bars (code, ts, open, high, low, close, volume, trading_value, source, fetched_at)
+            VALUES ($code, $ts, $open, $high, $low, $close, $volume, $value, $source, $fetched_at)
+            ON CONFLICT (code, ts) DO UPDATE SET
+                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                volume = excluded.volume, trading_value = excluded.trading_value,
+                source = excluded.source, fetched_at = excluded.fetched_at
+            WHERE minute_bars.open IS NOT excluded.open OR minute_bars.high IS NOT excluded.high
+               OR minute_bars.low IS NOT excluded.low OR minute_bars.close IS NOT excluded.close
+               OR minute_bars.volume IS NOT excluded.volume OR minute_bars.trading_value IS NOT excluded.trading_value
+               OR minute_bars.source IS NOT excluded.source
+            """);
+        var code = upsert.Parameters.Add("$code", SqliteType.Text);
+        var ts = upsert.Parameters.Add("$ts", SqliteType.Text);
+        var open = upsert.Parameters.Add("$open", SqliteType.Real);
+        var high = upsert.Parameters.Add("$high", SqliteType.Real);
+        var low = upsert.Parameters.Add("$low", SqliteType.Real);
+        var close = upsert.Parameters.Add("$close", SqliteType.Real);
+        var volume = upsert.Parameters.Add("$volume", SqliteType.Integer);
+        var value = upsert.Parameters.Add("$value", SqliteType.Real);
+        var source = upsert.Parameters.Add("$source", SqliteType.Text);
+        var fetchedAt = upsert.Parameters.Add("$fetched_at", SqliteType.Text);
+        upsert.Prepare();
+        long changed = 0;
+        foreach (var bar in bars)
+        {
+            ct.ThrowIfCancellationRequested();
+            code.Value = bar.Code.Value;
+            ts.Value = InstantText(bar.Start);
+            open.Value = DecimalValue(bar.Open);
+            high.Value = DecimalValue(bar.High);
+            low.Value = DecimalValue(bar.Low);
+            close.Value = DecimalValue(bar.Close);
+            volume.Value = bar.Volume;
+            value.Value = DecimalValue(bar.TradingValue);
+            source.Value = bar.Source;
+            fetchedAt.Value = InstantText(bar.FetchedAt);
+            changed += upsert.ExecuteNonQuery();
+        }
+
+        await tx.CommitAsync(ct);
+        return new PromotionResult(changed, bars.Count - changed);
+    }
+
+    public async Task<IReadOnlyList<MinuteBar>> GetMinuteBarsAsync(StockCode code, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT ts, open, high, low, close, volume, trading_value, source, fetched_at
+            FROM minute_bars
+            WHERE code = $code AND ts >= $from AND ts < $to
+            ORDER BY ts
+            """);
+        select.Parameters.AddWithValue("$code", code.Value);
+        select.Parameters.AddWithValue("$from", InstantText(from));
+        select.Parameters.AddWithValue("$to", InstantText(to));
+        var bars = new List<MinuteBar>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            bars.Add(new MinuteBar(
+                code,
+                ReadInstant(reader, 0).ToOffset(KrxCalendar.KstOffset),
+                ReadDecimal(reader, 1),
+                ReadDecimal(reader, 2),
+                ReadDecimal(reader, 3),
+                ReadDecimal(reader, 4),
+                reader.GetInt64(5),
+                NullableDecimal(reader, 6),
+                reader.GetString(7),
+                ReadInstant(reader, 8)));
+        }
+
+        return bars;
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    public Task<StoreLease?> TryAcquireLeaseAsync(string name, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ct.ThrowIfCancellationRequested();
+
+        // FileShare.None takes an exclusive flock on Unix (and a share lock on Windows): it excludes other
+        // processes and other handles in this process alike, and the OS drops it when the holder dies.
+        var path = $"{DatabasePath}.lease-{LeaseFileName(name)}";
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return Task.FromResult<StoreLease?>(null);
+        }
+
+        return Task.FromResult<StoreLease?>(new StoreLease(
+            name,
+            _ => Task.FromResult(file.SafeFileHandle is { IsClosed: false }),
+            () => file.DisposeAsync()));
+    }
+
+    private static string LeaseFileName(string name)
+    {
+        var safe = new System.Text.StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            safe.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_');
+        }
+
+        return safe.ToString();
+    }
+
     // ---------------------------------------------------------------- index constituents
 
     public async Task UpsertIndexConstituentsAsync(IReadOnlyList<IndexConstituent> rows, CancellationToken ct)

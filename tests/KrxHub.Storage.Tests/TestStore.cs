@@ -59,6 +59,10 @@ internal sealed class TestStore : IAsyncDisposable
         return store;
     }
 
+    /// <summary>Another store on the same database, as a second hub node would open it.</summary>
+    public Task<IMarketStore> OpenSecondStoreAsync() =>
+        Task.FromResult(_backend == "sqlite" ? MarketStore.Open(null, _location) : MarketStore.Open(_location, "unused"));
+
     /// <summary>Runs SQL straight against the database, for setting up states the store API cannot reach.</summary>
     public async Task<long> ExecuteAsync(string sql)
     {
