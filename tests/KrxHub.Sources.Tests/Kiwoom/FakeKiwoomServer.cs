@@ -66,6 +66,12 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
     /// <summary>The rows each paged TR serves, in order, split into pages of <see cref="PageSize"/>.</summary>
     public ConcurrentDictionary<string, List<JsonNode?>> Rows { get; } = new();
 
+    /// <summary>
+    /// When set, the rows a paged TR serves for one request (its api-id and JSON body: stk_cd, base_dt …), in order, instead
+    /// of <see cref="Rows"/>: a server that answers per stock and per base date. Called again for every page of a query.
+    /// </summary>
+    public Func<string, JsonObject, IReadOnlyList<JsonNode?>>? RowsFor { get; set; }
+
     /// <summary>The flat ka10001 answer (without the envelope).</summary>
     public JsonObject StockInfo { get; set; } = new();
 
@@ -256,7 +262,7 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
             }
         }
 
-        var rows = Rows.TryGetValue(apiId, out var r) ? r : [];
+        var rows = RowsFor?.Invoke(apiId, json) ?? (Rows.TryGetValue(apiId, out var r) ? r : []);
         var page = new JsonArray(rows.Skip(offset).Take(PageSize).Select(n => n?.DeepClone()).ToArray());
         var more = offset + PageSize < rows.Count;
         ctx.Response.Headers["cont-yn"] = more ? "Y" : "N";
