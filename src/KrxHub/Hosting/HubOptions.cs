@@ -26,4 +26,10 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public bool ShowProgress { get; init; } = true;
+
+    /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
+    public HubSettings Settings { get; init; } = HubSettings.None;
+
+    /// <summary>Test hook: extra log providers (e.g. one that captures every line).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }
