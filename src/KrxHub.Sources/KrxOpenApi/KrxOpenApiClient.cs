@@ -64,14 +64,18 @@ public sealed class KrxOpenApiClient
         return new KrxDailyRows(market, date, Source, fetchedAt, rows);
     }
 
+    /// <summary>The markets that traded on <paramref name="date"/>: KOSPI and KOSDAQ, and KONEX from <see cref="KonexOpened"/>.</summary>
+    public static IReadOnlyList<Market> MarketsOn(DateOnly date) =>
+        date >= KonexOpened ? [Market.Kospi, Market.Kosdaq, Market.Konex] : [Market.Kospi, Market.Kosdaq];
+
     /// <summary>
-    /// KOSPI, KOSDAQ and KONEX (KONEX only from <see cref="KonexOpened"/>) on <paramref name="date"/>, one after the other.
-    /// All or nothing: if one market fails, the exception propagates and no market is returned.
+    /// Every market of <see cref="MarketsOn"/> on <paramref name="date"/>, one after the other. All or nothing: if one market
+    /// fails, the exception propagates and no market is returned.
     /// </summary>
     public async Task<IReadOnlyList<KrxDailyRows>> GetAllMarketsDailyAsync(DateOnly date, CancellationToken cancellationToken)
     {
-        var markets = date >= KonexOpened ? new[] { Market.Kospi, Market.Kosdaq, Market.Konex } : [Market.Kospi, Market.Kosdaq];
-        var days = new List<KrxDailyRows>(markets.Length);
+        var markets = MarketsOn(date);
+        var days = new List<KrxDailyRows>(markets.Count);
         foreach (var market in markets)
         {
             days.Add(await GetDailyAsync(market, date, cancellationToken));
