@@ -40,7 +40,7 @@ internal static class KrxJsonBody
 
     /// <summary>
     /// The parser the file import and the data-system client (<c>KrxDataSystemClient</c>) share. <paramref name="subject"/>
-    /// starts every message ("file 'x.json'", "KRX data system MDCSTAT01501 …"); <paramref name="path"/> is the file path or the URL.
+    /// starts every message ("file 'x.json'", "the answer"); <paramref name="path"/> is the file path or the URL.
     /// The fetch time is the option, else the body's CURRENT_DATETIME, else <paramref name="fetchedAtFallback"/>.
     /// </summary>
     public static ImportFile Read(string path, string subject, JsonElement root, ImportOptions options, Func<DateTimeOffset> fetchedAtFallback)

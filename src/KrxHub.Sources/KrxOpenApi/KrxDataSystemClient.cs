@@ -251,24 +251,48 @@ public sealed class KrxDataSystemClient
         {
             using var document = KrxJsonBody.ParseJson(subject, answer.Body);
             var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("OutBlock_1", out var records) &&
-                records.ValueKind == JsonValueKind.Array && records.GetArrayLength() == 0)
+            if (Records(root) is { } records)
             {
-                throw new KrxNoDataException(request,
-                    "no rows: the data system answers this way for non-session dates, days not published yet and a temporary IP block after heavy use");
+                if (records.GetArrayLength() == 0)
+                {
+                    throw new KrxNoDataException(request,
+                        "no rows: the data system answers this way for non-session dates, days not published yet and a temporary IP block after heavy use");
+                }
+
+                // The parser recognises the screen by its first record; any other screen here is a wrong answer, not a day.
+                var first = records[0];
+                if (first.ValueKind == JsonValueKind.Object && !(first.TryGetProperty("ISU_SRT_CD", out _) && first.TryGetProperty("TDD_CLSPRC", out _)))
+                {
+                    var keys = string.Join(",", first.EnumerateObject().Select(p => p.Name).Take(12));
+                    throw new KrxPayloadException(request, $"the answer is not an MDCSTAT01501 body: its first record has {keys}");
+                }
             }
 
             var file = KrxJsonBody.Read(_options.Root + JsonDataPath, subject, root, new ImportOptions { Date = date, FetchedAt = fetchedAt }, () => fetchedAt);
-            if (file.Content != ImportContent.DailyBars || file.Bld != "MDCSTAT01501")
-            {
-                throw new KrxPayloadException(request, $"the answer is a {file.Bld} body, not MDCSTAT01501");
-            }
-
             return file.ReadDailyRows().ToList();
         }
         catch (ImportFormatException e)
         {
             throw new KrxPayloadException(request, _http.Scrub(e.Message), e);
         }
+    }
+
+    /// <summary>The records array of a getJsonData body: OutBlock_1 on listing screens, output on the others.</summary>
+    private static JsonElement? Records(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var key in new[] { "OutBlock_1", "output" })
+        {
+            if (root.TryGetProperty(key, out var records) && records.ValueKind == JsonValueKind.Array)
+            {
+                return records;
+            }
+        }
+
+        return null;
     }
 }
