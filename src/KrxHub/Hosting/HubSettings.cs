@@ -1,12 +1,14 @@
 using KrxHub.Features.Collection;
 using KrxHub.Sources.Kiwoom;
+using KrxHub.Sources.KrxOpenApi;
 
 namespace KrxHub.Hosting;
 
 /// <summary>
 /// The hub's source and collection settings: environment variables with the KRXHUB_ prefix (a double underscore
 /// separates section and key: KRXHUB_KIWOOM__APPKEY) over an optional appsettings.json in the working directory.
-/// Every key is listed in .env.example. No Kiwoom keys at all means no Kiwoom: the hub runs on its bundled data.
+/// Every key is listed in .env.example. No Kiwoom keys at all means no Kiwoom, and no KRX key no KRX Open API: the hub
+/// then runs on its bundled data.
 /// </summary>
 public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Collection)
 {
@@ -20,6 +22,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     public static HubSettings None { get; } = new(null, new CollectionSettings());
 
     public bool RevokeKiwoomTokenOnShutdown { get; init; }
+
+    /// <summary>The KRX Open API (krx-daily), when KRXHUB_KRX__AUTHKEY is set.</summary>
+    public KrxOpenApiOptions? Krx { get; init; }
 
     /// <summary>Reads the process environment and ./appsettings.json; a bad or missing key is a one-line <see cref="CliException"/>.</summary>
     public static HubSettings Load()
@@ -52,6 +57,10 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
         }
 
         var kiwoom = SettingsBinder.Bind<KiwoomOptions>(KiwoomOptions.SectionName, kiwoomValues);
+        // Krx:DataSystem belongs to the data-system client (not used by the hub's jobs); its keys are checked for typos only.
+        var krxValues = SettingsBinder.Values(configuration, KrxOpenApiOptions.SectionName, SettingsBinder.Keys<KrxOpenApiOptions>(), ["DataSystem"]);
+        SettingsBinder.Values(configuration, KrxDataSystemOptions.SectionName, SettingsBinder.Keys<KrxDataSystemOptions>());
+        var krx = KrxOrNull(SettingsBinder.Bind<KrxOpenApiOptions>(KrxOpenApiOptions.SectionName, krxValues), krxValues);
         var collection = SettingsBinder.Bind<CollectionSettings>(CollectionSettings.SectionName,
             SettingsBinder.Values(configuration, CollectionSettings.SectionName, SettingsBinder.Keys<CollectionSettings>()));
         if (collection.Validate() is { } collectionError)
@@ -59,12 +68,27 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(collectionError, 2);
         }
 
-        return new HubSettings(KiwoomOrNull(kiwoom), collection) { RevokeKiwoomTokenOnShutdown = revoke };
+        return new HubSettings(KiwoomOrNull(kiwoom), collection) { RevokeKiwoomTokenOnShutdown = revoke, Krx = krx };
     }
 
     /// <summary>The Kiwoom options, or a one-line error naming the environment variables a verb needs.</summary>
     public KiwoomOptions RequireKiwoom(string what) => Kiwoom ?? throw new CliException(
         $"{what} needs Kiwoom REST keys: set KRXHUB_KIWOOM__APPKEY and KRXHUB_KIWOOM__SECRETKEY (see .env.example)", 2);
+
+    /// <summary>The KRX Open API options, or a one-line error naming the environment variable `krx-daily` needs.</summary>
+    public KrxOpenApiOptions RequireKrx(string what) => Krx ?? throw new CliException(
+        $"{what} needs a KRX Open API key: set KRXHUB_KRX__AUTHKEY (see .env.example)", 2);
+
+    private static KrxOpenApiOptions? KrxOrNull(KrxOpenApiOptions options, Dictionary<string, string> values)
+    {
+        if (string.IsNullOrWhiteSpace(options.AuthKey))
+        {
+            return values.Count == 0 ? null
+                : throw new CliException($"KRXHUB_KRX__AUTHKEY is missing ({string.Join(", ", values.Keys.Select(k => SettingsBinder.EnvName(KrxOpenApiOptions.SectionName, k)))} set)", 2);
+        }
+
+        return options.Validate() is { } error ? throw new CliException(error, 2) : options;
+    }
 
     private static KiwoomOptions? KiwoomOrNull(KiwoomOptions options)
     {

@@ -13,19 +13,24 @@ internal static class SettingsBinder
 {
     /// <summary>The environment variable that sets <paramref name="key"/> of <paramref name="section"/>.</summary>
     public static string EnvName(string section, string key) =>
-        $"{HubSettings.EnvPrefix}{section}__{key}".ToUpperInvariant();
+        $"{HubSettings.EnvPrefix}{section.Replace(":", "__", StringComparison.Ordinal)}__{key}".ToUpperInvariant();
 
     /// <summary>
     /// Keys of <paramref name="section"/> with a non-empty value (an empty environment variable counts as unset).
-    /// Throws when a key is not one of <paramref name="known"/>.
+    /// Throws when a key is not one of <paramref name="known"/>; <paramref name="subsections"/> are left to their own binding.
     /// </summary>
-    public static Dictionary<string, string> Values(IConfiguration configuration, string section, IEnumerable<string> known)
+    public static Dictionary<string, string> Values(IConfiguration configuration, string section, IEnumerable<string> known, IReadOnlyCollection<string>? subsections = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var names = known.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var child in configuration.GetSection(section).GetChildren())
         {
+            if (subsections?.Contains(child.Key, StringComparer.OrdinalIgnoreCase) == true)
+            {
+                continue;
+            }
+
             if (!names.Contains(child.Key))
             {
                 throw new CliException(

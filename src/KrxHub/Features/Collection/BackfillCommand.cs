@@ -12,7 +12,7 @@ public static class BackfillCommand
 
     public static Command Create()
     {
-        var dataset = new Argument<string>("dataset") { Description = "daily|investors|minute" };
+        var dataset = new Argument<string>("dataset") { Description = "daily|investors|minute|krx-daily" };
         var from = new Option<string>("--from") { Description = "First session yyyy-MM-dd", Required = true };
         var to = new Option<string?>("--to") { Description = "Last session yyyy-MM-dd (default: the last session whose data is final)" };
         var batch = new Option<int>("--batch") { Description = "Units (stock × range) per promotion", DefaultValueFactory = _ => DefaultBatchUnits };
@@ -27,6 +27,7 @@ public static class BackfillCommand
               krxhub backfill daily --from 2020-01-02 --to 2025-06-17 --codes 005930,000660 --basis adjusted
               krxhub backfill investors --from 2026-03-03 --to 2026-04-14
               krxhub backfill minute --from 2026-04-08 --to 2026-04-14 --codes 005930
+              krxhub backfill krx-daily --from 2024-01-02 --to 2024-12-30
             """);
         command.Arguments.Add(dataset);
         command.Options.Add(from);
@@ -39,12 +40,16 @@ public static class BackfillCommand
             var name = parse.GetValue(dataset);
             if (!CollectDatasets.TryParse(name, out var which) || which == CollectDataset.Master)
             {
-                throw new CliException($"'{name}' cannot be backfilled; use daily|investors|minute", 2);
+                throw new CliException($"'{name}' cannot be backfilled; use daily|investors|minute|krx-daily", 2);
             }
 
             var settings = HubSettings.Load();
-            settings.RequireKiwoom($"`backfill {which.Name()}`");
+            var rate = CollectionCli.RequireSource(settings, which, "backfill");
             var codes = CollectionCli.ParseCodes(parse);
+            if (which == CollectDataset.KrxDaily && codes is not null)
+            {
+                throw new CliException("krx-daily takes no --codes: the KRX Open API answers every stock of a market at once", 2);
+            }
             var basis = CollectionCli.ParseBasis(parse, which);
             var first = CollectionCli.ParseDate("--from", parse.GetValue(from)!);
             if (parse.GetValue(batch) < 1)
@@ -89,7 +94,6 @@ public static class BackfillCommand
                 return 0;
             }
 
-            var rate = settings.Kiwoom!.EffectiveRequestsPerSecond;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{title}: {units.Count:N0} units to fetch, at least {units.Count:N0} requests (~{TimeSpan.FromSeconds(Math.Ceiling(units.Count / rate)):hh\\:mm\\:ss} at {rate:0.##}/s)"));
             var stopwatch = Stopwatch.StartNew();

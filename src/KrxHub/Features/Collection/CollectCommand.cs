@@ -19,7 +19,9 @@ public static class CollectCommand
               daily       ka10081 daily bars of every listed stock (or --codes) for one session, --basis raw|adjusted
               investors   ka10059 net buying per investor type of every listed stock (or --codes) for one session
               minute      ka10080 1-minute bars of --codes (default KRXHUB_COLLECTION__WATCHLIST) for one session
-            Needs KRXHUB_KIWOOM__APPKEY and KRXHUB_KIWOOM__SECRETKEY. Runs at the rate limit with a progress bar.
+              krx-daily   KRX Open API: every stock of KOSPI, KOSDAQ and KONEX for one session (raw)
+            Kiwoom datasets need KRXHUB_KIWOOM__APPKEY and KRXHUB_KIWOOM__SECRETKEY; krx-daily needs KRXHUB_KRX__AUTHKEY.
+            Runs at the rate limit with a progress bar.
 
             Examples:
               krxhub collect master
@@ -27,6 +29,7 @@ public static class CollectCommand
               krxhub collect daily --codes 005930,000660 --date 2026-04-14 --basis adjusted
               krxhub collect investors --codes 005930
               krxhub collect minute --codes 005930 --date 2026-04-14
+              krxhub collect krx-daily --date 2026-04-14
             """);
         command.Arguments.Add(dataset);
         command.Options.Add(CollectionCli.Codes);
@@ -41,8 +44,12 @@ public static class CollectCommand
             }
 
             var settings = HubSettings.Load();
-            settings.RequireKiwoom($"`collect {which.Name()}`");
+            var rate = CollectionCli.RequireSource(settings, which, "collect");
             var codes = CollectionCli.ParseCodes(parse);
+            if (which == CollectDataset.KrxDaily && codes is not null)
+            {
+                throw new CliException("krx-daily takes no --codes: the KRX Open API answers every stock of a market at once", 2);
+            }
             var basis = CollectionCli.ParseBasis(parse, which);
             var dateText = parse.GetValue(date);
             if (which == CollectDataset.Master)
@@ -98,7 +105,7 @@ public static class CollectCommand
                 throw new CliException($"{title} failed: {e.Message} (run {e.RunId})");
             }
 
-            CollectionCli.PrintOutcome($"{title}: {units.Count:N0} stocks", outcome, stopwatch.Elapsed, settings.Kiwoom?.EffectiveRequestsPerSecond);
+            CollectionCli.PrintOutcome(string.Create(CultureInfo.InvariantCulture, $"{title}: {units.Count:N0} units"), outcome, stopwatch.Elapsed, rate);
             return 0;
         }));
         return command;

@@ -48,8 +48,11 @@ internal sealed class CollectionCli : IAsyncDisposable
         var kiwoom = settings.Kiwoom is { } options
             ? KiwoomWiring.CreateClient(options, store, Time, loggers.CreateLogger<Sources.Kiwoom.KiwoomClient>())
             : null;
+        var krx = settings.Krx is { } krxOptions
+            ? new Sources.KrxOpenApi.KrxOpenApiClient(new HttpClient(), krxOptions, Time, null, loggers.CreateLogger<Sources.KrxOpenApi.KrxOpenApiClient>())
+            : null;
         var calendar = BundledData.LoadCalendar();
-        return new CollectionCli(store, calendar, new CollectionJobs(store, calendar, Time, settings, kiwoom), loggers);
+        return new CollectionCli(store, calendar, new CollectionJobs(store, calendar, Time, settings, kiwoom, krx), loggers);
     }
 
     public static IReadOnlyList<StockCode>? ParseCodes(ParseResult parse)
@@ -95,6 +98,15 @@ internal sealed class CollectionCli : IAsyncDisposable
                 throw new CliException($"--codes: {code.Value} is not in the stock master (run `krxhub collect master` or import a listing first)", 2);
             }
         }
+    }
+
+    /// <summary>Fails in one line when the source of <paramref name="dataset"/> has no keys; returns its request limit.</summary>
+    public static double RequireSource(HubSettings settings, CollectDataset dataset, string verb)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return dataset == CollectDataset.KrxDaily
+            ? settings.RequireKrx($"`{verb} {dataset.Name()}`").RequestsPerSecond
+            : settings.RequireKiwoom($"`{verb} {dataset.Name()}`").EffectiveRequestsPerSecond;
     }
 
     public static void PrintOutcome(string title, CollectionOutcome outcome, TimeSpan elapsed, double? rateLimit)

@@ -2,6 +2,7 @@ using KrxHub.Core;
 using KrxHub.Hosting;
 using KrxHub.Pipeline;
 using KrxHub.Sources.Kiwoom;
+using KrxHub.Sources.KrxOpenApi;
 using KrxHub.Storage;
 
 namespace KrxHub.Features.Collection;
@@ -29,11 +30,14 @@ public sealed record CollectionRequest(CollectDataset Dataset, DateOnly From, Da
 /// The collection jobs behind `krxhub collect`, `krxhub backfill` and the scheduler. Every job goes through the pipeline
 /// (validate → stage → promote) and writes a collection run; a dataset whose source is not configured is a one-line error.
 /// </summary>
-public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, TimeProvider time, HubSettings settings, KiwoomClient? kiwoom)
+public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, TimeProvider time, HubSettings settings, KiwoomClient? kiwoom,
+    KrxOpenApiClient? krx = null)
 {
     public HubSettings Settings => settings;
 
     public KiwoomClient? Kiwoom => kiwoom;
+
+    public KrxOpenApiClient? Krx => krx;
 
     /// <summary>ka10099 for every market into the master.</summary>
     public Task<ImportSummary> MasterAsync(string trigger, CancellationToken ct) =>
@@ -44,12 +48,19 @@ public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, Tim
     {
         ArgumentNullException.ThrowIfNull(request);
         var basis = ProgressBasis(request);
-        var keys = request.Codes?.Select(c => c.Value).ToList()
+        var keys = request.Dataset == CollectDataset.KrxDaily ? [KrxDailyCollector.AllMarkets]
+            : request.Codes?.Select(c => c.Value).ToList()
             ?? [.. (await CollectionPlan.ListedStocksAsync(store, request.From, request.To, ct)).Select(c => c.Value)];
         var completed = request.SkipCompleted
             ? await store.GetCompletedUnitsAsync(request.Dataset.Name(), basis, request.From, request.To, ct)
             : [];
-        return CollectionPlan.MissingUnits(request.Dataset.Name(), basis, keys, request.From, request.To, completed, calendar);
+        var units = CollectionPlan.MissingUnits(request.Dataset.Name(), basis, keys, request.From, request.To, completed, calendar);
+
+        // A KRX day is three requests for every stock: one unit per session, so progress is kept day by day.
+        return request.Dataset != CollectDataset.KrxDaily ? units
+            : [.. units.SelectMany(u => calendar.Covers(u.From) && calendar.Covers(u.To)
+                ? calendar.Sessions(u.From, u.To).ToArray().Select(d => u with { From = d, To = d })
+                : [u])];
     }
 
     /// <summary>Fetches the planned units and promotes them in batches; see <see cref="CollectionRunner"/>.</summary>
@@ -64,7 +75,7 @@ public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, Tim
             basis = ProgressBasis(request),
             from = request.From,
             to = request.To,
-            stocks = request.Codes is { Count: <= 20 } few ? string.Join(',', few.Select(c => c.Value)) : request.Codes is null ? "listed" : $"{request.Codes.Count} codes",
+            stocks = request.Dataset == CollectDataset.KrxDaily ? "all markets" : request.Codes is { Count: <= 20 } few ? string.Join(',', few.Select(c => c.Value)) : request.Codes is null ? "listed" : $"{request.Codes.Count} codes",
             units = units.Count,
             trigger = request.Trigger,
         };
@@ -75,6 +86,7 @@ public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, Tim
             CollectDataset.Daily => await runner.RunAsync(Daily(request), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             CollectDataset.Investors => await runner.RunAsync(Investors(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             CollectDataset.Minute => await runner.RunAsync(Minute(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
+            CollectDataset.KrxDaily => await runner.RunAsync(KrxDaily(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Dataset, "not a per-stock dataset"),
         };
     }
@@ -84,6 +96,7 @@ public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, Tim
         CollectDataset.Daily => Daily(request).ProgressBasis,
         CollectDataset.Investors => Investors().ProgressBasis,
         CollectDataset.Minute => Minute().ProgressBasis,
+        CollectDataset.KrxDaily => "raw",
         _ => "-",
     };
 
@@ -99,6 +112,9 @@ public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, Tim
 
     private MinuteBarsCollector Minute() =>
         new(Require(CollectDataset.Minute), store, calendar, time, settings.Collection.MinuteLabelIsEnd);
+
+    private KrxDailyCollector KrxDaily() =>
+        new(krx ?? throw new CliException("`krx-daily` needs a KRX Open API key: set KRXHUB_KRX__AUTHKEY (see .env.example)", 2), store, calendar, time);
 
     private KiwoomClient Require(CollectDataset dataset) =>
         kiwoom ?? (settings.Kiwoom is not null

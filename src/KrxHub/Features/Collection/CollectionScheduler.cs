@@ -44,6 +44,11 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
                 }
             }
 
+            if (jobs.Krx is not null && Settings.KrxDaily)
+            {
+                list.Add(JobSchedule.KrxDaily);
+            }
+
             return list;
         }
     }
@@ -151,6 +156,9 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
                     SkipCompleted = false,
                 }, ct);
                 return (minute.Runs.LastOrDefault()?.RunId, minute.UnitsFailed);
+            case JobSchedule.KrxDaily:
+                var krx = await CollectAsync(new CollectionRequest(CollectDataset.KrxDaily, occurrence.Session, occurrence.Session), ct);
+                return (krx.Runs.LastOrDefault()?.RunId, krx.UnitsFailed);
             default:
                 throw new InvalidOperationException($"no runner for scheduled job {occurrence.Job}");
         }

@@ -1,6 +1,8 @@
 using KrxHub.Core;
 using KrxHub.Hosting;
+using KrxHub.Sources;
 using KrxHub.Sources.Kiwoom;
+using KrxHub.Sources.KrxOpenApi;
 using KrxHub.Storage;
 
 namespace KrxHub.Features.Collection;
@@ -27,9 +29,15 @@ public static class CollectionServices
             }
         }
 
+        if (settings.Krx is { } krx)
+        {
+            services.AddSingleton(sp => new KrxOpenApiClient(new HttpClient(), krx, sp.GetRequiredService<TimeProvider>(),
+                new RequestRateLimiter(krx.RequestsPerSecond, TimeProvider.System), sp.GetService<ILogger<KrxOpenApiClient>>()));
+        }
+
         services.AddSingleton(sp => new CollectionJobs(sp.GetRequiredService<IMarketStore>(), sp.GetRequiredService<KrxCalendar>(),
-            sp.GetRequiredService<TimeProvider>(), settings, sp.GetService<KiwoomClient>()));
-        if (settings.Collection.Schedule && settings.Kiwoom is not null)
+            sp.GetRequiredService<TimeProvider>(), settings, sp.GetService<KiwoomClient>(), sp.GetService<KrxOpenApiClient>()));
+        if (settings.Collection.Schedule && (settings.Kiwoom is not null || settings.Krx is not null))
         {
             services.AddSingleton<CollectionScheduler>();
             services.AddHostedService(sp => sp.GetRequiredService<CollectionScheduler>());
@@ -42,19 +50,24 @@ public static class CollectionServices
     public static string Describe(HubSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Kiwoom is not { } kiwoom)
+        var c = settings.Collection;
+        var kiwoom = settings.Kiwoom is { } k
+            ? FormattableString.Invariant($"Kiwoom {k.EffectiveBaseUrl}{(k.Mock ? " (mock)" : string.Empty)} at {k.EffectiveRequestsPerSecond:0.##} requests/s")
+            : "Kiwoom not configured (KRXHUB_KIWOOM__APPKEY, KRXHUB_KIWOOM__SECRETKEY)";
+        var krx = settings.Krx is { } x ? $"KRX Open API {x.OpenApiUrl}" : "KRX Open API not configured (KRXHUB_KRX__AUTHKEY)";
+        if (settings.Kiwoom is null && settings.Krx is null)
         {
-            return "Kiwoom: not configured (KRXHUB_KIWOOM__APPKEY, KRXHUB_KIWOOM__SECRETKEY): no collection, bundled data only";
+            return $"Collection: {kiwoom}; {krx}: bundled data only";
         }
 
-        var c = settings.Collection;
-        var schedule = !c.Schedule ? "scheduler off" : string.Join(", ", new[]
+        var schedule = !c.Schedule ? "scheduler off" : "scheduled (KST, sessions only): " + string.Join(", ", new[]
         {
-            c.Master ? $"master {c.MasterAt:hh\\:mm}" : null,
-            c.Eod ? $"end of day {c.EodAt:hh\\:mm}" : null,
-            c.Minute && c.WatchlistCodes.Count > 0 ? $"minute bars of {c.WatchlistCodes.Count} stocks every {c.MinuteEvery.TotalMinutes:0} min" : null,
+            settings.Kiwoom is not null && c.Master ? FormattableString.Invariant($"master {c.MasterAt:hh\\:mm}") : null,
+            settings.Kiwoom is not null && c.Eod ? FormattableString.Invariant($"end of day {c.EodAt:hh\\:mm}") : null,
+            settings.Kiwoom is not null && c.Minute && c.WatchlistCodes.Count > 0
+                ? FormattableString.Invariant($"minute bars of {c.WatchlistCodes.Count} stocks every {c.MinuteEvery.TotalMinutes:0} min") : null,
+            settings.Krx is not null && c.KrxDaily ? FormattableString.Invariant($"krx-daily {c.KrxDailyAt:hh\\:mm}") : null,
         }.Where(s => s is not null));
-        return FormattableString.Invariant(
-            $"Kiwoom: {kiwoom.EffectiveBaseUrl}{(kiwoom.Mock ? " (mock)" : string.Empty)} at {kiwoom.EffectiveRequestsPerSecond:0.##} requests/s; {schedule} (KST, sessions only)");
+        return $"Collection: {kiwoom}; {krx}; {schedule}";
     }
 }

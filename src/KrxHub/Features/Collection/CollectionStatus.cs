@@ -7,8 +7,8 @@ namespace KrxHub.Features.Collection;
 public sealed record LastRunDto(string Job, long RunId, string Status, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt,
     long RowsRead, long RowsAccepted, long RowsQuarantined, string? Error);
 
-/// <summary>Collection as /health/ready shows it: the Kiwoom circuit breaker, the scheduled jobs, and the last run of each job.</summary>
-public sealed record CollectionStatusDto(string Kiwoom, IReadOnlyList<string> Scheduled, IReadOnlyList<LastRunDto> LastRuns);
+/// <summary>Collection as /health/ready shows it: the Kiwoom circuit breaker, the KRX Open API, the scheduled jobs, and the last run of each job.</summary>
+public sealed record CollectionStatusDto(string Kiwoom, string Krx, IReadOnlyList<string> Scheduled, IReadOnlyList<LastRunDto> LastRuns);
 
 public static class CollectionStatus
 {
@@ -30,6 +30,6 @@ public static class CollectionStatus
             .Where(r => r.Job.StartsWith("collect:", StringComparison.Ordinal) || r.Job.StartsWith("backfill:", StringComparison.Ordinal))
             .Select(r => new LastRunDto(r.Job, r.Id, r.Status, r.StartedAt, r.FinishedAt, r.RowsRead, r.RowsAccepted, r.RowsQuarantined, r.Error))
             .ToList();
-        return new CollectionStatusDto(BreakerState(jobs.Kiwoom), scheduler?.Jobs ?? [], runs);
+        return new CollectionStatusDto(BreakerState(jobs.Kiwoom), jobs.Krx is null ? "not configured" : "configured", scheduler?.Jobs ?? [], runs);
     }
 }
