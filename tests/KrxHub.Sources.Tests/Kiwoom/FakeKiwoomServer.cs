@@ -75,6 +75,12 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
     /// <summary>The flat ka10001 answer (without the envelope).</summary>
     public JsonObject StockInfo { get; set; } = new();
 
+    /// <summary>
+    /// When set, asked for every TR call (after the scripted faults) with its api-id and JSON body: a non-null answer is sent
+    /// instead of the protocol's, so a test can break the answer for one stock only.
+    /// </summary>
+    public Func<string, JsonObject, Func<HttpContext, Task>?>? FaultFor { get; set; }
+
     /// <summary>While set, answers every TR call (not the token endpoints) after the scripted faults.</summary>
     public Func<HttpContext, Task>? PersistentFault { get; set; }
 
@@ -193,6 +199,12 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
         if (_faults.TryDequeue(out var fault))
         {
             await fault(ctx);
+            return;
+        }
+
+        if (FaultFor?.Invoke(apiId ?? string.Empty, json) is { } targeted)
+        {
+            await targeted(ctx);
             return;
         }
 
