@@ -36,11 +36,14 @@ internal sealed class KiwoomMarket : IAsyncDisposable
 
     public FakeKiwoomServer Server { get; }
 
+    /// <summary>ka10080 serves only bars that have begun by this clock's now.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>When set, ka10099 lists only these stocks (a small master for scheduler tests).</summary>
     public HashSet<string>? MasterOnly { get; set; }
 
     public static async Task<KiwoomMarket> StartAsync(TimeProvider? clock = null) =>
-        new(await FakeKiwoomServer.StartAsync(clock ?? TimeProvider.System));
+        new(await FakeKiwoomServer.StartAsync(clock ?? TimeProvider.System)) { Clock = clock ?? TimeProvider.System };
 
     /// <summary>Stocks of the bundled master that traded on every session of the window (no halts), by code.</summary>
     public static IReadOnlyList<string> TradedEverySession(int count)
@@ -168,7 +171,7 @@ internal sealed class KiwoomMarket : IAsyncDisposable
     }
 
     /// <summary>381 bars per session (09:00–15:19 and the 15:30 closing auction), newest first, of base_dt and the session before.</summary>
-    private static List<JsonNode?> MinuteRows(string code, DateOnly baseDate)
+    private List<JsonNode?> MinuteRows(string code, DateOnly baseDate)
     {
         var rows = new List<JsonNode?>();
         var days = new[] { baseDate, TestData.Calendar.PreviousSession(baseDate) ?? baseDate }.Where(TestData.Calendar.IsSession).Distinct();
@@ -176,7 +179,7 @@ internal sealed class KiwoomMarket : IAsyncDisposable
         {
             var close = RealBars.Value.TryGetValue(code, out var bars) && bars.FirstOrDefault(b => b.Date == day) is { } bar ? bar.Close : 70000m;
             var minutes = Enumerable.Range(0, 380).Select(i => new TimeSpan(9, i, 0)).Append(new TimeSpan(15, 30, 0)).Reverse();
-            foreach (var minute in minutes)
+            foreach (var minute in minutes.Where(m => new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue) + m, TimeSpan.FromHours(9)) <= Clock.GetUtcNow()))
             {
                 var text = "-" + close.ToString(CultureInfo.InvariantCulture);
                 rows.Add(new JsonObject
@@ -254,7 +257,9 @@ internal sealed class KiwoomMarket : IAsyncDisposable
 /// <summary>Waits for a condition that a background job makes true, without a fixed sleep.</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan within, string what)
+    public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan within, string what) => TrueAsync(condition, within, () => what);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan within, Func<string> what)
     {
         using var timeout = new CancellationTokenSource(within);
         while (!await condition())
@@ -265,7 +270,7 @@ internal static class Eventually
             }
             catch (OperationCanceledException)
             {
-                throw new Xunit.Sdk.XunitException($"not within {within.TotalSeconds} s: {what}");
+                throw new Xunit.Sdk.XunitException($"not within {within.TotalSeconds} s: {what()}");
             }
         }
     }
