@@ -10,6 +10,7 @@ return which switch
     "query" => await QueryBench.RunAsync(rest),
     "import-phases" => await PhaseBench.RunAsync(rest),
     "backtest" => await BacktestBench.RunAsync(rest),
+    "collect-eod" => await CollectBench.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -24,6 +25,9 @@ static int Usage()
                           [--ceiling]                      also the same bytes from a static array (what moving them costs)
                           [--accept-encoding gzip]         send Accept-Encoding on every request
           backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
+          collect-eod     [--stocks 2800] [--rate 5] [--runs 5] [--baseline-requests 100]
+                                                           end-of-day collection (ka10081 + ka10059 per stock) against the fake
+                                                           Kiwoom server at the limit, vs the limiter alone; pipeline cost per row
         """);
     return 2;
 }

@@ -17,13 +17,14 @@ internal sealed record RealBar(string Code, DateOnly Date, decimal Open, decimal
 /// The fake Kiwoom server of the source tests, answering per stock and per base date the way Kiwoom would: ka10081 serves
 /// the real raw bars of the bundled marcap window in Kiwoom's signed strings (trde_prica in 백만원), ka10099 the bundled
 /// master's listed stocks per market, ka10059 investor rows whose four main types net to zero, ka10080 381 minute bars
-/// per session. Every request is counted by the server (<see cref="FakeKiwoomServer.Arrivals"/>).
+/// per session. Every request is counted by the server (<see cref="FakeKiwoomServer.Arrivals"/>). Shared with the bench.
 /// </summary>
 internal sealed class KiwoomMarket : IAsyncDisposable
 {
     public static readonly DateOnly First = new(2024, 1, 2);
     public static readonly DateOnly Last = new(2024, 2, 13);
 
+    private static readonly KrxCalendar Calendar = BundledData.LoadCalendar();
     private static readonly Lazy<Dictionary<string, List<RealBar>>> RealBars = new(LoadRealBars);
     private static readonly Lazy<List<Stock>> Listed = new(() => [.. MasterFiles.ReadListed(BundledData.Master).Records]);
 
@@ -48,7 +49,7 @@ internal sealed class KiwoomMarket : IAsyncDisposable
     /// <summary>Stocks of the bundled master that traded on every session of the window (no halts), by code.</summary>
     public static IReadOnlyList<string> TradedEverySession(int count)
     {
-        var sessions = TestData.Calendar.Sessions(First, Last).Length;
+        var sessions = Calendar.Sessions(First, Last).Length;
         var listed = Listed.Value.Select(s => s.Code.Value).ToHashSet(StringComparer.Ordinal);
         return [.. RealBars.Value.Where(kv => listed.Contains(kv.Key) && kv.Value.Count == sessions && kv.Value.All(b => b.Volume > 0))
             .Select(kv => kv.Key).Order(StringComparer.Ordinal).Take(count)];
@@ -140,7 +141,7 @@ internal sealed class KiwoomMarket : IAsyncDisposable
     private static List<JsonNode?> InvestorRows(string code, DateOnly date)
     {
         var rows = new List<JsonNode?>();
-        foreach (var day in TestData.Calendar.Sessions(First, date).ToArray().Reverse())
+        foreach (var day in Calendar.Sessions(First, date).ToArray().Reverse())
         {
             var seed = ((code.Sum(c => c) % 997) + (day.DayNumber % 89)) * 7;
             long individual = seed + 120, foreign = -(seed / 2) - 40, corp = 15;
@@ -174,7 +175,7 @@ internal sealed class KiwoomMarket : IAsyncDisposable
     private List<JsonNode?> MinuteRows(string code, DateOnly baseDate)
     {
         var rows = new List<JsonNode?>();
-        var days = new[] { baseDate, TestData.Calendar.PreviousSession(baseDate) ?? baseDate }.Where(TestData.Calendar.IsSession).Distinct();
+        var days = new[] { baseDate, Calendar.PreviousSession(baseDate) ?? baseDate }.Where(Calendar.IsSession).Distinct();
         foreach (var day in days)
         {
             var close = RealBars.Value.TryGetValue(code, out var bars) && bars.FirstOrDefault(b => b.Date == day) is { } bar ? bar.Close : 70000m;
@@ -251,27 +252,5 @@ internal sealed class KiwoomMarket : IAsyncDisposable
         }
 
         return bars;
-    }
-}
-
-/// <summary>Waits for a condition that a background job makes true, without a fixed sleep.</summary>
-internal static class Eventually
-{
-    public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan within, string what) => TrueAsync(condition, within, () => what);
-
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan within, Func<string> what)
-    {
-        using var timeout = new CancellationTokenSource(within);
-        while (!await condition())
-        {
-            try
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new Xunit.Sdk.XunitException($"not within {within.TotalSeconds} s: {what()}");
-            }
-        }
     }
 }
