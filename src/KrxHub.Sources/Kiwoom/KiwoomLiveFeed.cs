@@ -187,8 +187,8 @@ public sealed class KiwoomLiveFeed : ILiveFeed
         }
     }
 
-    // Bad keys and a twice-refused LOGIN need a person; a full output channel's writer being completed means the hub
-    // stopped listening; anything else unexpected is a bug and should surface rather than loop.
+    // Bad keys and a twice-refused LOGIN need a person; a completed output writer means the hub stopped listening;
+    // anything else unexpected is a bug and should surface rather than loop.
     private static bool IsRecoverable(Exception e) => e switch
     {
         KiwoomAuthException => false,
