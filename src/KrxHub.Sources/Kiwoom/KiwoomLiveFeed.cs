@@ -291,7 +291,7 @@ public sealed class KiwoomLiveFeed : ILiveFeed
                     return;
                 }
 
-                var text = Text(root, "return_msg");
+                var text = Redact(Text(root, "return_msg") ?? "");
                 var answer = $"return_code {code?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}: {text}";
                 if (!IsTokenRefusal(code, text))
                 {
@@ -315,7 +315,7 @@ public sealed class KiwoomLiveFeed : ILiveFeed
         TokenRejectedCodes.Any(t => message?.Contains($"CODE={t.ToString(CultureInfo.InvariantCulture)}", StringComparison.OrdinalIgnoreCase) == true);
 
     /// <summary>Reads frames until EndOfMessage: Kiwoom messages can exceed one frame (4 KB and more).</summary>
-    private static async Task<ReadOnlyMemory<byte>> ReceiveMessageAsync(Connection connection, CancellationToken ct)
+    private async Task<ReadOnlyMemory<byte>> ReceiveMessageAsync(Connection connection, CancellationToken ct)
     {
         var buffer = connection.Buffer;
         var count = 0;
@@ -336,7 +336,7 @@ public sealed class KiwoomLiveFeed : ILiveFeed
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 var status = connection.Socket.CloseStatus?.ToString() ?? "no status";
-                throw new KiwoomLiveException($"the server closed the connection ({status}: {connection.Socket.CloseStatusDescription})");
+                throw new KiwoomLiveException($"the server closed the connection ({status}: {Redact(connection.Socket.CloseStatusDescription ?? "")})");
             }
 
             count += result.Count;
@@ -383,7 +383,7 @@ public sealed class KiwoomLiveFeed : ILiveFeed
                 case "SYSTEM":
                     throw new KiwoomLiveException($"SYSTEM message: {Shown(message)}");
                 case "LOGIN" when ReturnCode(root) is not 0:
-                    throw new KiwoomLiveException($"LOGIN answer with return_code {ReturnCode(root)?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}: {Text(root, "return_msg")}");
+                    throw new KiwoomLiveException($"LOGIN answer with return_code {ReturnCode(root)?.ToString(CultureInfo.InvariantCulture) ?? "(none)"}: {Redact(Text(root, "return_msg") ?? "")}");
                 default:
                     _logger.LogDebug("Kiwoom websocket: ignored a {Trnm} message", trnm ?? "(no trnm)");
                     break;

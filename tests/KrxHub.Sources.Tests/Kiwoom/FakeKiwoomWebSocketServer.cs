@@ -35,6 +35,9 @@ internal sealed class FakeKiwoomWebSocketServer : IAsyncDisposable
     /// <summary>ws://127.0.0.1:port, for KiwoomOptions.WsUrl.</summary>
     public string WsUrl { get; private set; } = "";
 
+    /// <summary>Quote the refused token in the 8005 answer, so tests can prove the client masks server text it logs.</summary>
+    public bool QuoteRefusedToken { get; set; }
+
     /// <summary>The server's own limit on codes per REG/REMOVE; null for none.</summary>
     public int? MaxItemsPerRequest { get; set; }
 
@@ -94,7 +97,7 @@ internal sealed class FakeKiwoomWebSocketServer : IAsyncDisposable
             _sessions.Add(session);
         }
 
-        await session.ServeAsync(_tokenValid, () => MaxItemsPerRequest);
+        await session.ServeAsync(_tokenValid, () => MaxItemsPerRequest, QuoteRefusedToken);
     }
 }
 
@@ -184,7 +187,7 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
         }
     }
 
-    internal async Task ServeAsync(Func<string, bool> tokenValid, Func<int?> maxItems)
+    internal async Task ServeAsync(Func<string, bool> tokenValid, Func<int?> maxItems, bool quoteRefusedToken)
     {
         var buffer = new byte[1024];
         try
@@ -209,7 +212,7 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
                 ReceivedBytes.Enqueue(bytes);
                 var text = Encoding.UTF8.GetString(bytes);
                 Received.Enqueue(text);
-                await HandleAsync(text, tokenValid, maxItems());
+                await HandleAsync(text, tokenValid, maxItems(), quoteRefusedToken);
                 if (LoginRefused)
                 {
                     await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "login failed", CancellationToken.None);
@@ -227,7 +230,7 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
         }
     }
 
-    private async Task HandleAsync(string text, Func<string, bool> tokenValid, int? maxItems)
+    private async Task HandleAsync(string text, Func<string, bool> tokenValid, int? maxItems, bool quoteRefusedToken)
     {
         JsonObject? json;
         try
@@ -253,7 +256,7 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
             if (!tokenValid(token))
             {
                 LoginRefused = true;
-                await SendAsync(new JsonObject { ["trnm"] = "LOGIN", ["return_code"] = 8005, ["return_msg"] = "Token이 유효하지 않습니다" });
+                await SendAsync(new JsonObject { ["trnm"] = "LOGIN", ["return_code"] = 8005, ["return_msg"] = "Token이 유효하지 않습니다" + (quoteRefusedToken ? $" (token {token})" : "") });
                 return;
             }
 

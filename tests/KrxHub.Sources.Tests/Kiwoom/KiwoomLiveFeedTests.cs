@@ -350,6 +350,7 @@ public sealed class KiwoomLiveFeedTests
     public async Task A_LOGIN_refused_again_with_a_newly_issued_token_stops_the_feed()
     {
         await using var h = await LiveHarness.StartAsync(Live.At(Day, 10, 0), tokenValid: _ => false);
+        h.Ws.QuoteRefusedToken = true;
         h.Start();
 
         var e = await Assert.ThrowsAsync<KiwoomAuthException>(() => h.Run!);
@@ -359,9 +360,12 @@ public sealed class KiwoomLiveFeedTests
         var tokens = h.Rest.IssuedTokens.ToArray();
         Assert.Equal(tokens, h.Ws.Sessions.Select(s => s.LoginToken));
         Assert.Equal(KiwoomLiveState.Failed, h.Feed.Status.State);
+
+        // The server quoted each token in its answer; what the client shows of that answer has it masked.
+        Assert.Contains("(token ***)", e.Message, StringComparison.Ordinal);
         foreach (var token in tokens)
         {
-            Assert.DoesNotContain(token, h.Logs.AllText + e, StringComparison.Ordinal);
+            Assert.DoesNotContain(token, h.Logs.AllText + e + h.Feed.Status.LastError, StringComparison.Ordinal);
         }
     }
 
