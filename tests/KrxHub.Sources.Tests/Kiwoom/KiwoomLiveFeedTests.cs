@@ -314,7 +314,9 @@ public sealed class KiwoomLiveFeedTests
         await h.Feed.SetCodesAsync(codes, CancellationToken.None);
         h.Start();
 
-        await h.Until(() => h.Feed.Status is { State: KiwoomLiveState.Connected, RegisteredCodes: 20, LastError: not null }, "the refusal");
+        // The status changes just before the log line is written: wait for both.
+        await h.Until(() => h.Feed.Status is { State: KiwoomLiveState.Connected, RegisteredCodes: 20, LastError: not null } &&
+                            h.Logs.AllText.Contains("refused", StringComparison.Ordinal), "the refusal");
 
         Assert.Contains("REG of 100 codes", h.Feed.Status.LastError, StringComparison.Ordinal);
         Assert.Contains("too many items (100 > 50)", h.Feed.Status.LastError, StringComparison.Ordinal);
