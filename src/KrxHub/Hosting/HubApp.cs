@@ -1,12 +1,15 @@
 using System.Text.Json.Serialization;
 using KrxHub.Core;
+using KrxHub.Core.Live;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Quality;
+using KrxHub.Features.Session;
 using KrxHub.Features.Stocks;
+using KrxHub.Sources.Simulation;
 using KrxHub.Storage;
 
 namespace KrxHub.Hosting;
@@ -35,6 +38,8 @@ public static class HubApp
 
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
+        builder.Services.AddSingleton(new KrxSessionClock(calendar));
+        builder.Services.AddSingleton(options.Simulator);
         builder.Services.AddSingleton<IMarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
@@ -53,6 +58,7 @@ public static class HubApp
         app.MapQuality();
         app.MapCollection();
         app.MapBacktests();
+        app.MapSession();
         return app;
     }
 }

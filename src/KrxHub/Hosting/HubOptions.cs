@@ -1,3 +1,5 @@
+using KrxHub.Sources.Simulation;
+
 namespace KrxHub.Hosting;
 
 /// <summary>Where the hub keeps its data: a SQLite file in a data directory, or a PostgreSQL database.</summary>
@@ -26,4 +28,7 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public bool ShowProgress { get; init; } = true;
+
+    /// <summary>The simulated live feed's settings (--sim-always-open, --sim-seed or KRXHUB_SIMULATOR__*).</summary>
+    public SimulatorOptions Simulator { get; init; } = new();
 }
