@@ -11,6 +11,7 @@ return which switch
     "import-phases" => await PhaseBench.RunAsync(rest),
     "backtest" => await BacktestBench.RunAsync(rest),
     "simulator" => SimulatorBench.Run(rest),
+    "collect-eod" => await CollectBench.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -26,6 +27,9 @@ static int Usage()
                           [--accept-encoding gzip]         send Accept-Encoding on every request
           backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
           simulator       [--runs 5] [--seconds 10] [--rate 20000]  simulated exchange: ticks and books per core-second, synchronous
+          collect-eod     [--stocks 2800] [--rate 5] [--runs 5] [--baseline-requests 100]
+                                                           end-of-day collection (ka10081 + ka10059 per stock) against the fake
+                                                           Kiwoom server at the limit, vs the limiter alone; pipeline cost per row
         """);
     return 2;
 }

@@ -31,4 +31,10 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
 
     /// <summary>The simulated live feed's settings (--sim-always-open, --sim-seed or KRXHUB_SIMULATOR__*).</summary>
     public SimulatorOptions Simulator { get; init; } = new();
+
+    /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
+    public HubSettings Settings { get; init; } = HubSettings.None;
+
+    /// <summary>Test hook: extra log providers (e.g. one that captures every line).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }
