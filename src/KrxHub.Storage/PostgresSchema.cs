@@ -193,5 +193,9 @@ internal static class PostgresSchema
         new(2, "stock master as-of date", """
             ALTER TABLE stocks ADD COLUMN as_of date;
             """),
+        // SQLite only: PostgreSQL reads the whole market straight from daily_bars, so this version adds nothing here.
+        new(3, "bar series cache (SQLite only)", """
+            SELECT 1;
+            """),
     ];
 }

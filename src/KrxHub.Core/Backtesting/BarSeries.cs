@@ -63,6 +63,19 @@ public sealed class BarSeries
 
     public long VolumeAt(int index) => Volume[index];
 
+    /// <summary>Whole columns, read-only, for storage codecs (strategies see bars through <see cref="BarHistory"/>).</summary>
+    public ReadOnlySpan<DateOnly> DateColumn => Dates;
+
+    public ReadOnlySpan<decimal> OpenColumn => Open;
+
+    public ReadOnlySpan<decimal> HighColumn => High;
+
+    public ReadOnlySpan<decimal> LowColumn => Low;
+
+    public ReadOnlySpan<decimal> CloseColumn => Close;
+
+    public ReadOnlySpan<long> VolumeColumn => Volume;
+
     /// <summary>Builds a series from bars of one stock and basis (any order). No-trade bars keep volume 0.</summary>
     public static BarSeries FromBars(IEnumerable<DailyBar> bars)
     {
