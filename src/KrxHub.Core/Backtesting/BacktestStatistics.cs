@@ -71,7 +71,9 @@ public static class BacktestStatistics
         for (var k = 0; k < equity.Count; k++)
         {
             var current = equity[k].Equity;
-            returns[k] = previous != 0 ? (double)(current / previous) - 1 : 0;
+
+            // Flat stretches (no position) are common; their return is exactly 0 without a decimal division.
+            returns[k] = previous == 0 || current == previous ? 0 : (double)(current / previous) - 1;
             previous = current;
         }
 
@@ -123,6 +125,7 @@ public static class BacktestStatistics
         }
 
         var peak = equity[0];
+        var lowSincePeak = peak.Equity;
         var worst = 0m;
         DateOnly? worstPeak = null;
         DateOnly? worstTrough = null;
@@ -131,10 +134,14 @@ public static class BacktestStatistics
             if (point.Equity > peak.Equity)
             {
                 peak = point;
+                lowSincePeak = point.Equity;
             }
 
-            if (peak.Equity > 0)
+            // Under one peak the drawdown only grows as equity falls (decimal division is monotonic), so only a new
+            // low since the peak can beat the worst: the other points skip the decimal division.
+            if (peak.Equity > 0 && point.Equity < lowSincePeak)
             {
+                lowSincePeak = point.Equity;
                 var drawdown = 1 - (point.Equity / peak.Equity);
                 if (drawdown > worst)
                 {

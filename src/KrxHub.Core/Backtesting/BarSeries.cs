@@ -111,12 +111,17 @@ public sealed class BarSeries
         return i >= 0 ? i + 1 : ~i;
     }
 
-    /// <summary>A copy holding only the bars in [from, to].</summary>
+    /// <summary>The bars in [from, to]: a copy, or this series when it lies entirely inside.</summary>
     public BarSeries Slice(DateOnly from, DateOnly to)
     {
         var start = CountOnOrBefore(from.AddDays(-1));
         var end = CountOnOrBefore(to);
         var length = Math.Max(0, end - start);
+        if (start == 0 && length == Count)
+        {
+            return this; // immutable, so the whole series can be shared
+        }
+
         return new BarSeries(
             Code,
             Basis,
