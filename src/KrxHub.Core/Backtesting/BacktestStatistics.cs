@@ -62,7 +62,10 @@ public static class BacktestStatistics
             rejectedOrders);
     }
 
-    /// <summary>r_k = E_k / E_(k-1) - 1 (the ratio in decimal, then as a double), with E_(-1) = initial cash.</summary>
+    /// <summary>
+    /// r_k = E_k / E_(k-1) - 1 with E_(-1) = initial cash, in double: returns feed double statistics anyway, and a
+    /// decimal division per session was the largest cost of a whole-market backtest. Equal equities give exactly 0.
+    /// </summary>
     public static double[] DailyReturns(decimal initialCash, IReadOnlyList<EquityPoint> equity)
     {
         ArgumentNullException.ThrowIfNull(equity);
@@ -71,9 +74,7 @@ public static class BacktestStatistics
         for (var k = 0; k < equity.Count; k++)
         {
             var current = equity[k].Equity;
-
-            // Flat stretches (no position) are common; their return is exactly 0 without a decimal division.
-            returns[k] = previous == 0 || current == previous ? 0 : (double)(current / previous) - 1;
+            returns[k] = previous == 0 || current == previous ? 0 : ((double)current / (double)previous) - 1;
             previous = current;
         }
 
