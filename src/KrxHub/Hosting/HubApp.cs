@@ -5,7 +5,9 @@ using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
+using KrxHub.Features.Live;
 using KrxHub.Features.Quality;
+using KrxHub.Features.Rankings;
 using KrxHub.Features.Stocks;
 using KrxHub.Storage;
 
@@ -38,6 +40,7 @@ public static class HubApp
         builder.Services.AddSingleton<IMarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
+        builder.Services.AddLive(options);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
@@ -45,6 +48,7 @@ public static class HubApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.MapOpenApi();
         app.MapHealth();
         app.MapStocks();
@@ -53,6 +57,8 @@ public static class HubApp
         app.MapQuality();
         app.MapCollection();
         app.MapBacktests();
+        app.MapLive();
+        app.MapRankings();
         return app;
     }
 }

@@ -26,4 +26,10 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public bool ShowProgress { get; init; } = true;
+
+    /// <summary>The live bus and /ws settings.</summary>
+    public Features.Live.LiveOptions Live { get; init; } = new();
+
+    /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: none).</summary>
+    public Core.Live.ILiveFeed? LiveFeed { get; init; }
 }

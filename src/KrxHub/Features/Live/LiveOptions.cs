@@ -1,0 +1,29 @@
+namespace KrxHub.Features.Live;
+
+/// <summary>Settings of the live bus and the /ws endpoint (env KRXHUB_LIVE__&lt;NAME&gt;, e.g. KRXHUB_LIVE__MAXSUBSCRIPTIONS=500).</summary>
+public sealed record LiveOptions
+{
+    /// <summary>Subscriptions one WebSocket client may hold: each (channel, code), each ranking and the session count one.</summary>
+    public int MaxSubscriptions { get; init; } = 300;
+
+    /// <summary>How often every client gets a heartbeat message.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The shortest time between two pushes of one ranking subscription.</summary>
+    public TimeSpan RankingInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often a node that is not the live source tries to become it.</summary>
+    public TimeSpan LeaseRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Replies (acks, errors, pongs) a client may leave unread before it is disconnected: they are never coalesced,
+    /// so this bounds what a client that sends requests but never reads can cost.
+    /// </summary>
+    public int MaxPendingReplies { get; init; } = 1000;
+
+    /// <summary>The largest client message accepted; longer ones get an error and are skipped.</summary>
+    public int MaxClientMessageBytes { get; init; } = 64 * 1024;
+
+    /// <summary>How often the live source announces itself on the backplane (nodes that miss three in a row call it down).</summary>
+    public TimeSpan BackplaneHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+}
