@@ -40,6 +40,7 @@ public sealed record LiveStatusDto(
     long Delivered,
     long Coalesced,
     long Disconnected,
+    int MaxQueued,
     BackplaneDto? Backplane);
 
 public static class LiveApi
@@ -151,7 +152,7 @@ public static class LiveApi
         var backplane = services.GetService<PostgresBackplane>();
         return TypedResults.Ok(new LiveStatusDto(status.Node, status.Source, status.Up, status.RunsHere,
             session is null ? null : new SessionDto(session.Phase.Name(), session.At, session.Next?.Phase.Name(), session.Next?.At),
-            stats.Clients, stats.EventsIn, stats.UnknownCodeEvents, stats.Delivered, stats.Coalesced, stats.Disconnected,
+            stats.Clients, stats.EventsIn, stats.UnknownCodeEvents, stats.Delivered, stats.Coalesced, stats.Disconnected, stats.MaxQueued,
             backplane is null ? null : new BackplaneDto(backplane.SentPayloads, backplane.Received, backplane.Dropped)));
     }
 }

@@ -17,7 +17,7 @@ public sealed record SessionState(SessionPhase Phase, DateTimeOffset At, PhaseTr
 public sealed record LiveSourceStatus(string? Source, bool Up, bool RunsHere, string Node);
 
 /// <summary>Counters of the bus since start (for /api/live/status and the benchmark).</summary>
-public sealed record LiveStats(int Clients, long EventsIn, long UnknownCodeEvents, long Delivered, long Coalesced, long Disconnected);
+public sealed record LiveStats(int Clients, long EventsIn, long UnknownCodeEvents, long Delivered, long Coalesced, long Disconnected, int MaxQueued);
 
 /// <summary>
 /// The in-process live hub. Events from the live source (on the node that runs it) or from the backplane (on the others)
@@ -94,14 +94,16 @@ public sealed class LiveBus : BackgroundService
         get
         {
             long delivered = Interlocked.Read(ref _departedDelivered), coalesced = Interlocked.Read(ref _departedCoalesced);
+            var maxQueued = 0;
             foreach (var client in _clients.Values)
             {
                 delivered += client.Sent;
                 coalesced += client.Coalesced;
+                maxQueued = Math.Max(maxQueued, client.Queued);
             }
 
             return new LiveStats(_clients.Count, Interlocked.Read(ref _eventsIn), Interlocked.Read(ref _unknownCodeEvents),
-                delivered, coalesced, Interlocked.Read(ref _disconnected));
+                delivered, coalesced, Interlocked.Read(ref _disconnected), maxQueued);
         }
     }
 

@@ -73,6 +73,18 @@ internal sealed class LiveClient
 
     public long Sent => Interlocked.Read(ref _sent);
 
+    /// <summary>Messages waiting to be sent: at most one per subscription plus unread replies, however slow the client is.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ringCount + _replies.Count;
+            }
+        }
+    }
+
     /// <summary>True once the client left too many replies unread; it is then disconnected.</summary>
     public bool Overflowed
     {
