@@ -118,31 +118,56 @@ internal static class LiveTestData
     public static DateTimeOffset TodayAt(int hour, int minute, int second = 0, int millisecond = 0) =>
         new(Today.ToDateTime(new TimeOnly(hour, minute, second, millisecond)), KrxCalendar.KstOffset);
 
-    /// <summary>A minimal CSV reader for the master files (quoted fields may hold commas).</summary>
+    /// <summary>A minimal RFC 4180 reader for the master files: quoted fields may hold commas, doubled quotes and line breaks.</summary>
     private static IEnumerable<string[]> ReadCsv(string path)
     {
-        foreach (var line in File.ReadLines(path))
+        var text = File.ReadAllText(path).TrimStart('\uFEFF');
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
         {
-            var fields = new List<string>();
-            var field = new StringBuilder();
-            var quoted = false;
-            foreach (var ch in line.TrimStart('\uFEFF'))
+            var ch = text[i];
+            if (quoted)
             {
-                if (ch == '"')
+                if (ch == '"' && i + 1 < text.Length && text[i + 1] == '"')
                 {
-                    quoted = !quoted;
+                    field.Append('"');
+                    i++;
                 }
-                else if (ch == ',' && !quoted)
+                else if (ch == '"')
                 {
-                    fields.Add(field.ToString());
-                    field.Clear();
+                    quoted = false;
                 }
                 else
                 {
                     field.Append(ch);
                 }
             }
+            else if (ch == '"')
+            {
+                quoted = true;
+            }
+            else if (ch == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else if (ch == '\n')
+            {
+                fields.Add(field.ToString().TrimEnd('\r'));
+                field.Clear();
+                yield return [.. fields];
+                fields.Clear();
+            }
+            else
+            {
+                field.Append(ch);
+            }
+        }
 
+        if (field.Length > 0 || fields.Count > 0)
+        {
             fields.Add(field.ToString());
             yield return [.. fields];
         }
@@ -330,7 +355,17 @@ internal sealed class WsClient : IAsyncDisposable
         var count = 0;
         while (true)
         {
-            var result = await _socket.ReceiveAsync(_buffer.AsMemory(count), cts.Token);
+            ValueWebSocketReceiveResult result;
+            try
+            {
+                result = await _socket.ReceiveAsync(_buffer.AsMemory(count), cts.Token);
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                // A cancelled receive aborts a ClientWebSocket: the connection is unusable after a timeout.
+                throw new TimeoutException($"no message within {timeout.TotalSeconds:F1} s");
+            }
+
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 throw new WebSocketException($"the server closed the connection: {_socket.CloseStatus} {_socket.CloseStatusDescription}");
