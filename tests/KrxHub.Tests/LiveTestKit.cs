@@ -184,6 +184,7 @@ internal sealed class LiveHub : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly string? _ownedDirectory;
+    private bool _stopped;
 
     private LiveHub(WebApplication app, IMarketStore store, Uri address, ReplayFeed? feed, string? ownedDirectory)
     {
@@ -274,10 +275,20 @@ internal sealed class LiveHub : IAsyncDisposable
         return test.DataDirectory;
     }
 
+    /// <summary>Stops the host (the live source's run ends) but keeps the store open for inspection.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
         if (_ownedDirectory is not null)
         {
