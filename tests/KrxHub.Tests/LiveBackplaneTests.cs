@@ -1,0 +1,82 @@
+using System.Text.Json;
+using KrxHub.Features.Live;
+using KrxHub.Hosting;
+using KrxHub.Testing;
+using static KrxHub.Tests.LiveTestData;
+
+namespace KrxHub.Tests;
+
+/// <summary>Several hub nodes on one PostgreSQL: one live source, LISTEN/NOTIFY fan-out to the others.</summary>
+public class LiveBackplaneTests
+{
+    private static readonly DateOnly Jan2 = new(2024, 1, 2);
+
+    private static readonly LiveOptions FastElection = new()
+    {
+        LeaseRetryInterval = TimeSpan.FromMilliseconds(200),
+        BackplaneHeartbeatInterval = TimeSpan.FromMilliseconds(200),
+    };
+
+    [PostgresFact]
+    public async Task A_tick_of_the_node_running_the_live_source_reaches_a_WebSocket_client_of_the_other_node_and_only_one_node_runs_it()
+    {
+        await using var test = await TestStore.CreateAsync("postgresql");
+        await using (var store = await test.OpenAsync())
+        {
+            await TestData.LoadMasterAsync(store);
+        }
+
+        var location = new StoreLocation(test.DataDirectory, test.Database);
+        var feedA = new ReplayFeed();
+        var feedB = new ReplayFeed();
+        await using var a = await LiveHub.StartAsync(location, FastElection, feedA);
+        await using var b = await LiveHub.StartAsync(location, FastElection, feedB);
+        await Task.WhenAny(feedA.Running, feedB.Running);
+        var (leader, follower) = feedA.HasRun ? (a, b) : (b, a);
+
+        // Many election rounds later, still exactly one feed has run.
+        await Task.Delay(FastElection.LeaseRetryInterval * 10);
+        Assert.True(feedA.HasRun ^ feedB.HasRun, "both nodes ran the live source");
+        await LiveHub.EventuallyAsync(async () => (await follower.StatusAsync()).GetProperty("sourceUp").GetBoolean(), "the follower hears the leader");
+        var followerStatus = await follower.StatusAsync();
+        Assert.False(followerStatus.GetProperty("runsHere").GetBoolean());
+        Assert.Equal("replay", followerStatus.GetProperty("source").GetString());
+        Assert.True((await leader.StatusAsync()).GetProperty("runsHere").GetBoolean());
+
+        await using var ws = await follower.ConnectAsync();
+        await ws.SendAsync("""{"op":"subscribe","channel":"ticks","codes":["005930"]}""");
+        Assert.Equal("subscribed", (await ws.ReceiveAsync()).GetProperty("op").GetString());
+
+        await leader.Feed!.PushAsync(TickOf(Bar("005930", Jan2), TodayAt(10, 0, 1, 250)));
+        var tick = await ws.ReceiveUntilAsync(m => m.GetProperty("op").GetString() == "tick" && !m.TryGetProperty("stale", out _));
+        Assert.Equal(79_600m, tick.GetProperty("price").GetDecimal());
+        Assert.Equal(17_142_847, tick.GetProperty("accVolume").GetInt64());
+        Assert.Equal(TodayAt(10, 0, 1, 250), tick.GetProperty("time").GetDateTimeOffset());
+        Assert.Equal("replay", tick.GetProperty("source").GetString());
+
+        // A burst far larger than one NOTIFY payload (8,000 bytes) arrives whole, in batches.
+        var bars = On(Jan2).ToList();
+        foreach (var (bar, i) in bars.Select((bar, i) => (bar, i)))
+        {
+            await leader.Feed.PushAsync(TickOf(bar, TodayAt(10, 1).AddMilliseconds(i)));
+        }
+
+        await LiveHub.EventuallyAsync(async () => (await follower.StatusAsync()).GetProperty("backplane").GetProperty("received").GetInt64() == 1 + bars.Count,
+            $"{bars.Count} ticks over the backplane");
+        var sent = (await leader.StatusAsync()).GetProperty("backplane");
+        Assert.True(sent.GetProperty("sentPayloads").GetInt64() >= bars.Count * 150 / 8_000, $"{sent} payloads for {bars.Count} ticks");
+        Assert.Equal(0, sent.GetProperty("dropped").GetInt64());
+        Assert.Equal(0, (await follower.StatusAsync()).GetProperty("backplane").GetProperty("dropped").GetInt64());
+
+        // The follower ranks the same ticks as the leader.
+        using var leaderRanking = JsonDocument.Parse(await leader.Client.GetStringAsync(new Uri("/api/rankings?metric=value&n=30", UriKind.Relative)));
+        using var followerRanking = JsonDocument.Parse(await follower.Client.GetStringAsync(new Uri("/api/rankings?metric=value&n=30", UriKind.Relative)));
+        Assert.Equal(leaderRanking.RootElement.GetProperty("rows").GetRawText(), followerRanking.RootElement.GetProperty("rows").GetRawText());
+
+        // When the leader goes away, the other node takes the live source over.
+        var followerFeed = ReferenceEquals(follower, a) ? feedA : feedB;
+        await leader.DisposeAsync();
+        await followerFeed.Running.WaitAsync(TimeSpan.FromSeconds(30));
+        await LiveHub.EventuallyAsync(async () => (await follower.StatusAsync()).GetProperty("runsHere").GetBoolean(), "the follower runs the source");
+    }
+}
