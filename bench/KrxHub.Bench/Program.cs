@@ -10,6 +10,7 @@ return which switch
     "query" => await QueryBench.RunAsync(rest),
     "import-phases" => await PhaseBench.RunAsync(rest),
     "backtest" => await BacktestBench.RunAsync(rest),
+    "simulator" => SimulatorBench.Run(rest),
     _ => Usage(),
 };
 
@@ -24,6 +25,7 @@ static int Usage()
                           [--ceiling]                      also the same bytes from a static array (what moving them costs)
                           [--accept-encoding gzip]         send Accept-Encoding on every request
           backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
+          simulator       [--runs 5] [--seconds 10] [--rate 20000]  simulated exchange: ticks and books per core-second, synchronous
         """);
     return 2;
 }
