@@ -20,8 +20,8 @@ public class LiveQuotesTests
     [Fact]
     public async Task Without_a_live_source_quotes_are_the_last_stored_close_marked_stale()
     {
-        var server = await HubServer.ForAsync("sqlite");
-        var (status, quote) = await GetAsync(server.Client, "/api/quotes/005930");
+        await using var hub = await LiveHub.StartAsync(new LiveOptions { RunSource = false });
+        var (status, quote) = await GetAsync(hub.Client, "/api/quotes/005930");
         Assert.Equal(HttpStatusCode.OK, status);
         var last = Bar("005930", new DateOnly(2024, 2, 13));
         Assert.True(quote.GetProperty("stale").GetBoolean());
@@ -32,9 +32,38 @@ public class LiveQuotesTests
         Assert.Equal("marcap-csv", quote.GetProperty("source").GetString());
         Assert.Equal(("삼성전자", "KOSPI"), (quote.GetProperty("name").GetString(), quote.GetProperty("market").GetString()));
 
-        var (_, live) = await GetAsync(server.Client, "/api/live/status");
+        var live = await hub.StatusAsync();
         Assert.False(live.GetProperty("sourceUp").GetBoolean());
         Assert.False(live.GetProperty("runsHere").GetBoolean());
+        Assert.False(hub.Feed!.HasRun);
+    }
+
+    [Fact]
+    public async Task When_the_live_source_goes_down_quotes_are_the_stored_minute_bars_of_its_last_trades_marked_stale()
+    {
+        await using var hub = await LiveHub.StartAsync();
+        await hub.Feed!.Running;
+        var samsung = Bar("005930", Jan2);
+        await hub.Feed.PushAsync(TickOf(samsung with { Close = 79_900m }, TodayAt(11, 30, 15)));
+        await LiveHub.EventuallyAsync(async () => (await GetAsync(hub.Client, "/api/quotes/005930")).Body.GetProperty("price").GetDecimal() == 79_900m, "the live price");
+        Assert.False((await GetAsync(hub.Client, "/api/quotes/005930")).Body.GetProperty("stale").GetBoolean());
+
+        hub.Feed.Fail();
+        await LiveHub.EventuallyAsync(async () => !(await hub.StatusAsync()).GetProperty("sourceUp").GetBoolean(), "the source is down");
+        // The open minute was completed and stored when the feed stopped; that stored bar is what the hub serves now.
+        await LiveHub.EventuallyAsync(async () => (await hub.Store.GetMinuteBarsAsync(samsung.Code, TodayAt(11, 30), TodayAt(11, 31), CancellationToken.None)).Count == 1,
+            "the last minute stored");
+        var (_, quote) = await GetAsync(hub.Client, "/api/quotes/005930");
+        Assert.True(quote.GetProperty("stale").GetBoolean());
+        Assert.Equal(79_900m, quote.GetProperty("price").GetDecimal());
+        Assert.Equal(TodayAt(11, 31), quote.GetProperty("asOf").GetDateTimeOffset());
+        Assert.Equal("replay", quote.GetProperty("source").GetString());
+        // Change against the last stored raw daily close (2024-02-13), the previous close the store knows.
+        var lastClose = Bar("005930", new DateOnly(2024, 2, 13)).Close;
+        Assert.Equal(79_900m - lastClose, quote.GetProperty("change").GetDecimal());
+
+        hub.Feed.Recover();
+        await LiveHub.EventuallyAsync(async () => (await hub.StatusAsync()).GetProperty("sourceUp").GetBoolean(), "the source is back");
     }
 
     [Fact]

@@ -26,6 +26,8 @@ internal sealed class ReplayFeed(string source = "replay") : ILiveFeed
     private readonly Channel<LiveEvent> _queue = Channel.CreateUnbounded<LiveEvent>();
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _runs;
+    private bool _failing;
+    private CancellationTokenSource _failure = new();
 
     public string Source { get; } = source;
 
@@ -44,13 +46,51 @@ internal sealed class ReplayFeed(string source = "replay") : ILiveFeed
         return Task.CompletedTask;
     }
 
+    /// <summary>Makes the feed fail now and on every restart until <see cref="Recover"/>: the live source is down.</summary>
+    public void Fail()
+    {
+        lock (_queue)
+        {
+            _failing = true;
+            _failure.Cancel();
+        }
+    }
+
+    public void Recover()
+    {
+        lock (_queue)
+        {
+            _failing = false;
+            _failure = new CancellationTokenSource();
+        }
+    }
+
     public async Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct)
     {
+        CancellationToken failure;
+        lock (_queue)
+        {
+            if (_failing)
+            {
+                throw new InvalidOperationException("the replay feed is failing (test)");
+            }
+
+            failure = _failure.Token;
+        }
+
         Interlocked.Increment(ref _runs);
         _running.TrySetResult();
-        await foreach (var e in _queue.Reader.ReadAllAsync(ct))
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, failure);
+        try
         {
-            await output.WriteAsync(e, ct);
+            await foreach (var e in _queue.Reader.ReadAllAsync(both.Token))
+            {
+                await output.WriteAsync(e, ct);
+            }
+        }
+        catch (OperationCanceledException) when (failure.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new InvalidOperationException("the replay feed failed (test)");
         }
     }
 }

@@ -30,6 +30,9 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     /// <summary>The live bus and /ws settings.</summary>
     public Features.Live.LiveOptions Live { get; init; } = new();
 
-    /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: none).</summary>
+    /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: the default).</summary>
     public Core.Live.ILiveFeed? LiveFeed { get; init; }
+
+    /// <summary>The simulated exchange, the default live source when no broker keys are set.</summary>
+    public Sources.Simulation.SimulatorOptions Simulator { get; init; } = new();
 }

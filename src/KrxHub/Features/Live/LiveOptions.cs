@@ -3,6 +3,12 @@ namespace KrxHub.Features.Live;
 /// <summary>Settings of the live bus and the /ws endpoint (env KRXHUB_LIVE__&lt;NAME&gt;, e.g. KRXHUB_LIVE__MAXSUBSCRIPTIONS=500).</summary>
 public sealed record LiveOptions
 {
+    /// <summary>
+    /// False: this node never runs the live source (it still serves /ws and rankings from what the node that runs it
+    /// sends over the backplane). Env KRXHUB_LIVE__RUNSOURCE=false.
+    /// </summary>
+    public bool RunSource { get; init; } = true;
+
     /// <summary>Subscriptions one WebSocket client may hold: each (channel, code), each ranking and the session count one.</summary>
     public int MaxSubscriptions { get; init; } = 300;
 

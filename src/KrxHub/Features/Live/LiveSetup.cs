@@ -1,5 +1,9 @@
+using KrxHub.Core;
+using KrxHub.Core.Live;
 using KrxHub.Features.Rankings;
 using KrxHub.Hosting;
+using KrxHub.Sources.Simulation;
+using KrxHub.Storage;
 
 namespace KrxHub.Features.Live;
 
@@ -12,6 +16,7 @@ public static class LiveSetup
     public static IServiceCollection AddLive(this IServiceCollection services, HubOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
         services.AddSingleton(options.Live);
         services.AddSingleton<StoredQuotes>();
         services.AddSingleton<LiveBus>();
@@ -27,7 +32,9 @@ public static class LiveSetup
             services.AddHostedService(sp => sp.GetRequiredService<PostgresBackplane>());
         }
 
-        services.AddSingleton<LiveFeedFactory>(_ => ct => Task.FromResult(options.LiveFeed));
+        services.AddSingleton<LiveFeedFactory>(sp => options.LiveFeed is { } injected
+            ? _ => Task.FromResult<ILiveFeed?>(injected)
+            : ct => SimulatedExchangeAsync(sp, options, ct));
         services.AddHostedService(sp => new LiveSourceRunner(
             sp.GetRequiredService<LiveFeedFactory>(),
             sp.GetRequiredService<LiveBus>(),
@@ -38,5 +45,37 @@ public static class LiveSetup
             sp.GetRequiredService<ILogger<LiveSourceRunner>>(),
             sp.GetService<PostgresBackplane>()));
         return services;
+    }
+
+    /// <summary>True when the live source is the simulator in its always-open demo mode (the session channel says so).</summary>
+    public static bool IsAlwaysOpenDemo(HubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.LiveFeed is null && options.Simulator.AlwaysOpen;
+    }
+
+    /// <summary>
+    /// The default live source without broker keys: the simulated exchange over the stock master, each listed stock starting
+    /// from its last stored raw close. Null (no live source) when no close is stored yet.
+    /// </summary>
+    private static async Task<ILiveFeed?> SimulatedExchangeAsync(IServiceProvider services, HubOptions options, CancellationToken ct)
+    {
+        var store = services.GetRequiredService<IMarketStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("KrxHub.Live.Simulator");
+        var listed = (await store.GetAllStocksAsync(ct)).Where(s => s.DelistingDate is null).ToList();
+        var tomorrow = KrxCalendar.KstDate(time.GetUtcNow()).AddDays(1);
+        var closes = await store.GetLastRawClosesBeforeAsync(listed.ToDictionary(s => s.Code, _ => tomorrow), ct);
+        if (closes.Count == 0)
+        {
+            logger.LogWarning("no live source: the simulated exchange needs stored raw closes (import data first)");
+            return null;
+        }
+
+        var exchange = new SimulatedExchange(listed, closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close),
+            new KrxSessionClock(services.GetRequiredService<KrxCalendar>()), time, options.Simulator);
+        logger.LogInformation("simulated exchange: {Count} stocks{Mode}, seed {Seed}", exchange.Codes.Count,
+            options.Simulator.AlwaysOpen ? " in an always-open demo session" : " following the KRX calendar", options.Simulator.Seed);
+        return exchange;
     }
 }

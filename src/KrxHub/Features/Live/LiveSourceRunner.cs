@@ -31,6 +31,12 @@ public sealed class LiveSourceRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.RunSource)
+        {
+            logger.LogInformation("this node does not run the live source (RunSource is off)");
+            return;
+        }
+
         var backoff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {

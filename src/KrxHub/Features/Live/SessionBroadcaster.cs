@@ -1,5 +1,6 @@
 using KrxHub.Core;
 using KrxHub.Core.Live;
+using KrxHub.Hosting;
 
 namespace KrxHub.Features.Live;
 
@@ -7,8 +8,11 @@ namespace KrxHub.Features.Live;
 /// Keeps the bus's session phase current: computes the phase now from the KRX calendar, then sleeps (on the injected
 /// clock) until the next transition and pushes the new phase to every session subscriber.
 /// </summary>
-public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimeProvider time, ILogger<SessionBroadcaster> logger) : BackgroundService
+public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimeProvider time, HubOptions options, ILogger<SessionBroadcaster> logger) : BackgroundService
 {
+    /// <summary>The label of the simulator's always-open demo session, whose "regular" phase is not the calendar's.</summary>
+    public const string AlwaysOpenLabel = "simulated always-open demo session (not the KRX calendar)";
+
     private readonly KrxSessionClock _clock = new(calendar);
 
     /// <summary>The phase at <paramref name="now"/>, when it started (walking back over earlier days) and the next transition.</summary>
@@ -59,6 +63,13 @@ public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimePr
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (LiveSetup.IsAlwaysOpenDemo(options))
+        {
+            // The simulator trades around the clock: say so rather than show a calendar phase that contradicts the ticks.
+            bus.SetSession(new SessionState(SessionPhase.Regular, time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), null, AlwaysOpenLabel));
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             SessionState state;
