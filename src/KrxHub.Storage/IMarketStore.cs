@@ -91,4 +91,26 @@ public interface IMarketStore : IAsyncDisposable
     Task<IReadOnlyList<CollectionRun>> GetRunsAsync(int limit, int offset, CancellationToken ct);
     /// <summary>Marks runs of this host whose process is gone as abandoned, and clears their staging rows.</summary>
     Task<int> AbandonDeadRunsAsync(CancellationToken ct);
+
+    /// <summary>The newest run of every job name, ordered by job.</summary>
+    Task<IReadOnlyList<CollectionRun>> GetLatestRunPerJobAsync(CancellationToken ct);
+
+    // --- collection state: source tokens, backfill progress, scheduled occurrences ---
+    /// <summary>The stored token of an upstream source ("kiwoom"), or null.</summary>
+    Task<SourceToken?> GetSourceTokenAsync(string source, CancellationToken ct);
+
+    /// <summary>Stores (replacing) or, with null, forgets the token of an upstream source.</summary>
+    Task SaveSourceTokenAsync(string source, SourceToken? token, CancellationToken ct);
+
+    /// <summary>Completed backfill units of one dataset and basis whose range overlaps [from, to].</summary>
+    Task<IReadOnlyList<BackfillUnit>> GetCompletedUnitsAsync(string dataset, string basis, DateOnly from, DateOnly to, CancellationToken ct);
+
+    /// <summary>Records units as fetched and promoted (one transaction; recording a unit twice is a no-op).</summary>
+    Task CompleteUnitsAsync(IReadOnlyCollection<BackfillUnit> units, DateTimeOffset completedAt, CancellationToken ct);
+
+    /// <summary>True when some node has recorded this occurrence (e.g. "2026-04-14") of a scheduled job as done.</summary>
+    Task<bool> IsOccurrenceDoneAsync(string job, string occurrence, CancellationToken ct);
+
+    /// <summary>Records an occurrence of a scheduled job as done; false when it was recorded already (by any node).</summary>
+    Task<bool> RecordOccurrenceAsync(string job, string occurrence, long? runId, DateTimeOffset completedAt, CancellationToken ct);
 }

@@ -12,7 +12,7 @@ namespace KrxHub.Storage;
 /// The scale store on PostgreSQL: daily bars partitioned by year, bulk loads by COPY (text format) into an unlogged
 /// staging table, promotion by one INSERT … SELECT … ON CONFLICT per run.
 /// </summary>
-public sealed class PostgresMarketStore : IMarketStore
+public sealed partial class PostgresMarketStore : IMarketStore
 {
     private const int BatchSize = 1000;
 
@@ -992,6 +992,12 @@ public sealed class PostgresMarketStore : IMarketStore
             """);
         select.Parameters.AddWithValue("limit", limit);
         select.Parameters.AddWithValue("offset", offset);
+        return await ReadRunsAsync(select, ct);
+    }
+
+    /// <summary>Reads rows of <see cref="RunColumns"/>, in order.</summary>
+    private static async Task<IReadOnlyList<CollectionRun>> ReadRunsAsync(NpgsqlCommand select, CancellationToken ct)
+    {
         var runs = new List<CollectionRun>();
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -193,5 +193,38 @@ internal static class PostgresSchema
         new(2, "stock master as-of date", """
             ALTER TABLE stocks ADD COLUMN as_of date;
             """),
+        new(3, "collection state: source tokens, backfill progress, scheduled occurrences", """
+            -- An upstream access token (Kiwoom au10001), so a restart reuses it instead of issuing another.
+            CREATE TABLE source_tokens (
+                source     text PRIMARY KEY,
+                token      text NOT NULL,
+                expires_at timestamptz NOT NULL,
+                scope      text NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+
+            -- Fetched and promoted slices of a backfill: what a re-run must not fetch again.
+            CREATE TABLE backfill_progress (
+                dataset      text NOT NULL,
+                basis        text NOT NULL,
+                key          text NOT NULL,
+                from_date    date NOT NULL,
+                to_date      date NOT NULL,
+                completed_at timestamptz NOT NULL,
+                PRIMARY KEY (dataset, basis, key, from_date, to_date)
+            );
+
+            -- One row per scheduled job occurrence that ran to the end, whichever node ran it.
+            CREATE TABLE job_occurrences (
+                job          text NOT NULL,
+                occurrence   text NOT NULL,
+                run_id       bigint,
+                host         text NOT NULL,
+                completed_at timestamptz NOT NULL,
+                PRIMARY KEY (job, occurrence)
+            );
+
+            CREATE INDEX collection_runs_by_job ON collection_runs (job, id);
+            """),
     ];
 }

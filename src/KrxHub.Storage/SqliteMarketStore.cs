@@ -14,7 +14,7 @@ namespace KrxHub.Storage;
 /// The embedded store: one SQLite file in WAL mode. Microsoft.Data.Sqlite runs its async methods synchronously,
 /// so the hot loops call the synchronous methods directly and check the token themselves.
 /// </summary>
-public sealed class SqliteMarketStore : IMarketStore
+public sealed partial class SqliteMarketStore : IMarketStore
 {
     // busy_timeout first, so that several processes opening a new file wait for each other instead of failing;
     // page_size only takes effect on a new file (before WAL is switched on): larger pages promote faster.
@@ -1140,6 +1140,12 @@ public sealed class SqliteMarketStore : IMarketStore
             """);
         select.Parameters.AddWithValue("$limit", limit);
         select.Parameters.AddWithValue("$offset", offset);
+        return await ReadRunsAsync(select, ct);
+    }
+
+    /// <summary>Reads rows of <see cref="RunColumns"/>, in order.</summary>
+    private static async Task<IReadOnlyList<CollectionRun>> ReadRunsAsync(SqliteCommand select, CancellationToken ct)
+    {
         var runs = new List<CollectionRun>();
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -163,5 +163,38 @@ internal static class SqliteSchema
         new(2, "stock master as-of date", """
             ALTER TABLE stocks ADD COLUMN as_of TEXT;
             """),
+        new(3, "collection state: source tokens, backfill progress, scheduled occurrences", """
+            -- An upstream access token (Kiwoom au10001), so a restart reuses it instead of issuing another.
+            CREATE TABLE source_tokens (
+                source     TEXT PRIMARY KEY,
+                token      TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                scope      TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+
+            -- Fetched and promoted slices of a backfill: what a re-run must not fetch again.
+            CREATE TABLE backfill_progress (
+                dataset      TEXT NOT NULL,
+                basis        TEXT NOT NULL,
+                key          TEXT NOT NULL,
+                from_date    TEXT NOT NULL,
+                to_date      TEXT NOT NULL,
+                completed_at TEXT NOT NULL,
+                PRIMARY KEY (dataset, basis, key, from_date, to_date)
+            ) WITHOUT ROWID;
+
+            -- One row per scheduled job occurrence that ran to the end, whichever node ran it.
+            CREATE TABLE job_occurrences (
+                job          TEXT NOT NULL,
+                occurrence   TEXT NOT NULL,
+                run_id       INTEGER,
+                host         TEXT NOT NULL,
+                completed_at TEXT NOT NULL,
+                PRIMARY KEY (job, occurrence)
+            ) WITHOUT ROWID;
+
+            CREATE INDEX collection_runs_by_job ON collection_runs (job, id);
+            """),
     ];
 }

@@ -64,3 +64,20 @@ public sealed record DayQuality(
     long ListedWithoutBar);
 
 public sealed record IndexConstituent(string IndexCode, DateOnly Date, StockCode Code, decimal? Weight);
+
+/// <summary>
+/// An upstream access token kept in the store (Kiwoom limits how often one may be issued). <paramref name="Scope"/>
+/// says where it is valid (the REST host), so a mock token is never used against the real server.
+/// </summary>
+public sealed record SourceToken(string Token, DateTimeOffset ExpiresAt, string Scope)
+{
+    // The generated ToString would print the token into any log line that includes the record.
+    public override string ToString() => $"SourceToken {{ Token = ***, ExpiresAt = {ExpiresAt:O}, Scope = {Scope} }}";
+}
+
+/// <summary>
+/// A slice of a backfill that was fetched and promoted: <paramref name="Dataset"/> (daily, investors, minute, krx-daily),
+/// <paramref name="Basis"/> (raw, adjusted, or "-" where a dataset has none), <paramref name="Key"/> (a stock code, or
+/// a market scope) and the inclusive date range.
+/// </summary>
+public sealed record BackfillUnit(string Dataset, string Basis, string Key, DateOnly From, DateOnly To);

@@ -22,11 +22,20 @@ public static class ReasonCodes
     /// <summary>A master file lists one code twice; the record with the latest delisting date is kept.</summary>
     public const string DuplicateCode = "duplicate_code";
 
+    /// <summary>An upstream answer for one stock was not the documented shape (truncated JSON, an HTML page, no data array).</summary>
+    public const string BadPayload = "bad_payload";
+
+    /// <summary>The upstream refused the request for one stock with an error code (e.g. Kiwoom 1902 종목 정보가 없습니다).</summary>
+    public const string SourceRefused = "source_refused";
+
+    /// <summary>A minute bar whose time lies outside the session's trading hours.</summary>
+    public const string OutsideSessionHours = "outside_session_hours";
+
     public static readonly IReadOnlyList<string> All =
     [
         MissingField, NonNumericField, InvalidCode, NonPositivePrice, NegativeVolume, OhlcInconsistent,
         NotASession, FutureDate, UnknownCode, ConflictingDuplicate, OutsidePriceLimit, OffTickGrid,
-        UnknownMarket, DuplicateCode,
+        UnknownMarket, DuplicateCode, BadPayload, SourceRefused, OutsideSessionHours,
     ];
 
     /// <summary>Not an error: a KRX no-trade row (halt) that is kept as a flagged bar. Counted in summaries.</summary>

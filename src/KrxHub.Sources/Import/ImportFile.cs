@@ -21,7 +21,14 @@ public enum ImportContent
 }
 
 /// <summary>A record that could not be turned into a typed value; <see cref="Reason"/> is a stable reason code.</summary>
-public sealed record RejectedRecord(long Line, string Payload, string Reason);
+public sealed record RejectedRecord(long Line, string Payload, string Reason)
+{
+    /// <summary>The stock the record is about, when known (an upstream answer for one stock).</summary>
+    public string? Code { get; init; }
+
+    /// <summary>The session the record is about, when known.</summary>
+    public DateOnly? Date { get; init; }
+}
 
 /// <summary>Typed records parsed from a file, and those rejected with their reasons.</summary>
 public sealed record ParsedRecords<T>(IReadOnlyList<T> Records, IReadOnlyList<RejectedRecord> Rejected);

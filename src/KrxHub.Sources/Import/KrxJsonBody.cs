@@ -33,12 +33,23 @@ internal static class KrxJsonBody
 
     public static ImportFile Open(string path, byte[] bytes, ImportOptions options)
     {
-        var name = ImportInput.Display(path);
-        using var document = Parse(name, bytes);
-        var root = document.RootElement;
+        var subject = $"file '{ImportInput.Display(path)}'";
+        using var document = ParseJson(subject, bytes);
+        return Read(path, subject, document.RootElement, options, () => new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
+    }
+
+    /// <summary>
+    /// The parser the file import and the data-system client (<c>KrxDataSystemClient</c>) share. <paramref name="subject"/>
+    /// starts every message ("file 'x.json'", "the answer"); <paramref name="path"/> is the file path or the URL.
+    /// The fetch time is the option, else the body's CURRENT_DATETIME, else <paramref name="fetchedAtFallback"/>.
+    /// </summary>
+    public static ImportFile Read(string path, string subject, JsonElement root, ImportOptions options, Func<DateTimeOffset> fetchedAtFallback)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(fetchedAtFallback);
         if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new ImportFormatException($"file '{name}' is JSON but not a KRX body: its top level is {Describe(root.ValueKind)}, not an object");
+            throw new ImportFormatException($"{subject} is JSON but not a KRX body: its top level is {Describe(root.ValueKind)}, not an object");
         }
 
         string key;
@@ -54,26 +65,26 @@ internal static class KrxJsonBody
         else
         {
             var keys = string.Join(",", root.EnumerateObject().Select(p => p.Name).Take(10));
-            throw new ImportFormatException($"file '{name}' is JSON but not a KRX getJsonData body: no 'OutBlock_1' or 'output' array (keys: {keys})");
+            throw new ImportFormatException($"{subject} is JSON but not a KRX getJsonData body: no 'OutBlock_1' or 'output' array (keys: {keys})");
         }
 
         if (records.ValueKind != JsonValueKind.Array)
         {
-            throw new ImportFormatException($"file '{name}': '{key}' is {Describe(records.ValueKind)}, not an array of records");
+            throw new ImportFormatException($"{subject}: '{key}' is {Describe(records.ValueKind)}, not an array of records");
         }
 
         if (records.GetArrayLength() == 0)
         {
-            throw new ImportFormatException($"file '{name}' holds an empty '{key}' array: no records to import (KRX answers non-session dates and blocked requests this way)");
+            throw new ImportFormatException($"{subject} holds an empty '{key}' array: no records to import (KRX answers non-session dates and blocked requests this way)");
         }
 
         var first = records[0];
         if (first.ValueKind != JsonValueKind.Object)
         {
-            throw new ImportFormatException($"file '{name}': the first '{key}' record is {Describe(first.ValueKind)}, not an object");
+            throw new ImportFormatException($"{subject}: the first '{key}' record is {Describe(first.ValueKind)}, not an object");
         }
 
-        var fetchedAt = options.FetchedAt ?? CurrentDateTime(root) ?? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
+        var fetchedAt = options.FetchedAt ?? CurrentDateTime(root) ?? fetchedAtFallback();
         if (Has(first, "TDD_CLSPRC") && Has(first, "ISU_SRT_CD"))
         {
             return AllStockDaily(path, records, options, fetchedAt);
@@ -91,12 +102,12 @@ internal static class KrxJsonBody
 
         if (Has(first, "TRD_DD") && Has(first, "TRDVAL1"))
         {
-            return InvestorFlows(path, records, first, options, fetchedAt);
+            return InvestorFlows(path, subject, records, first, options, fetchedAt);
         }
 
         var fields = string.Join(",", first.EnumerateObject().Select(p => p.Name).Take(12));
         throw new ImportFormatException(
-            $"file '{name}' is a KRX body of an unsupported screen: record keys {fields} match none of MDCSTAT01501, 01701, 01901, 02202/02203, 02302/02303");
+            $"{subject} is a KRX body of an unsupported screen: record keys {fields} match none of MDCSTAT01501, 01701, 01901, 02202/02203, 02302/02303");
     }
 
     private static ImportFile AllStockDaily(string path, JsonElement records, ImportOptions options, DateTimeOffset fetchedAt)
@@ -155,7 +166,8 @@ internal static class KrxJsonBody
             null, bld, rows: rows);
     }
 
-    private static void FillPrices(RawDailyRow row, JsonElement r)
+    /// <summary>The price fields KRX names alike on every daily screen (data system and Open API).</summary>
+    public static void FillPrices(RawDailyRow row, JsonElement r)
     {
         row.Open = Text(r, "TDD_OPNPRC");
         row.High = Text(r, "TDD_HGPRC");
@@ -209,16 +221,15 @@ internal static class KrxJsonBody
             null, bld, stocks: new ParsedRecords<Stock>(stocks, rejected));
     }
 
-    private static ImportFile InvestorFlows(string path, JsonElement records, JsonElement first, ImportOptions options, DateTimeOffset fetchedAt)
+    private static ImportFile InvestorFlows(string path, string subject, JsonElement records, JsonElement first, ImportOptions options, DateTimeOffset fetchedAt)
     {
-        var name = ImportInput.Display(path);
         var columns = Enumerable.Range(1, 4).All(i => Has(first, Column(i))) ? 4 : 0;
         var extra = Enumerable.Range(5, 7).Count(i => Has(first, Column(i)));
         if (columns == 0 || (extra != 0 && extra != 7) || Has(first, Column(12)))
         {
             var found = string.Join(",", first.EnumerateObject().Select(p => p.Name).Where(n => n.StartsWith("TRDVAL", StringComparison.Ordinal)));
             throw new ImportFormatException(
-                $"file '{name}' has an unknown investor layout ({found}): expected TRDVAL1..4 (general) or TRDVAL1..11 (detail) and TRDVAL_TOT");
+                $"{subject} has an unknown investor layout ({found}): expected TRDVAL1..4 (general) or TRDVAL1..11 (detail) and TRDVAL_TOT");
         }
 
         var detail = extra == 7;
@@ -233,12 +244,12 @@ internal static class KrxJsonBody
         var pair = detail ? "MDCSTAT02303 or 02203" : "MDCSTAT02302 or 02202";
         if (options.Code is not null && options.Market is not null)
         {
-            throw new ImportFormatException($"file '{name}' is an investor-flow body ({pair}): pass either --code (one stock) or --market (whole market), not both");
+            throw new ImportFormatException($"{subject} is an investor-flow body ({pair}): pass either --code (one stock) or --market (whole market), not both");
         }
 
         if (options.Code is null && options.Market is null)
         {
-            throw new ImportFormatException($"file '{name}' is an investor-flow body ({pair}) that names neither stock nor market: pass --code (one stock) or --market (whole market)");
+            throw new ImportFormatException($"{subject} is an investor-flow body ({pair}) that names neither stock nor market: pass --code (one stock) or --market (whole market)");
         }
 
         Refuse(options.Date is not null, "--date", bld, "each record carries its date (TRD_DD)");
@@ -258,7 +269,7 @@ internal static class KrxJsonBody
                 continue;
             }
 
-            CheckSide(name, r, values, side);
+            CheckSide(subject, r, values, side);
             days.Add((date, values));
         }
 
@@ -327,7 +338,7 @@ internal static class KrxJsonBody
     /// Net bodies total zero (TRDVAL_TOT = 0) and buy/sell bodies are never negative: a body that breaks
     /// this was fetched with another askBid than the option says, and storing it would mislabel every value.
     /// </summary>
-    private static void CheckSide(string name, JsonElement r, decimal[] values, InvestorSide side)
+    private static void CheckSide(string subject, JsonElement r, decimal[] values, InvestorSide side)
     {
         var day = Text(r, "TRD_DD");
         if (side == InvestorSide.Net)
@@ -335,13 +346,13 @@ internal static class KrxJsonBody
             if (KrxText.TryDecimal(Text(r, "TRDVAL_TOT"), out var total) == FieldStatus.Ok && total != 0m)
             {
                 throw new ImportFormatException(
-                    $"file '{name}' is not a net-buy body: TRDVAL_TOT is {Text(r, "TRDVAL_TOT")} on {day} (net bodies total 0): pass --side buy or --side sell");
+                    $"{subject} is not a net-buy body: TRDVAL_TOT is {Text(r, "TRDVAL_TOT")} on {day} (net bodies total 0): pass --side buy or --side sell");
             }
         }
         else if (values.Any(v => v < 0m))
         {
             throw new ImportFormatException(
-                $"file '{name}' has negative values on {day}, so it is a net-buy body, not {side.Name()}: pass --side net");
+                $"{subject} has negative values on {day}, so it is a net-buy body, not {side.Name()}: pass --side net");
         }
     }
 
@@ -408,7 +419,7 @@ internal static class KrxJsonBody
 
     private static bool Has(JsonElement record, string name) => record.TryGetProperty(name, out _);
 
-    private static string? Text(JsonElement record, string name)
+    public static string? Text(JsonElement record, string name)
     {
         if (record.ValueKind != JsonValueKind.Object || !record.TryGetProperty(name, out var v))
         {
@@ -435,9 +446,10 @@ internal static class KrxJsonBody
         return null;
     }
 
-    private static JsonDocument Parse(string name, byte[] bytes)
+    /// <summary>Parses a whole body; truncated or invalid JSON is an <see cref="ImportFormatException"/> saying where.</summary>
+    public static JsonDocument ParseJson(string subject, ReadOnlyMemory<byte> bytes)
     {
-        var body = bytes.AsMemory();
+        var body = bytes;
         if (body.Span.StartsWith("\uFEFF"u8))
         {
             body = body[3..];
@@ -453,10 +465,10 @@ internal static class KrxJsonBody
             var end = body.Span.TrimEnd(" \t\r\n"u8).Length;
             if (offset >= end)
             {
-                throw new ImportFormatException($"file '{name}' is truncated JSON at byte {end}: the body ends inside a value", e);
+                throw new ImportFormatException($"{subject} is truncated JSON at byte {end}: the body ends inside a value", e);
             }
 
-            throw new ImportFormatException($"file '{name}' is invalid JSON at byte {offset}: {FirstSentence(e.Message)}", e);
+            throw new ImportFormatException($"{subject} is invalid JSON at byte {offset}: {FirstSentence(e.Message)}", e);
         }
     }
 
@@ -484,7 +496,7 @@ internal static class KrxJsonBody
         return stop > 0 ? s[..stop] : s.TrimEnd('.');
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    public static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",

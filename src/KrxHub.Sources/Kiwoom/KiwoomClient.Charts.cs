@@ -43,7 +43,11 @@ public sealed partial class KiwoomClient
     /// ka10081, newest first, going back from <paramref name="baseDate"/> for up to <see cref="KiwoomOptions.PageCap"/> pages.
     /// Adjusted prices are adjusted as of <paramref name="baseDate"/>: to see a split adjusted, the base date must be after it.
     /// </summary>
-    public async Task<KiwoomDailyChart> GetDailyBarsAsync(StockCode code, DateOnly baseDate, PriceBasis basis, CancellationToken cancellationToken)
+    public Task<KiwoomDailyChart> GetDailyBarsAsync(StockCode code, DateOnly baseDate, PriceBasis basis, CancellationToken cancellationToken) =>
+        GetDailyBarsAsync(code, baseDate, basis, null, cancellationToken);
+
+    /// <summary>As above, paging back only until a page reaches a row dated before <paramref name="oldest"/> (null: up to the page cap).</summary>
+    public async Task<KiwoomDailyChart> GetDailyBarsAsync(StockCode code, DateOnly baseDate, PriceBasis basis, DateOnly? oldest, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, string>
         {
@@ -51,7 +55,7 @@ public sealed partial class KiwoomClient
             ["base_dt"] = baseDate.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
             ["upd_stkpc_tp"] = basis == PriceBasis.Adjusted ? "1" : "0",
         };
-        var result = await QueryAsync(ChartPath, "ka10081", body, "stk_dt_pole_chart_qry", cancellationToken);
+        var result = await QueryAsync(ChartPath, "ka10081", body, "stk_dt_pole_chart_qry", DatedBefore("dt", oldest), cancellationToken);
         var fetchedAt = _time.GetUtcNow();
         var rows = new List<RawDailyRow>(result.Rows.Count);
         var line = 0;
@@ -91,7 +95,11 @@ public sealed partial class KiwoomClient
     }
 
     /// <summary>ka10080 1-minute bars (tic_scope 1), newest first; <paramref name="baseDate"/> null means the latest session.</summary>
-    public async Task<KiwoomRows<KiwoomMinuteBar>> GetMinuteBarsAsync(StockCode code, PriceBasis basis, DateOnly? baseDate, CancellationToken cancellationToken)
+    public Task<KiwoomRows<KiwoomMinuteBar>> GetMinuteBarsAsync(StockCode code, PriceBasis basis, DateOnly? baseDate, CancellationToken cancellationToken) =>
+        GetMinuteBarsAsync(code, basis, baseDate, null, cancellationToken);
+
+    /// <summary>As above, paging back only until a page reaches a bar of a day before <paramref name="oldest"/> (null: up to the page cap).</summary>
+    public async Task<KiwoomRows<KiwoomMinuteBar>> GetMinuteBarsAsync(StockCode code, PriceBasis basis, DateOnly? baseDate, DateOnly? oldest, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, string>
         {
@@ -104,7 +112,7 @@ public sealed partial class KiwoomClient
             body["base_dt"] = d.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         }
 
-        var result = await QueryAsync(ChartPath, "ka10080", body, "stk_min_pole_chart_qry", cancellationToken);
+        var result = await QueryAsync(ChartPath, "ka10080", body, "stk_min_pole_chart_qry", DatedBefore("cntr_tm", oldest), cancellationToken);
         return Map(result, (r, _) => new KiwoomMinuteBar(
             code,
             r.KstTime("cntr_tm"),
@@ -118,6 +126,16 @@ public sealed partial class KiwoomClient
             KiwoomValue.Direction(r.Text("pred_pre_sig")),
             basis));
     }
+
+    /// <summary>
+    /// True for a row whose <paramref name="field"/> (yyyyMMdd, or yyyyMMddHHmmss whose first 8 digits are the day) is before
+    /// <paramref name="oldest"/>; rows with an unreadable date never stop the paging.
+    /// </summary>
+    private static Func<JsonElement, bool>? DatedBefore(string field, DateOnly? oldest) => oldest is not { } limit ? null : row =>
+    {
+        var text = KiwoomRowReader.Text(row, field)?.Trim();
+        return text is { Length: >= 8 } && KiwoomValue.TryDate(text[..8], out var day) == FieldStatus.Ok && day < limit;
+    };
 
     /// <summary>Maps each row; a row with any unreadable required field is left out and its problems are listed.</summary>
     private static KiwoomRows<T> Map<T>(KiwoomPages pages, Func<KiwoomRowReader, JsonElement, T> map)

@@ -169,7 +169,12 @@ public sealed partial class KiwoomClient
     /// <see cref="KiwoomOptions.InvestorAmountUnit"/>. A row whose date is unreadable is skipped; an unreadable investor
     /// column skips only that investor.
     /// </summary>
-    public async Task<KiwoomRows<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly date, KiwoomFlowMeasure measure, KiwoomTradeSide side, CancellationToken cancellationToken)
+    public Task<KiwoomRows<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly date, KiwoomFlowMeasure measure, KiwoomTradeSide side, CancellationToken cancellationToken) =>
+        GetInvestorFlowsAsync(code, date, measure, side, null, cancellationToken);
+
+    /// <summary>As above, paging back only until a page reaches a row dated before <paramref name="oldest"/> (null: up to the page cap).</summary>
+    public async Task<KiwoomRows<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly date, KiwoomFlowMeasure measure, KiwoomTradeSide side,
+        DateOnly? oldest, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, string>
         {
@@ -185,7 +190,7 @@ public sealed partial class KiwoomClient
             },
             ["unit_tp"] = "1",
         };
-        var result = await QueryAsync(StockInfoPath, "ka10059", body, "stk_invsr_orgn", cancellationToken);
+        var result = await QueryAsync(StockInfoPath, "ka10059", body, "stk_invsr_orgn", DatedBefore("dt", oldest), cancellationToken);
         var fetchedAt = _time.GetUtcNow();
         var flows = new List<InvestorFlow>();
         var errors = new List<KiwoomRowError>();

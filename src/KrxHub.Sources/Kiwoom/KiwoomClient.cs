@@ -96,7 +96,15 @@ public sealed partial class KiwoomClient
     /// Every value in <paramref name="body"/> is sent as a string, as Kiwoom expects. With <paramref name="arrayKey"/> null the
     /// TR is not paged and only <see cref="KiwoomPages.First"/> is filled.
     /// </summary>
-    public async Task<KiwoomPages> QueryAsync(string path, string apiId, IReadOnlyDictionary<string, string> body, string? arrayKey, CancellationToken cancellationToken)
+    public Task<KiwoomPages> QueryAsync(string path, string apiId, IReadOnlyDictionary<string, string> body, string? arrayKey, CancellationToken cancellationToken) =>
+        QueryAsync(path, apiId, body, arrayKey, null, cancellationToken);
+
+    /// <summary>
+    /// As above, and stops after the first page that holds a row for which <paramref name="isPastRange"/> is true: TRs that
+    /// page backwards in time (charts, investor flows) reach the start of the wanted range long before the page cap.
+    /// </summary>
+    public async Task<KiwoomPages> QueryAsync(string path, string apiId, IReadOnlyDictionary<string, string> body, string? arrayKey,
+        Func<JsonElement, bool>? isPastRange, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiId);
@@ -123,13 +131,18 @@ public sealed partial class KiwoomClient
                 throw new KiwoomPayloadException(apiId, $"page {pages} has no '{arrayKey}' array");
             }
 
+            var reachedStart = false;
             if (array.ValueKind == JsonValueKind.Array)
             {
-                rows.AddRange(array.EnumerateArray());
+                foreach (var row in array.EnumerateArray())
+                {
+                    rows.Add(row);
+                    reachedStart |= isPastRange is not null && isPastRange(row);
+                }
             }
 
             _logger.LogDebug("Kiwoom {ApiId}: page {Page} gave {Rows} rows (cont-yn {ContYn})", apiId, pages, array.ValueKind == JsonValueKind.Array ? array.GetArrayLength() : 0, page.ContYn);
-            if (!string.Equals(page.ContYn?.Trim(), "Y", StringComparison.OrdinalIgnoreCase))
+            if (reachedStart || !string.Equals(page.ContYn?.Trim(), "Y", StringComparison.OrdinalIgnoreCase))
             {
                 return new KiwoomPages(rows, first, pages, false);
             }

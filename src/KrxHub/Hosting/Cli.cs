@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KrxHub.Core;
 using KrxHub.Features.Backtests;
+using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
 using KrxHub.Features.Quality;
 using KrxHub.Storage;
@@ -35,6 +36,8 @@ public static class Cli
               krxhub db migrate --database "Host=…"    create or upgrade the PostgreSQL schema
               krxhub quality-report --date 2024-01-02  accepted and quarantined rows of one session
               krxhub backtest --strategy sma-cross --codes 005930 --from 2024-01-02 --to 2025-06-16
+              krxhub collect daily --date 2026-04-14    fetch one session from Kiwoom (keys in KRXHUB_KIWOOM__…)
+              krxhub backfill daily --from 2024-01-02  fetch a range, resumable after a kill
             """);
         root.Options.Add(DataDir);
         root.Options.Add(Database);
@@ -45,6 +48,8 @@ public static class Cli
         root.Subcommands.Add(DbCommand());
         root.Subcommands.Add(QualityReportCommand());
         root.Subcommands.Add(BacktestCommand.Create());
+        root.Subcommands.Add(CollectCommand.Create());
+        root.Subcommands.Add(BackfillCommand.Create());
 
         // No verb: behave exactly like `serve` with its defaults.
         foreach (var option in serve.Options)

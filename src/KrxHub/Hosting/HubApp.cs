@@ -34,6 +34,7 @@ public static class HubApp
         // ASP.NET Core logs several Information lines per request (request start/end, endpoint, result);
         // written to the console they cost more than serving a cached response. Startup lines stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        options.ConfigureLogging?.Invoke(builder.Logging);
 
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
@@ -41,6 +42,7 @@ public static class HubApp
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
         builder.Services.AddLive(options);
+        builder.Services.AddCollection(options.Settings);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);

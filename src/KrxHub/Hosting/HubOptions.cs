@@ -35,4 +35,10 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
 
     /// <summary>The simulated exchange, the default live source when no broker keys are set.</summary>
     public Sources.Simulation.SimulatorOptions Simulator { get; init; } = new();
+
+    /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
+    public HubSettings Settings { get; init; } = HubSettings.None;
+
+    /// <summary>Test hook: extra log providers (e.g. one that captures every line).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
 
 namespace KrxHub.Hosting;
@@ -33,10 +34,12 @@ public static class ServeCommand
         command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
         {
             var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
-            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled));
+            var settings = HubSettings.Load();
+            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled)) { Settings = settings };
             var store = await Cli.OpenStoreAsync(parse, ct);
             var calendar = BundledData.LoadCalendar();
             Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.LastSession:yyyy-MM-dd}");
+            Console.WriteLine(CollectionServices.Describe(settings));
             if (options.LoadBundledData)
             {
                 await BundledLoader.LoadMissingAsync(store, calendar, options.Time, showProgress: true, ct);

@@ -17,16 +17,31 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
 {
     public const int ChunkSize = 25_000;
 
-    public async Task<ImportSummary> RunAsync(
+    public Task<ImportSummary> RunAsync(
         string job,
         object parameters,
         IEnumerable<RawDailyRow> rows,
         PriceBasis basis,
         string source,
         IProgress<long>? progress,
+        CancellationToken ct) => RunAsync(job, parameters, rows, [], basis, source, progress, ct);
+
+    /// <summary>
+    /// As above, with <paramref name="rejectedUpstream"/>: answers of the source that never became rows (an HTML page or
+    /// truncated JSON for one stock), quarantined under this run and counted as read and quarantined.
+    /// </summary>
+    public async Task<ImportSummary> RunAsync(
+        string job,
+        object parameters,
+        IEnumerable<RawDailyRow> rows,
+        IReadOnlyList<Sources.Import.RejectedRecord> rejectedUpstream,
+        PriceBasis basis,
+        string source,
+        IProgress<long>? progress,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(rejectedUpstream);
         var stopwatch = Stopwatch.StartNew();
         await store.AbandonDeadRunsAsync(ct);
         await store.DeleteStaleStagingAsync(ct);
@@ -39,6 +54,18 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
         var state = new RunState();
         try
         {
+            if (rejectedUpstream.Count > 0)
+            {
+                await store.QuarantineAsync([.. rejectedUpstream.Select(r =>
+                    new QuarantineEntry(runId, "daily_bars", source, r.Code, r.Date, [r.Reason], r.Payload, r.Line, now))], ct);
+                foreach (var r in rejectedUpstream)
+                {
+                    state.Read++;
+                    state.Quarantined++;
+                    state.Count(r.Reason);
+                }
+            }
+
             // Two stages on two cores: validation of chunk n+1 runs while chunk n is written to staging.
             var chunks = Channel.CreateBounded<ValidatedChunk>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
             var producer = Task.Run(async () =>

@@ -16,4 +16,7 @@ public sealed record ImportSummary(
 {
     /// <summary>Master entries this import updated (name, market, listed shares from price files; records from listings).</summary>
     public int StocksUpdated { get; init; }
+
+    /// <summary>Remarks a collection adds, e.g. a list that stopped at the page cap.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }

@@ -43,7 +43,7 @@ public sealed class InvestorFlowPipeline(IMarketStore store, KrxCalendar calenda
         var quarantine = new List<QuarantineEntry>();
         foreach (var r in rejectedByParser)
         {
-            quarantine.Add(new QuarantineEntry(runId, dataset, source, null, null, [r.Reason], r.Payload, r.Line, now));
+            quarantine.Add(new QuarantineEntry(runId, dataset, source, r.Code, r.Date, [r.Reason], r.Payload, r.Line, now));
             byReason[r.Reason] = byReason.GetValueOrDefault(r.Reason) + 1;
         }
 

@@ -66,8 +66,20 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
     /// <summary>The rows each paged TR serves, in order, split into pages of <see cref="PageSize"/>.</summary>
     public ConcurrentDictionary<string, List<JsonNode?>> Rows { get; } = new();
 
+    /// <summary>
+    /// When set, the rows a paged TR serves for one request (its api-id and JSON body: stk_cd, base_dt …), in order, instead
+    /// of <see cref="Rows"/>: a server that answers per stock and per base date. Called again for every page of a query.
+    /// </summary>
+    public Func<string, JsonObject, IReadOnlyList<JsonNode?>>? RowsFor { get; set; }
+
     /// <summary>The flat ka10001 answer (without the envelope).</summary>
     public JsonObject StockInfo { get; set; } = new();
+
+    /// <summary>
+    /// When set, asked for every TR call (after the scripted faults) with its api-id and JSON body: a non-null answer is sent
+    /// instead of the protocol's, so a test can break the answer for one stock only.
+    /// </summary>
+    public Func<string, JsonObject, Func<HttpContext, Task>?>? FaultFor { get; set; }
 
     /// <summary>While set, answers every TR call (not the token endpoints) after the scripted faults.</summary>
     public Func<HttpContext, Task>? PersistentFault { get; set; }
@@ -190,6 +202,12 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
             return;
         }
 
+        if (FaultFor?.Invoke(apiId ?? string.Empty, json) is { } targeted)
+        {
+            await targeted(ctx);
+            return;
+        }
+
         if (PersistentFault is { } persistent)
         {
             await persistent(ctx);
@@ -256,7 +274,7 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
             }
         }
 
-        var rows = Rows.TryGetValue(apiId, out var r) ? r : [];
+        var rows = RowsFor?.Invoke(apiId, json) ?? (Rows.TryGetValue(apiId, out var r) ? r : []);
         var page = new JsonArray(rows.Skip(offset).Take(PageSize).Select(n => n?.DeepClone()).ToArray());
         var more = offset + PageSize < rows.Count;
         ctx.Response.Headers["cont-yn"] = more ? "Y" : "N";

@@ -59,6 +59,32 @@ public sealed class KiwoomTrTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Paging_back_stops_after_the_page_that_reaches_the_oldest_wanted_date()
+    {
+        var rows = DailyRows(BaseDate, 10);
+        _server.Rows["ka10081"] = rows;
+        _server.PageSize = 3;
+        var client = Client(_server, TimeProvider.System);
+        var oldest = DateOnly.ParseExact((string)rows[5]!["dt"]!, "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var chart = await client.GetDailyBarsAsync(Samsung, BaseDate, PriceBasis.Raw, oldest, CancellationToken.None);
+
+        // Rows 1-3 and 4-6: the sixth row is the oldest wanted date, not yet past it; row 7 on page 3 is.
+        Assert.Equal(3, chart.Pages);
+        Assert.False(chart.Truncated);
+        Assert.Equal(9, chart.Rows.Count);
+        Assert.Equal(3, _server.Calls("ka10081").Count);
+
+        // Investor flows of seven sessions, newest first: only today's are wanted, and the first page has them.
+        _server.Rows["ka10059"] = rows.Take(7).Select(r => (JsonNode?)new JsonObject { ["dt"] = (string)r!["dt"]!, ["ind_invsr"] = "-1584", ["frgnr_invsr"] = "+1200" }).ToList();
+        _server.Arrivals.Clear();
+        var investors = await client.GetInvestorFlowsAsync(Samsung, BaseDate, KiwoomFlowMeasure.Value, KiwoomTradeSide.Net, BaseDate, CancellationToken.None);
+        Assert.Equal(1, investors.Pages);
+        Assert.Single(_server.Calls("ka10059"));
+        Assert.Equal(6, investors.Rows.Count);
+    }
+
+    [Fact]
     public async Task Daily_bars_validate_into_raw_bars_with_unsigned_prices_and_source_kiwoom()
     {
         _server.Rows["ka10081"] = DailyRows(BaseDate, 8);

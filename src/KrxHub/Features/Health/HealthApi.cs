@@ -1,9 +1,12 @@
+using KrxHub.Features.Collection;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace KrxHub.Features.Health;
 
-public sealed record HealthDto(string Status, string? Backend = null, int? SchemaVersion = null, int? ExpectedSchemaVersion = null, string? Error = null);
+public sealed record HealthDto(string Status, string? Backend = null, int? SchemaVersion = null, int? ExpectedSchemaVersion = null, string? Error = null,
+    CollectionStatusDto? Collection = null);
 
 public static class HealthApi
 {
@@ -11,17 +14,19 @@ public static class HealthApi
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new HealthDto("live"))).WithTags("Health");
         app.MapGet("/health/ready", ReadyAsync).WithTags("Health")
-            .WithSummary("Ready when the store answers and every migration is applied");
+            .WithSummary("Ready when the store answers and every migration is applied; shows the Kiwoom circuit breaker and the last run of each collection job");
         return app;
     }
 
-    private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(IMarketStore store, CancellationToken ct)
+    private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(IMarketStore store, CollectionJobs jobs,
+        [FromServices] CollectionScheduler? scheduler, CancellationToken ct)
     {
         try
         {
             var version = await store.GetSchemaVersionAsync(ct);
+            var collection = version == MarketStore.LatestSchemaVersion ? await CollectionStatus.ReadAsync(store, jobs, scheduler, ct) : null;
             var dto = new HealthDto(version == MarketStore.LatestSchemaVersion ? "ready" : "migrations pending",
-                store.Backend, version, MarketStore.LatestSchemaVersion);
+                store.Backend, version, MarketStore.LatestSchemaVersion, Collection: collection);
             return version == MarketStore.LatestSchemaVersion
                 ? TypedResults.Ok(dto)
                 : TypedResults.Json(dto, statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -1,0 +1,173 @@
+using KrxHub.Core;
+using KrxHub.Storage;
+
+namespace KrxHub.Features.Collection;
+
+/// <summary>
+/// Runs the scheduled jobs (see <see cref="JobSchedule"/>), one loop per job so that a job never overlaps itself. Across
+/// nodes on one PostgreSQL exactly one runs each occurrence: the runner holds the job's store lease (an advisory lock)
+/// while it checks, runs and records the occurrence, and a node that gets the lease later finds it recorded.
+/// A failed occurrence is tried again after <see cref="CollectionSettings.RetryAfter"/>.
+/// </summary>
+public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<CollectionScheduler> logger)
+    : BackgroundService
+{
+    /// <summary>Units per promotion of the scheduled end-of-day jobs: a retry after a failure resumes after the last batch.</summary>
+    public const int BatchUnits = 200;
+
+    /// <summary>Attempts of an occurrence that leaves some stocks failed (refused or malformed answers) before it counts as done.</summary>
+    public const int AttemptsWithFailedUnits = 3;
+
+    private CollectionSettings Settings => jobs.Settings.Collection;
+
+    /// <summary>The jobs this node schedules: those enabled whose source is configured.</summary>
+    public IReadOnlyList<string> Jobs
+    {
+        get
+        {
+            var list = new List<string>();
+            if (jobs.Kiwoom is not null)
+            {
+                if (Settings.Master)
+                {
+                    list.Add(JobSchedule.Master);
+                }
+
+                if (Settings.Eod)
+                {
+                    list.Add(JobSchedule.Eod);
+                }
+
+                if (Settings.Minute && Settings.WatchlistCodes.Count > 0)
+                {
+                    list.Add(JobSchedule.Minute);
+                }
+            }
+
+            if (jobs.Krx is not null && Settings.KrxDaily)
+            {
+                list.Add(JobSchedule.KrxDaily);
+            }
+
+            return list;
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Collection scheduler: {Jobs}", Jobs.Count == 0 ? "no job enabled" : string.Join(", ", Jobs));
+        return Task.WhenAll(Jobs.Select(job => LoopAsync(job, stoppingToken)));
+    }
+
+    private async Task LoopAsync(string job, CancellationToken ct)
+    {
+        var state = new Dictionary<string, (int Attempts, DateTimeOffset RetryAt)>(StringComparer.Ordinal);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(job, state, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The store itself failing (a restart, a network cut): the next tick tries again.
+                logger.LogError("Scheduled {Job}: {Error}", job, e.Message.ReplaceLineEndings(" "));
+            }
+
+            try
+            {
+                await Task.Delay(Settings.PollInterval, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task TickAsync(string job, Dictionary<string, (int Attempts, DateTimeOffset RetryAt)> state, CancellationToken ct)
+    {
+        foreach (var occurrence in JobSchedule.Due(job, time.GetUtcNow(), calendar, Settings))
+        {
+            var tried = state.GetValueOrDefault(occurrence.Key);
+            if (time.GetUtcNow() < tried.RetryAt)
+            {
+                continue;
+            }
+
+            await using var lease = await store.TryAcquireLeaseAsync("schedule:" + job, ct);
+            if (lease is null)
+            {
+                return; // another node (or process) is running this job now
+            }
+
+            if (await store.IsOccurrenceDoneAsync(job, occurrence.Key, ct))
+            {
+                state.Remove(occurrence.Key);
+                continue;
+            }
+
+            logger.LogInformation("Scheduled {Job} {Occurrence}: starting", job, occurrence.Key);
+            var attempt = tried.Attempts + 1;
+            try
+            {
+                var (runId, failedUnits) = await RunAsync(occurrence, ct);
+                if (failedUnits > 0 && attempt < AttemptsWithFailedUnits)
+                {
+                    state[occurrence.Key] = (attempt, time.GetUtcNow() + Settings.RetryAfter);
+                    logger.LogWarning("Scheduled {Job} {Occurrence}: {Failed} stocks failed (quarantined); attempt {Attempt} of {Attempts} in {RetryAfter}",
+                        job, occurrence.Key, failedUnits, attempt + 1, AttemptsWithFailedUnits, Settings.RetryAfter);
+                    continue;
+                }
+
+                await store.RecordOccurrenceAsync(job, occurrence.Key, runId, time.GetUtcNow(), ct);
+                state.Remove(occurrence.Key);
+                logger.LogInformation("Scheduled {Job} {Occurrence}: done (run {RunId})", job, occurrence.Key, runId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                state[occurrence.Key] = (attempt, time.GetUtcNow() + Settings.RetryAfter);
+                logger.LogError("Scheduled {Job} {Occurrence} failed (attempt {Attempt}): {Error}; next attempt in {RetryAfter}",
+                    job, occurrence.Key, attempt, e.Message.ReplaceLineEndings(" "), Settings.RetryAfter);
+            }
+        }
+    }
+
+    /// <summary>Runs one occurrence; returns its last run id and how many stocks failed on their own.</summary>
+    private async Task<(long? RunId, int FailedUnits)> RunAsync(ScheduledOccurrence occurrence, CancellationToken ct)
+    {
+        switch (occurrence.Job)
+        {
+            case JobSchedule.Master:
+                var master = await jobs.MasterAsync("schedule", ct);
+                return (master.RunId, 0);
+            case JobSchedule.Eod:
+                var daily = await CollectAsync(new CollectionRequest(CollectDataset.Daily, occurrence.Session, occurrence.Session) { Basis = Settings.Basis }, ct);
+                var investors = await CollectAsync(new CollectionRequest(CollectDataset.Investors, occurrence.Session, occurrence.Session), ct);
+                return (investors.Runs.LastOrDefault()?.RunId ?? daily.Runs.LastOrDefault()?.RunId, daily.UnitsFailed + investors.UnitsFailed);
+            case JobSchedule.Minute:
+                var minute = await CollectAsync(new CollectionRequest(CollectDataset.Minute, occurrence.Session, occurrence.Session)
+                {
+                    Codes = Settings.WatchlistCodes,
+                    SkipCompleted = false,
+                }, ct);
+                return (minute.Runs.LastOrDefault()?.RunId, minute.UnitsFailed);
+            case JobSchedule.KrxDaily:
+                var krx = await CollectAsync(new CollectionRequest(CollectDataset.KrxDaily, occurrence.Session, occurrence.Session), ct);
+                return (krx.Runs.LastOrDefault()?.RunId, krx.UnitsFailed);
+            default:
+                throw new InvalidOperationException($"no runner for scheduled job {occurrence.Job}");
+        }
+    }
+
+    private async Task<CollectionOutcome> CollectAsync(CollectionRequest request, CancellationToken ct)
+    {
+        var scheduled = request with { SkipCompleted = request.Dataset != CollectDataset.Minute, BatchUnits = BatchUnits, Trigger = "schedule" };
+        var units = await jobs.PlanAsync(scheduled, ct);
+        return await jobs.RunAsync(scheduled, units, null, ct);
+    }
+}
