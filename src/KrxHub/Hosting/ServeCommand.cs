@@ -35,7 +35,12 @@ public static class ServeCommand
         {
             var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
             var settings = HubSettings.Load();
-            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled)) { Settings = settings };
+            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled))
+            {
+                Settings = settings,
+                Live = settings.Live,
+                Simulator = SimulatorFromEnvironment(),
+            };
             var store = await Cli.OpenStoreAsync(parse, ct);
             var calendar = BundledData.LoadCalendar();
             Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.LastSession:yyyy-MM-dd}");
@@ -51,5 +56,18 @@ public static class ServeCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>KRXHUB_SIMULATOR__ALWAYSOPEN and KRXHUB_SIMULATOR__SEED; a malformed value is a one-line error.</summary>
+    private static Sources.Simulation.SimulatorOptions SimulatorFromEnvironment()
+    {
+        try
+        {
+            return Sources.Simulation.SimulatorOptions.Resolve(false, null, Environment.GetEnvironmentVariable);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message, 2);
+        }
     }
 }

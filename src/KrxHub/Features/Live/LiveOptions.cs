@@ -3,6 +3,8 @@ namespace KrxHub.Features.Live;
 /// <summary>Settings of the live bus and the /ws endpoint (env KRXHUB_LIVE__&lt;NAME&gt;, e.g. KRXHUB_LIVE__MAXSUBSCRIPTIONS=500).</summary>
 public sealed record LiveOptions
 {
+    public const string SectionName = "Live";
+
     /// <summary>
     /// False: this node never runs the live source (it still serves /ws and rankings from what the node that runs it
     /// sends over the backplane). Env KRXHUB_LIVE__RUNSOURCE=false.
@@ -32,4 +34,25 @@ public sealed record LiveOptions
 
     /// <summary>How often the live source announces itself on the backplane (nodes that miss three in a row call it down).</summary>
     public TimeSpan BackplaneHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A one-line error naming the environment variable, or null when the settings are usable.</summary>
+    public string? Validate()
+    {
+        if (MaxSubscriptions is < 1 or > 100_000)
+        {
+            return "KRXHUB_LIVE__MAXSUBSCRIPTIONS must be between 1 and 100000";
+        }
+
+        if (HeartbeatInterval <= TimeSpan.Zero || RankingInterval <= TimeSpan.Zero || LeaseRetryInterval <= TimeSpan.Zero || BackplaneHeartbeatInterval <= TimeSpan.Zero)
+        {
+            return "KRXHUB_LIVE__HEARTBEATINTERVAL, __RANKINGINTERVAL, __LEASERETRYINTERVAL and __BACKPLANEHEARTBEATINTERVAL must be positive (e.g. 00:00:15)";
+        }
+
+        if (MaxPendingReplies < 1 || MaxClientMessageBytes < 1_024)
+        {
+            return "KRXHUB_LIVE__MAXPENDINGREPLIES must be at least 1 and __MAXCLIENTMESSAGEBYTES at least 1024";
+        }
+
+        return null;
+    }
 }

@@ -2,6 +2,7 @@ using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Features.Rankings;
 using KrxHub.Hosting;
+using KrxHub.Sources.Kiwoom;
 using KrxHub.Sources.Simulation;
 using KrxHub.Storage;
 
@@ -32,9 +33,12 @@ public static class LiveSetup
             services.AddHostedService(sp => sp.GetRequiredService<PostgresBackplane>());
         }
 
-        services.AddSingleton<LiveFeedFactory>(sp => options.LiveFeed is { } injected
-            ? _ => Task.FromResult<ILiveFeed?>(injected)
-            : ct => SimulatedExchangeAsync(sp, options, ct));
+        services.AddSingleton<LiveFeedFactory>(sp => options switch
+        {
+            { LiveFeed: { } injected } => _ => Task.FromResult<ILiveFeed?>(injected),
+            { Settings.Kiwoom: { } kiwoom } => _ => Task.FromResult<ILiveFeed?>(KiwoomFeed(sp, kiwoom)),
+            _ => ct => SimulatedExchangeAsync(sp, options, ct),
+        });
         services.AddHostedService(sp => new LiveSourceRunner(
             sp.GetRequiredService<LiveFeedFactory>(),
             sp.GetRequiredService<LiveBus>(),
@@ -51,7 +55,15 @@ public static class LiveSetup
     public static bool IsAlwaysOpenDemo(HubOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.LiveFeed is null && options.Simulator.AlwaysOpen;
+        return options.LiveFeed is null && options.Settings.Kiwoom is null && options.Simulator.AlwaysOpen;
+    }
+
+    /// <summary>With Kiwoom keys: Kiwoom's real-time WebSocket, logged in with the token of the hub's one Kiwoom REST client.</summary>
+    private static KiwoomLiveFeed KiwoomFeed(IServiceProvider services, KiwoomOptions options)
+    {
+        var client = services.GetRequiredService<KiwoomClient>();
+        return new KiwoomLiveFeed(options, client.GetAccessTokenAsync, services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<KiwoomLiveFeed>>());
     }
 
     /// <summary>
