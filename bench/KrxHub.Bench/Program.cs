@@ -11,6 +11,8 @@ return which switch
     "import-phases" => await PhaseBench.RunAsync(rest),
     "backtest" => await BacktestBench.RunAsync(rest),
     "simulator" => SimulatorBench.Run(rest),
+    "ws" => await WsBench.RunAsync(rest),
+    "ws-server" => await WsBench.ServeAsync(rest),
     _ => Usage(),
 };
 
@@ -26,6 +28,9 @@ static int Usage()
                           [--accept-encoding gzip]         send Accept-Encoding on every request
           backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
           simulator       [--runs 5] [--seconds 10] [--rate 20000]  simulated exchange: ticks and books per core-second, synchronous
+          ws              [--clients 1000] [--ticks 20000] [--seconds 60] [--codes 20] [--runs 1] [--no-baseline]
+                                                           /ws fan-out: N clients (20 codes + 1 ranking each), T ticks/s for D s,
+                                                           latency, coalescing, starvation, server CPU and RSS; vs a bare fan-out
         """);
     return 2;
 }

@@ -79,36 +79,40 @@ public sealed record RankingRow(
     decimal? Value);
 
 /// <summary>
-/// Live rankings of every stock, kept up to date one quote at a time. For each metric it holds one ordered index per
-/// market and one for all markets, so an update costs O(log n) and a top-N read O(N), and the result is always exactly
-/// the brute-force sort of the latest quotes: metric descending, ties broken by stock code ascending (ordinal), stocks
+/// Live rankings of every stock, kept up to date one quote at a time. For each metric and each scope (one market, or
+/// all) a list holds the first stocks in order, at most <see cref="Depth"/>, with one invariant: every eligible stock
+/// outside the list ranks after the list's last member. A quote touches at most six lists, and for most quotes (stocks
+/// far from the top) a list costs one comparison. A member that falls behind the last one leaves, so the list shrinks
+/// (accumulated volume and value only grow during a day, so in practice only change % lists do); a read that needs
+/// more rows than a list holds rebuilds it from the latest quotes first. The rows are always exactly the brute-force sort
+/// of the latest quotes (<see cref="Rank"/>): metric descending, ties broken by stock code ascending (ordinal), stocks
 /// without a value for the metric left out. Not thread-safe: the caller serialises updates and reads.
 /// </summary>
 public sealed class RankingBoard
 {
+    /// <summary>The most rows a ranking can have.</summary>
+    public const int Depth = 128;
+
     private static readonly Market[] AllMarkets = Enum.GetValues<Market>();
     private static readonly RankingMetric[] AllMetrics = Enum.GetValues<RankingMetric>();
+    private static readonly int Scopes = AllMarkets.Length + 1;
 
-    private readonly Dictionary<StockCode, RankingQuote> _latest = [];
-
-    // [metric][market index, or AllMarkets.Length for "all markets"]
-    private readonly SortedSet<RankingQuote>[][] _indexes;
+    private readonly Dictionary<StockCode, Entry> _latest = [];
+    private readonly TopList[] _lists;
 
     public RankingBoard()
     {
-        _indexes = new SortedSet<RankingQuote>[AllMetrics.Length][];
+        _lists = new TopList[AllMetrics.Length * Scopes];
         foreach (var metric in AllMetrics)
         {
-            var comparer = new RankingOrder(metric);
-            _indexes[(int)metric] = new SortedSet<RankingQuote>[AllMarkets.Length + 1];
-            for (var i = 0; i <= AllMarkets.Length; i++)
+            for (var scope = 0; scope < Scopes; scope++)
             {
-                _indexes[(int)metric][i] = new SortedSet<RankingQuote>(comparer);
+                _lists[ListIndex(metric, scope)] = new TopList(metric, scope == AllMarkets.Length ? null : AllMarkets[scope]);
             }
         }
     }
 
-    /// <summary>Incremented by every <see cref="Update"/> and <see cref="Clear"/>: a reader compares it to skip unchanged boards.</summary>
+    /// <summary>Incremented by every <see cref="Update"/> and <see cref="Clear"/>.</summary>
     public long Version { get; private set; }
 
     /// <summary>The number of stocks on the board.</summary>
@@ -121,26 +125,17 @@ public sealed class RankingBoard
     public void Update(RankingQuote quote)
     {
         ArgumentNullException.ThrowIfNull(quote);
-        if (_latest.TryGetValue(quote.Code, out var previous))
+        if (!_latest.TryGetValue(quote.Code, out var entry))
         {
-            foreach (var metric in AllMetrics)
-            {
-                if (metric.KeyOf(previous) is not null)
-                {
-                    _indexes[(int)metric][(int)previous.Market].Remove(previous);
-                    _indexes[(int)metric][AllMarkets.Length].Remove(previous);
-                }
-            }
+            entry = new Entry(quote);
+            _latest[quote.Code] = entry;
+            Place(entry, null);
         }
-
-        _latest[quote.Code] = quote;
-        foreach (var metric in AllMetrics)
+        else
         {
-            if (metric.KeyOf(quote) is not null)
-            {
-                _indexes[(int)metric][(int)quote.Market].Add(quote);
-                _indexes[(int)metric][AllMarkets.Length].Add(quote);
-            }
+            var previous = entry.Quote;
+            entry.Quote = quote;
+            Place(entry, previous);
         }
 
         if (LatestTime is null || quote.Time > LatestTime)
@@ -155,12 +150,9 @@ public sealed class RankingBoard
     public void Clear()
     {
         _latest.Clear();
-        foreach (var perMetric in _indexes)
+        foreach (var list in _lists)
         {
-            foreach (var index in perMetric)
-            {
-                index.Clear();
-            }
+            list.Clear();
         }
 
         LatestTime = null;
@@ -168,22 +160,30 @@ public sealed class RankingBoard
     }
 
     /// <summary>The stock's latest quote, if any.</summary>
-    public RankingQuote? Get(StockCode code) => _latest.GetValueOrDefault(code);
+    public RankingQuote? Get(StockCode code) => _latest.GetValueOrDefault(code)?.Quote;
 
-    /// <summary>The first <paramref name="n"/> stocks of one market (null: all markets) by <paramref name="metric"/>.</summary>
+    /// <summary>
+    /// A number that changes whenever the rows of this ranking may have changed (a member's quote, the order or the
+    /// membership), and stays the same otherwise: readers skip rankings whose version they have seen.
+    /// </summary>
+    public long ListVersion(Market? market, RankingMetric metric) => _lists[ListIndex(metric, ScopeOf(market))].Version;
+
+    /// <summary>The first <paramref name="n"/> (at most <see cref="Depth"/>) stocks of one market (null: all markets) by <paramref name="metric"/>.</summary>
     public IReadOnlyList<RankingRow> Top(Market? market, RankingMetric metric, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        var index = _indexes[(int)metric][market is { } m ? (int)m : AllMarkets.Length];
-        var rows = new List<RankingRow>(Math.Min(n, index.Count));
-        foreach (var quote in index)
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Depth);
+        var index = ListIndex(metric, ScopeOf(market));
+        var list = _lists[index];
+        if (list.Count < Math.Min(n, list.Eligible))
         {
-            if (rows.Count == n)
-            {
-                break;
-            }
+            Rebuild(index);
+        }
 
-            rows.Add(ToRow(rows.Count + 1, quote));
+        var rows = new List<RankingRow>(Math.Min(n, list.Count));
+        for (var i = 0; i < list.Count && i < n; i++)
+        {
+            rows.Add(ToRow(i + 1, list[i]));
         }
 
         return rows;
@@ -206,23 +206,178 @@ public sealed class RankingBoard
             .ToList();
     }
 
+    private static int ScopeOf(Market? market) => market is { } m ? (int)m : AllMarkets.Length;
+
+    private static int ListIndex(RankingMetric metric, int scope) => (int)metric * Scopes + scope;
+
     private static RankingRow ToRow(int rank, RankingQuote q) =>
         new(rank, q.Code, q.Name, q.Market, q.Price, q.ChangePct, q.Volume, q.Value);
 
-    /// <summary>Metric descending, then code ascending: a total order, since a code appears once per index.</summary>
-    private sealed class RankingOrder(RankingMetric metric) : IComparer<RankingQuote>
+    /// <summary>Moves the entry within every list its old or new quote belongs to.</summary>
+    private void Place(Entry entry, RankingQuote? previous)
     {
-        public int Compare(RankingQuote? x, RankingQuote? y)
+        foreach (var metric in AllMetrics)
         {
-            if (ReferenceEquals(x, y))
+            Place(entry, previous, ListIndex(metric, (int)entry.Quote.Market));
+            Place(entry, previous, ListIndex(metric, AllMarkets.Length));
+            if (previous is not null && previous.Market != entry.Quote.Market)
             {
-                return 0;
+                Place(entry, previous, ListIndex(metric, (int)previous.Market));
+            }
+        }
+    }
+
+    private void Place(Entry entry, RankingQuote? previous, int index)
+    {
+        var list = _lists[index];
+        var bit = 1 << index;
+        var quote = entry.Quote;
+        var wasEligible = previous is not null && list.Accepts(previous);
+        var isEligible = list.Accepts(quote);
+        list.Eligible += (isEligible ? 1 : 0) - (wasEligible ? 1 : 0);
+
+        var wasMember = (entry.Member & bit) != 0;
+        if (wasMember)
+        {
+            list.Remove(previous!);
+            entry.Member &= ~bit;
+        }
+
+        if (!isEligible)
+        {
+            return;
+        }
+
+        // With every other eligible stock in the list, the quote belongs in it wherever it ranks; otherwise only ahead
+        // of the last member (an outsider might rank between the last member and the quote).
+        var othersOutside = list.Eligible - 1 - list.Count;
+        if (othersOutside == 0 || (list.Count > 0 && list.Compare(quote, list[list.Count - 1]) < 0))
+        {
+            list.Insert(quote);
+            entry.Member |= bit;
+            if (list.Count > Depth)
+            {
+                _latest[list.RemoveLast().Code].Member &= ~bit;
+            }
+        }
+    }
+
+    /// <summary>Refills a list from the latest quotes: one pass, keeping the first <see cref="Depth"/> in order.</summary>
+    private void Rebuild(int index)
+    {
+        var list = _lists[index];
+        var bit = 1 << index;
+        var eligible = list.Eligible;
+        list.Clear();
+        list.Eligible = eligible;
+        foreach (var entry in _latest.Values)
+        {
+            entry.Member &= ~bit;
+            if (!list.Accepts(entry.Quote) || (list.Count == Depth && list.Compare(entry.Quote, list[Depth - 1]) > 0))
+            {
+                continue;
             }
 
-            ArgumentNullException.ThrowIfNull(x);
-            ArgumentNullException.ThrowIfNull(y);
+            list.Insert(entry.Quote);
+            entry.Member |= bit;
+            if (list.Count > Depth)
+            {
+                _latest[list.RemoveLast().Code].Member &= ~bit;
+            }
+        }
+    }
+
+    /// <summary>A stock's latest quote and the lists (bit per list index) it is a member of.</summary>
+    private sealed class Entry(RankingQuote quote)
+    {
+        public RankingQuote Quote = quote;
+        public int Member;
+    }
+
+    /// <summary>The first stocks of one metric and scope, in ranking order, at most <see cref="Depth"/> + 1 while updating.</summary>
+    private sealed class TopList(RankingMetric metric, Market? market)
+    {
+        private readonly RankingQuote[] _items = new RankingQuote[Depth + 1];
+
+        public int Count { get; private set; }
+
+        /// <summary>Stocks on the board that belong in this ranking (right market, metric known).</summary>
+        public int Eligible { get; set; }
+
+        public long Version { get; private set; }
+
+        public RankingQuote this[int i] => _items[i];
+
+        public bool Accepts(RankingQuote q) => (market is null || q.Market == market) && metric.KeyOf(q) is not null;
+
+        /// <summary>Metric descending, then code ascending: a total order, since a code appears once.</summary>
+        public int Compare(RankingQuote x, RankingQuote y)
+        {
             var byMetric = metric.KeyOf(y)!.Value.CompareTo(metric.KeyOf(x)!.Value);
             return byMetric != 0 ? byMetric : string.CompareOrdinal(x.Code.Value, y.Code.Value);
+        }
+
+        public void Insert(RankingQuote q)
+        {
+            var at = Find(q);
+            at = at >= 0 ? at : ~at;
+            Array.Copy(_items, at, _items, at + 1, Count - at);
+            _items[at] = q;
+            Count++;
+            Version++;
+        }
+
+        public void Remove(RankingQuote q)
+        {
+            var at = Find(q);
+            if (at < 0)
+            {
+                throw new InvalidOperationException($"ranking list out of step: {q.Code} is not where it should be");
+            }
+
+            Array.Copy(_items, at + 1, _items, at, Count - at - 1);
+            _items[--Count] = null!;
+            Version++;
+        }
+
+        public RankingQuote RemoveLast()
+        {
+            var last = _items[--Count];
+            _items[Count] = null!;
+            return last;
+        }
+
+        public void Clear()
+        {
+            Array.Clear(_items);
+            Count = 0;
+            Eligible = 0;
+            Version++;
+        }
+
+        private int Find(RankingQuote q)
+        {
+            int lo = 0, hi = Count - 1;
+            while (lo <= hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                var c = Compare(_items[mid], q);
+                if (c == 0)
+                {
+                    return mid;
+                }
+
+                if (c < 0)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+
+            return ~lo;
         }
     }
 }

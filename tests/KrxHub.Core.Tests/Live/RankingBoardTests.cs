@@ -74,6 +74,47 @@ public class RankingBoardTests
     }
 
     [Fact]
+    public void Every_list_equals_the_brute_force_sort_after_every_single_update_even_when_members_fall_out()
+    {
+        // 400 real stocks of 2024-01-02 (KOSPI, KOSDAQ, KONEX), then 3,000 updates: change % walks up and down by
+        // a tick's worth, volume and value mostly grow but sometimes drop (a correction), a stock sometimes changes market.
+        var random = new Random(7);
+        var start = RealQuotes.Value.Where(q => q.Time.Date == new DateTime(2024, 1, 2)).OrderBy(_ => random.Next()).Take(400).ToList();
+        var board = new RankingBoard();
+        var latest = new Dictionary<StockCode, RankingQuote>();
+        foreach (var q in start)
+        {
+            board.Update(q);
+            latest[q.Code] = q;
+        }
+
+        for (var i = 0; i < 3_000; i++)
+        {
+            var old = start[random.Next(start.Count)];
+            var current = latest[old.Code];
+            var volume = Math.Max(0, current.Volume + (random.Next(10) == 0 ? -random.Next(1_000_000) : random.Next(100_000)));
+            var next = current with
+            {
+                ChangePct = random.Next(20) == 0 ? null : (current.ChangePct ?? 0m) + random.Next(-3, 4) * 0.05m,
+                Volume = volume,
+                Value = random.Next(20) == 0 ? null : volume * current.Price,
+                Market = random.Next(500) == 0 ? (Market)random.Next(3) : current.Market,
+                Time = current.Time.AddSeconds(1),
+            };
+            board.Update(next);
+            latest[next.Code] = next;
+            foreach (var market in Scopes)
+            {
+                foreach (var metric in Enum.GetValues<RankingMetric>())
+                {
+                    var n = i % 2 == 0 ? 100 : RankingBoard.Depth;
+                    Assert.Equal(Show(RankingBoard.Rank(latest.Values, market, metric, n)), Show(board.Top(market, metric, n)));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Ties_are_broken_by_code_ascending_and_stocks_without_the_metric_are_left_out()
     {
         var at = new DateTimeOffset(2024, 1, 2, 10, 0, 0, KrxCalendar.KstOffset);

@@ -421,19 +421,50 @@ public sealed class LiveBus : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var heartbeats = SendHeartbeatsAsync(stoppingToken);
+        // The dispatcher has a thread of its own: under load the thread pool is busy with client writers, and a
+        // dispatcher waiting in its queue would let ticks age there, before coalescing can keep them fresh.
+        var dispatched = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                DispatchLoop(stoppingToken);
+            }
+            finally
+            {
+                dispatched.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "krxhub live dispatcher",
+        };
+        thread.Start();
+        await SendHeartbeatsAsync(stoppingToken);
+        await dispatched.Task;
+    }
+
+    private void DispatchLoop(CancellationToken ct)
+    {
+        var reader = _input.Reader;
         try
         {
-            await foreach (var e in _input.Reader.ReadAllAsync(stoppingToken))
+            while (true)
             {
-                Dispatch(e);
+                while (reader.TryRead(out var e))
+                {
+                    Dispatch(e);
+                }
+
+                if (!reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+                {
+                    return;
+                }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-
-        await heartbeats;
     }
 
     private void Dispatch(LiveEvent e)

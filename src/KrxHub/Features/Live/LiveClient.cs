@@ -204,7 +204,7 @@ internal sealed class LiveClient
     }
 
     /// <summary>Sends queued messages until cancelled or the socket fails: replies first, then subscription slots in arrival order.</summary>
-    public async Task RunWriterAsync(WebSocket socket, CancellationToken ct)
+    public async Task RunWriterAsync(WebSocket socket, BatchingStream? batching, CancellationToken ct)
     {
         var batch = new byte[64][];
         while (true)
@@ -216,10 +216,16 @@ internal sealed class LiveClient
                 continue;
             }
 
+            batching?.BeginBatch();
             for (var i = 0; i < count; i++)
             {
                 await socket.SendAsync(batch[i], WebSocketMessageType.Text, endOfMessage: true, ct);
                 batch[i] = null!;
+            }
+
+            if (batching is not null)
+            {
+                await batching.EndBatchAsync(ct);
             }
 
             Interlocked.Add(ref _sent, count);

@@ -17,6 +17,12 @@ public sealed record LiveOptions
     /// <summary>How often every client gets a heartbeat message.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>WebSocket ping frames to each client (browsers answer them by themselves).</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A client that answers no ping for this long is disconnected (a dead peer, or one that stopped reading).</summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The shortest time between two pushes of one ranking subscription.</summary>
     public TimeSpan RankingInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -41,6 +47,11 @@ public sealed record LiveOptions
         if (MaxSubscriptions is < 1 or > 100_000)
         {
             return "KRXHUB_LIVE__MAXSUBSCRIPTIONS must be between 1 and 100000";
+        }
+
+        if (PingInterval <= TimeSpan.Zero || PingTimeout <= TimeSpan.Zero)
+        {
+            return "KRXHUB_LIVE__PINGINTERVAL and __PINGTIMEOUT must be positive (e.g. 00:00:30)";
         }
 
         if (HeartbeatInterval <= TimeSpan.Zero || RankingInterval <= TimeSpan.Zero || LeaseRetryInterval <= TimeSpan.Zero || BackplaneHeartbeatInterval <= TimeSpan.Zero)

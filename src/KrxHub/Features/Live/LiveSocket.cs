@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace KrxHub.Features.Live;
 
@@ -19,10 +22,12 @@ internal static class LiveSocket
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var (socket, batching) = await AcceptAsync(context, bus.Options);
+        using var disposeSocket = socket;
+        using var disposeStream = batching;
         var client = bus.Connect();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var writing = WriteAsync(client, socket, connection);
+        var writing = WriteAsync(client, socket, batching, connection);
         try
         {
             await ReadAsync(client, socket, bus, connection.Token);
@@ -48,11 +53,47 @@ internal static class LiveSocket
         }
     }
 
-    private static async Task WriteAsync(LiveClient client, WebSocket socket, CancellationTokenSource connection)
+    /// <summary>
+    /// Accepts the upgrade. On HTTP/1.1 the handshake (RFC 6455 §4.2.2) is done here so that the socket writes through a
+    /// <see cref="BatchingStream"/>: a client's queued messages then leave in one send call instead of one each. Other
+    /// requests (HTTP/2 WebSockets) take ASP.NET Core's accept and send frame by frame.
+    /// </summary>
+    private static async Task<(WebSocket Socket, BatchingStream? Batching)> AcceptAsync(HttpContext context, LiveOptions options)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        var key = context.Request.Headers.SecWebSocketKey.ToString().Trim();
+        if (upgrade is { IsUpgradableRequest: true } && key.Length > 0 && context.Request.Headers.SecWebSocketVersion == "13")
+        {
+            context.Response.Headers.Connection = "Upgrade";
+            context.Response.Headers.Upgrade = "websocket";
+            context.Response.Headers.SecWebSocketAccept = AcceptKey(key);
+            var stream = new BatchingStream(await upgrade.UpgradeAsync());
+            var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+            {
+                IsServer = true,
+                KeepAliveInterval = options.PingInterval,
+                KeepAliveTimeout = options.PingTimeout,
+            });
+            return (socket, stream);
+        }
+
+        return (await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.PingInterval,
+            KeepAliveTimeout = options.PingTimeout,
+        }), null);
+    }
+
+#pragma warning disable CA5350 // RFC 6455 defines Sec-WebSocket-Accept with SHA-1; it proves the handshake, it protects nothing.
+    private static string AcceptKey(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+
+    private static async Task WriteAsync(LiveClient client, WebSocket socket, BatchingStream? batching, CancellationTokenSource connection)
     {
         try
         {
-            await client.RunWriterAsync(socket, connection.Token);
+            await client.RunWriterAsync(socket, batching, connection.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {

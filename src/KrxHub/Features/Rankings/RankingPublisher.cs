@@ -5,7 +5,7 @@ namespace KrxHub.Features.Rankings;
 
 /// <summary>
 /// Pushes live rankings to their WebSocket subscribers: every <see cref="LiveOptions.RankingInterval"/> (250 ms) it
-/// re-reads the top N of each subscribed ranking from the board, skipping boards that did not change, and pushes one
+/// re-reads the top N of each subscribed ranking from the board, skipping rankings whose list did not change, and pushes one
 /// shared message to the ranking's subscribers only when the rows differ from the last push.
 /// </summary>
 public sealed class RankingPublisher : BackgroundService
@@ -31,14 +31,14 @@ public sealed class RankingPublisher : BackgroundService
     {
         lock (_gate)
         {
-            var version = _bus.ReadBoard(b => b.Version);
+            var version = _bus.ReadBoard(b => b.ListVersion(key.Market, key.Metric));
             if (_last.TryGetValue(key, out var last) && last.Version == version)
             {
                 return last.Message;
             }
         }
 
-        return Read(key, _bus.ReadBoard(b => b.Version)).Message;
+        return Read(key, _bus.ReadBoard(b => b.ListVersion(key.Market, key.Metric))).Message;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -60,7 +60,6 @@ public sealed class RankingPublisher : BackgroundService
     internal void PushChanged()
     {
         var subscriptions = _bus.RankingSubscriptions();
-        var version = _bus.ReadBoard(b => b.Version);
         lock (_gate)
         {
             // Rankings nobody follows any more are forgotten, so a later subscriber starts fresh.
@@ -72,6 +71,7 @@ public sealed class RankingPublisher : BackgroundService
 
         foreach (var (key, subscribers) in subscriptions)
         {
+            var version = _bus.ReadBoard(b => b.ListVersion(key.Market, key.Metric));
             Published? last;
             lock (_gate)
             {
