@@ -25,8 +25,8 @@ namespace KrxHub.Bench;
 /// The live fan-out under load: a server process (the hub, with an injected feed producing T ticks/s over every listed
 /// stock) and N WebSocket clients in this process, each subscribed to 20 random codes and one ranking, for D seconds.
 /// Each tick is stamped with the instant the feed hands it to the hub; a client's latency is its receive time minus that
-/// stamp (same machine, same clock). The same-run baseline is the cheapest possible fan-out in the same server process
-/// shape: one serialization per tick, one unbounded queue per client, no coalescing, no rankings, no heartbeats.
+/// stamp (same machine, same clock). The same-run baseline is a plain fan-out in the same server process shape: one
+/// serialization per tick, one unbounded queue per client, one SendAsync per message, no coalescing, no rankings.
 /// </summary>
 internal static class WsBench
 {
@@ -209,7 +209,8 @@ internal static class WsBench
 
         using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(address, "/api/live/status")));
         var root = document.RootElement;
-        return (root.GetProperty("delivered").GetInt64(), root.GetProperty("coalesced").GetInt64(), root.GetProperty("eventsIn").GetInt64());
+        return (root.GetProperty("delivered").GetInt64(), root.GetProperty("coalesced").GetInt64() + root.GetProperty("coalescedIn").GetInt64(),
+            root.GetProperty("eventsIn").GetInt64());
     }
 
     // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
@@ -350,9 +351,39 @@ internal static class WsBench
 
         public Task SetCodesAsync(IReadOnlyCollection<StockCode> codes, CancellationToken ct) => Task.CompletedTask;
 
+        /// <summary>Ticks handed over since the start (fewer than asked when the hub pushes back).</summary>
+        public long Produced => Interlocked.Read(ref _produced);
+
+        private long _produced;
+
         public async Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct)
         {
             await _start.Task.WaitAsync(ct);
+            // An outside source: its own thread, blocking when the hub pushes back (no tick is dropped here).
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    Produce(output, ct);
+                    done.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    done.TrySetException(e);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "bench feed",
+            };
+            thread.Start();
+            await done.Task;
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+
+        private void Produce(ChannelWriter<LiveEvent> output, CancellationToken ct)
+        {
             var random = new Random(7);
             var prices = (decimal[])closes.Clone();
             var accVolume = new long[codes.Length];
@@ -375,18 +406,25 @@ internal static class WsBench
                     accVolume[i] += volume;
                     accValue[i] += prices[i] * volume;
                     var change = prices[i] - closes[i];
-                    output.TryWrite(new LiveTick(codes[i], now, Source, prices[i], change, Math.Round(change / closes[i] * 100m, 2), volume,
-                        accVolume[i], accValue[i], closes[i], Math.Max(closes[i], prices[i]), Math.Min(closes[i], prices[i])));
+                    var e = new LiveTick(codes[i], now, Source, prices[i], change, Math.Round(change / closes[i] * 100m, 2), volume,
+                        accVolume[i], accValue[i], closes[i], Math.Max(closes[i], prices[i]), Math.Min(closes[i], prices[i]));
+                    if (!output.TryWrite(e))
+                    {
+                        output.WriteAsync(e, ct).AsTask().GetAwaiter().GetResult();
+                    }
+
+                    Interlocked.Increment(ref _produced);
                 }
 
-                await Task.Delay(1, ct);
+                Thread.Sleep(1);
             }
-
-            await Task.Delay(Timeout.Infinite, ct);
         }
     }
 
-    /// <summary>The baseline: tick JSON serialized once and queued, unbounded, to every subscriber's own writer loop.</summary>
+    /// <summary>
+    /// The baseline: a plain fan-out with the standard WebSocket API: tick JSON serialized once and queued, unbounded, to
+    /// every subscriber's own writer loop, one SendAsync per message; no coalescing, rankings, heartbeats or minute bars.
+    /// </summary>
     private static class BaselineFanOut
     {
         public static WebApplication Build(BenchFeed feed)
@@ -455,7 +493,7 @@ internal static class WsBench
                 _ = feed.RunAsync(events.Writer, lifetime);
                 await foreach (var e in events.Reader.ReadAllAsync(lifetime))
                 {
-                    var message = LiveMessages.Tick((LiveTick)e);
+                    var message = LiveMessages.Payload(LiveMessages.Tick((LiveTick)e)).ToArray();
                     lock (gate)
                     {
                         if (subscribers.TryGetValue(e.Code, out var list))

@@ -36,11 +36,13 @@ public sealed record LiveStatusDto(
     SessionDto? Session,
     int Clients,
     long EventsIn,
+    long CoalescedIn,
     long UnknownCodeEvents,
     long Delivered,
     long Coalesced,
     long Disconnected,
     int MaxQueued,
+    double DispatchBusySeconds,
     BackplaneDto? Backplane);
 
 public static class LiveApi
@@ -152,7 +154,8 @@ public static class LiveApi
         var backplane = services.GetService<PostgresBackplane>();
         return TypedResults.Ok(new LiveStatusDto(status.Node, status.Source, status.Up, status.RunsHere,
             session is null ? null : new SessionDto(session.Phase.Name(), session.At, session.Next?.Phase.Name(), session.Next?.At),
-            stats.Clients, stats.EventsIn, stats.UnknownCodeEvents, stats.Delivered, stats.Coalesced, stats.Disconnected, stats.MaxQueued,
+            stats.Clients, stats.EventsIn, stats.CoalescedIn, stats.UnknownCodeEvents, stats.Delivered, stats.Coalesced, stats.Disconnected,
+            stats.MaxQueued, stats.DispatchBusySeconds,
             backplane is null ? null : new BackplaneDto(backplane.SentPayloads, backplane.Received, backplane.Dropped)));
     }
 }

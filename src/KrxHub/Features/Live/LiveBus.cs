@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Features.Rankings;
@@ -17,7 +16,16 @@ public sealed record SessionState(SessionPhase Phase, DateTimeOffset At, PhaseTr
 public sealed record LiveSourceStatus(string? Source, bool Up, bool RunsHere, string Node);
 
 /// <summary>Counters of the bus since start (for /api/live/status and the benchmark).</summary>
-public sealed record LiveStats(int Clients, long EventsIn, long UnknownCodeEvents, long Delivered, long Coalesced, long Disconnected, int MaxQueued);
+public sealed record LiveStats(
+    int Clients,
+    long EventsIn,
+    long CoalescedIn,
+    long UnknownCodeEvents,
+    long Delivered,
+    long Coalesced,
+    long Disconnected,
+    int MaxQueued,
+    double DispatchBusySeconds);
 
 /// <summary>
 /// The in-process live hub. Events from the live source (on the node that runs it) or from the backplane (on the others)
@@ -31,8 +39,10 @@ public sealed class LiveBus : BackgroundService
     private readonly TimeProvider _time;
     private readonly LiveOptions _options;
     private readonly ILogger<LiveBus> _logger;
-    private readonly Channel<LiveEvent> _input = Channel.CreateBounded<LiveEvent>(
-        new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    // The inbox: per stock at most one undispatched trade and one book; a newer one replaces it (counted).
+    private readonly Lock _inboxGate = new();
+    private readonly Queue<CodeState> _inbox = new();
+    private readonly SemaphoreSlim _inboxSignal = new(0);
 
     private readonly Lock _registry = new();
     private readonly Lock _boardGate = new();
@@ -47,6 +57,8 @@ public sealed class LiveBus : BackgroundService
     private long _nextClientId;
     private long _codesVersion;
     private long _eventsIn;
+    private long _coalescedIn;
+    private long _dispatchTimestampTicks;
     private long _unknownCodeEvents;
     private long _departedDelivered;
     private long _departedCoalesced;
@@ -102,8 +114,9 @@ public sealed class LiveBus : BackgroundService
                 maxQueued = Math.Max(maxQueued, client.Queued);
             }
 
-            return new LiveStats(_clients.Count, Interlocked.Read(ref _eventsIn), Interlocked.Read(ref _unknownCodeEvents),
-                delivered, coalesced, Interlocked.Read(ref _disconnected), maxQueued);
+            return new LiveStats(_clients.Count, Interlocked.Read(ref _eventsIn), Interlocked.Read(ref _coalescedIn),
+                Interlocked.Read(ref _unknownCodeEvents), delivered, coalesced, Interlocked.Read(ref _disconnected), maxQueued,
+                Math.Round(Interlocked.Read(ref _dispatchTimestampTicks) / (double)System.Diagnostics.Stopwatch.Frequency, 3));
         }
     }
 
@@ -131,11 +144,60 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
-    /// <summary>Hands one event to the dispatcher; waits only when the dispatcher is 65,536 events behind.</summary>
-    public ValueTask PublishAsync(LiveEvent e, CancellationToken ct) => _input.Writer.WriteAsync(e, ct);
+    /// <summary>
+    /// Hands one event to the dispatcher without waiting. When the dispatcher is behind, a stock's undispatched trade
+    /// (or book) is replaced by the newer one: memory stays bounded by the number of stocks and clients get the latest
+    /// state, not a backlog. An event for a code the master does not know is counted and dropped.
+    /// </summary>
+    public void Publish(LiveEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Interlocked.Increment(ref _eventsIn);
+        var state = _codes.Get(e.Code);
+        if (state is null)
+        {
+            // No client can subscribe to it and its market is unknown, so it cannot be ranked either.
+            Interlocked.Increment(ref _unknownCodeEvents);
+            return;
+        }
 
-    /// <summary>For the backplane listener, which cannot wait: false when the dispatcher is full (the event is dropped).</summary>
-    public bool TryPublish(LiveEvent e) => _input.Writer.TryWrite(e);
+        bool signal;
+        lock (_inboxGate)
+        {
+            if (e is LiveTick tick)
+            {
+                if (state.PendingTick is not null)
+                {
+                    _coalescedIn++;
+                }
+
+                state.PendingTick = tick;
+            }
+            else
+            {
+                if (state.PendingBook is not null)
+                {
+                    _coalescedIn++;
+                }
+
+                state.PendingBook = (OrderBook)e;
+            }
+
+            if (state.Queued)
+            {
+                return;
+            }
+
+            state.Queued = true;
+            _inbox.Enqueue(state);
+            signal = _inbox.Count == 1;
+        }
+
+        if (signal)
+        {
+            _inboxSignal.Release();
+        }
+    }
 
     internal void SetLocalSource(string? source) => _localSource = source;
 
@@ -446,20 +508,43 @@ public sealed class LiveBus : BackgroundService
 
     private void DispatchLoop(CancellationToken ct)
     {
-        var reader = _input.Reader;
+        var batch = new List<(CodeState State, LiveTick? Tick, OrderBook? Book)>(512);
         try
         {
             while (true)
             {
-                while (reader.TryRead(out var e))
+                batch.Clear();
+                lock (_inboxGate)
                 {
-                    Dispatch(e);
+                    while (batch.Count < 512 && _inbox.TryDequeue(out var state))
+                    {
+                        batch.Add((state, state.PendingTick, state.PendingBook));
+                        state.PendingTick = null;
+                        state.PendingBook = null;
+                        state.Queued = false;
+                    }
                 }
 
-                if (!reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+                if (batch.Count == 0)
                 {
-                    return;
+                    _inboxSignal.Wait(ct);
+                    continue;
                 }
+
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                foreach (var (state, tick, book) in batch)
+                {
+                    try
+                    {
+                        Dispatch(state, tick, book);
+                    }
+                    catch (Exception e)
+                    {
+                        _logger.LogError(e, "dispatching an event of {Code} failed", state.Stock.Code);
+                    }
+                }
+
+                Interlocked.Add(ref _dispatchTimestampTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -467,38 +552,27 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
-    private void Dispatch(LiveEvent e)
+    private void Dispatch(CodeState state, LiveTick? tick, OrderBook? book)
     {
-        Interlocked.Increment(ref _eventsIn);
-        var state = _codes.Get(e.Code);
-        if (state is null)
+        if (tick is not null)
         {
-            // Not in the master: no client can subscribe to it and its market is unknown, so it cannot be ranked.
-            Interlocked.Increment(ref _unknownCodeEvents);
-            return;
+            var message = LiveMessages.Tick(tick);
+            state.Tick = new TickState(tick, message);
+            UpdateBoard(state.Stock, tick);
+            foreach (var s in state.TickSubscribers)
+            {
+                s.Offer(message);
+            }
         }
 
-        switch (e)
+        if (book is not null)
         {
-            case LiveTick tick:
-                var message = LiveMessages.Tick(tick);
-                state.Tick = new TickState(tick, message);
-                UpdateBoard(state.Stock, tick);
-                foreach (var s in state.TickSubscribers)
-                {
-                    s.Offer(message);
-                }
-
-                break;
-            case OrderBook book:
-                var bookMessage = LiveMessages.Book(book);
-                state.Book = new BookState(book, bookMessage);
-                foreach (var s in state.BookSubscribers)
-                {
-                    s.Offer(bookMessage);
-                }
-
-                break;
+            var message = LiveMessages.Book(book);
+            state.Book = new BookState(book, message);
+            foreach (var s in state.BookSubscribers)
+            {
+                s.Offer(message);
+            }
         }
     }
 
@@ -554,6 +628,11 @@ public sealed class LiveBus : BackgroundService
         public volatile Subscriber[] BookSubscribers = [];
         public volatile TickState? Tick;
         public volatile BookState? Book;
+
+        // The inbox, under the bus's inbox lock.
+        public LiveTick? PendingTick;
+        public OrderBook? PendingBook;
+        public bool Queued;
 
         public CodeState WithStock(Stock stock) => new(stock)
         {

@@ -13,8 +13,8 @@ internal readonly record struct Subscriber(LiveClient Client, int Slot, int Gene
 /// One WebSocket client's outbox. Every subscription owns a slot holding at most one unsent message: a newer message
 /// for the same slot replaces the unsent one (counted as coalesced), so a slow client costs at most one message per
 /// subscription however far behind it is, and the publisher never waits for it. Replies to the client's own requests
-/// are kept in order in a separate bounded queue. Messages are shared, already-serialized UTF-8 bytes: offering one
-/// allocates nothing.
+/// are kept in order in a separate bounded queue. Messages are shared, already-encoded WebSocket text frames
+/// (<see cref="LiveMessages"/>): offering one allocates nothing, sending one copies it.
 /// </summary>
 internal sealed class LiveClient
 {
@@ -203,8 +203,11 @@ internal sealed class LiveClient
         return true;
     }
 
-    /// <summary>Sends queued messages until cancelled or the socket fails: replies first, then subscription slots in arrival order.</summary>
-    public async Task RunWriterAsync(WebSocket socket, BatchingStream? batching, CancellationToken ct)
+    /// <summary>
+    /// Sends queued messages until cancelled or the socket fails: replies first, then subscription slots in arrival order.
+    /// Over a <see cref="FrameStream"/> a batch leaves in one write; otherwise message by message.
+    /// </summary>
+    public async Task RunWriterAsync(WebSocket socket, FrameStream? frames, CancellationToken ct)
     {
         var batch = new byte[64][];
         while (true)
@@ -216,18 +219,19 @@ internal sealed class LiveClient
                 continue;
             }
 
-            batching?.BeginBatch();
-            for (var i = 0; i < count; i++)
+            if (frames is not null)
             {
-                await socket.SendAsync(batch[i], WebSocketMessageType.Text, endOfMessage: true, ct);
-                batch[i] = null!;
+                await frames.WriteFramesAsync(batch, count, ct);
+            }
+            else
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await socket.SendAsync(LiveMessages.Payload(batch[i]), WebSocketMessageType.Text, endOfMessage: true, ct);
+                }
             }
 
-            if (batching is not null)
-            {
-                await batching.EndBatchAsync(ct);
-            }
-
+            Array.Clear(batch, 0, count);
             Interlocked.Add(ref _sent, count);
         }
     }

@@ -26,8 +26,9 @@ internal readonly record struct RankingKey(Market? Market, RankingMetric Metric,
 internal readonly record struct SubscriptionKey(LiveChannel Channel, StockCode Code, RankingKey Ranking);
 
 /// <summary>
-/// The server messages of /ws, written once as UTF-8 JSON and shared by every client that gets them. Korean names are
-/// written as UTF-8, not \u escapes. Field names and meanings are documented in README "Live WebSocket API (/ws)".
+/// The server messages of /ws, written once as UTF-8 JSON inside a complete WebSocket text frame (RFC 6455 §5.2: FIN,
+/// opcode 1, unmasked, payload length) and shared by every client that gets them; <see cref="Payload"/> is the JSON alone.
+/// Korean names are written as UTF-8, not \u escapes. Field names and meanings are in README "Live WebSocket API (/ws)".
 /// </summary>
 internal static class LiveMessages
 {
@@ -268,7 +269,20 @@ internal static class LiveMessages
         }
     }
 
-    /// <summary>Writes one JSON object through a per-thread buffer; the only allocation is the returned array.</summary>
+    /// <summary>The JSON of a frame made here (the frame without its header).</summary>
+    public static ReadOnlyMemory<byte> Payload(byte[] frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var header = (frame[1] & 0x7F) switch
+        {
+            126 => 4,
+            127 => 10,
+            _ => 2,
+        };
+        return frame.AsMemory(header);
+    }
+
+    /// <summary>Writes one JSON object through a per-thread buffer and frames it; the only allocation is the returned array.</summary>
     private static byte[] Write<TState>(TState state, Action<Utf8JsonWriter, TState> body)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
@@ -279,6 +293,27 @@ internal static class LiveMessages
         body(writer, state);
         writer.WriteEndObject();
         writer.Flush();
-        return buffer.WrittenSpan.ToArray();
+
+        var payload = buffer.WrittenSpan;
+        var header = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
+        var frame = new byte[header + payload.Length];
+        frame[0] = 0x81; // FIN, text
+        switch (header)
+        {
+            case 2:
+                frame[1] = (byte)payload.Length;
+                break;
+            case 4:
+                frame[1] = 126;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+                break;
+            default:
+                frame[1] = 127;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
+                break;
+        }
+
+        payload.CopyTo(frame.AsSpan(header));
+        return frame;
     }
 }

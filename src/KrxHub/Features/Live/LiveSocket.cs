@@ -22,12 +22,12 @@ internal static class LiveSocket
             return;
         }
 
-        var (socket, batching) = await AcceptAsync(context, bus.Options);
+        var (socket, frames) = await AcceptAsync(context, bus.Options);
         using var disposeSocket = socket;
-        using var disposeStream = batching;
+        using var disposeStream = frames;
         var client = bus.Connect();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var writing = WriteAsync(client, socket, batching, connection);
+        var writing = WriteAsync(client, socket, frames, connection);
         try
         {
             await ReadAsync(client, socket, bus, connection.Token);
@@ -54,11 +54,12 @@ internal static class LiveSocket
     }
 
     /// <summary>
-    /// Accepts the upgrade. On HTTP/1.1 the handshake (RFC 6455 §4.2.2) is done here so that the socket writes through a
-    /// <see cref="BatchingStream"/>: a client's queued messages then leave in one send call instead of one each. Other
-    /// requests (HTTP/2 WebSockets) take ASP.NET Core's accept and send frame by frame.
+    /// Accepts the upgrade. On HTTP/1.1 the handshake (RFC 6455 §4.2.2) is done here so that the socket runs over a
+    /// <see cref="FrameStream"/>: a client's queued messages, already encoded as frames, then leave in one send call
+    /// instead of one WebSocket send each. Other requests (HTTP/2 WebSockets) take ASP.NET Core's accept and send
+    /// message by message.
     /// </summary>
-    private static async Task<(WebSocket Socket, BatchingStream? Batching)> AcceptAsync(HttpContext context, LiveOptions options)
+    private static async Task<(WebSocket Socket, FrameStream? Frames)> AcceptAsync(HttpContext context, LiveOptions options)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         var key = context.Request.Headers.SecWebSocketKey.ToString().Trim();
@@ -67,7 +68,7 @@ internal static class LiveSocket
             context.Response.Headers.Connection = "Upgrade";
             context.Response.Headers.Upgrade = "websocket";
             context.Response.Headers.SecWebSocketAccept = AcceptKey(key);
-            var stream = new BatchingStream(await upgrade.UpgradeAsync());
+            var stream = new FrameStream(await upgrade.UpgradeAsync());
             var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
             {
                 IsServer = true,
@@ -89,11 +90,11 @@ internal static class LiveSocket
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 #pragma warning restore CA5350
 
-    private static async Task WriteAsync(LiveClient client, WebSocket socket, BatchingStream? batching, CancellationTokenSource connection)
+    private static async Task WriteAsync(LiveClient client, WebSocket socket, FrameStream? frames, CancellationTokenSource connection)
     {
         try
         {
-            await client.RunWriterAsync(socket, batching, connection.Token);
+            await client.RunWriterAsync(socket, frames, connection.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {

@@ -98,7 +98,14 @@ public sealed class LiveSourceRunner(
     private async Task RunFeedAsync(ILiveFeed feed, StoreLease lease, CancellationToken stoppingToken)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var events = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(8_192) { SingleReader = true, SingleWriter = false });
+        // Synchronous continuations: the forwarding thread blocks on this channel, and its wake-up must not wait in the
+        // thread pool's queue behind client writers.
+        var events = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(8_192)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            AllowSynchronousContinuations = true,
+        });
         bus.SetLocalSource(feed.Source);
         backplane?.Announce(feed.Source);
         var recording = recorder.RunAsync(feed.Source, run.Token);
@@ -106,15 +113,27 @@ public sealed class LiveSourceRunner(
         var feeding = FeedAsync(feed, events.Writer, run.Token);
         try
         {
-            await foreach (var e in events.Reader.ReadAllAsync(run.Token))
+            // A thread of its own, like the bus's dispatcher: under load the thread pool is busy with client writers,
+            // and events must not queue behind them before they reach the dispatcher.
+            var forwarding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
             {
-                await bus.PublishAsync(e, run.Token);
-                backplane?.Enqueue(e);
-                if (e is LiveTick tick)
+                try
                 {
-                    recorder.Add(tick);
+                    Forward(events.Reader, run.Token);
+                    forwarding.TrySetResult();
                 }
-            }
+                catch (Exception e)
+                {
+                    forwarding.TrySetException(e);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "krxhub live source",
+            };
+            thread.Start();
+            await forwarding.Task;
         }
         finally
         {
@@ -130,6 +149,22 @@ public sealed class LiveSourceRunner(
         if (!stoppingToken.IsCancellationRequested)
         {
             throw new InvalidOperationException($"the {feed.Source} feed stopped");
+        }
+    }
+
+    private void Forward(ChannelReader<LiveEvent> events, CancellationToken ct)
+    {
+        while (events.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+        {
+            while (events.TryRead(out var e))
+            {
+                bus.Publish(e);
+                backplane?.Enqueue(e);
+                if (e is LiveTick tick)
+                {
+                    recorder.Add(tick);
+                }
+            }
         }
     }
 

@@ -12,7 +12,7 @@ namespace KrxHub.Features.Live;
 /// Fans live events out to the other hub nodes on the same PostgreSQL with LISTEN/NOTIFY. The node that runs the live
 /// source packs its events into NOTIFY payloads under PostgreSQL's 8,000-byte limit and announces itself every
 /// <see cref="LiveOptions.BackplaneHeartbeatInterval"/>; every node listens and hands the events of other nodes to its
-/// own <see cref="LiveBus"/>. Payload: <c>{"n":node,"e":[event…]}</c> or <c>{"n":node,"hb":source}</c>, events as
+/// own <see cref="LiveBus"/> (which coalesces per stock when it is behind). Payload: <c>{"n":node,"e":[event…]}</c> or <c>{"n":node,"hb":source}</c>, events as
 /// compact arrays (see <see cref="WriteEvent"/>). Sending never blocks the source: when PostgreSQL falls 100,000 events
 /// behind, new events are dropped for the other nodes (counted in <see cref="Dropped"/>).
 /// </summary>
@@ -129,10 +129,7 @@ public sealed class PostgresBackplane : BackgroundService
                 var e = ReadEvent(item);
                 Interlocked.Increment(ref _received);
                 _bus.HeardRemoteSource(e.Source);
-                if (!_bus.TryPublish(e))
-                {
-                    Interlocked.Increment(ref _dropped);
-                }
+                _bus.Publish(e);
             }
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
