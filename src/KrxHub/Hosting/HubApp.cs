@@ -6,7 +6,9 @@ using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
+using KrxHub.Features.Live;
 using KrxHub.Features.Quality;
+using KrxHub.Features.Rankings;
 using KrxHub.Features.Session;
 using KrxHub.Features.Stocks;
 using KrxHub.Sources.Simulation;
@@ -44,6 +46,7 @@ public static class HubApp
         builder.Services.AddSingleton<IMarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
+        builder.Services.AddLive(options);
         builder.Services.AddCollection(options.Settings);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -52,6 +55,7 @@ public static class HubApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.MapOpenApi();
         app.MapHealth();
         app.MapStocks();
@@ -61,6 +65,8 @@ public static class HubApp
         app.MapCollection();
         app.MapBacktests();
         app.MapSession();
+        app.MapLive();
+        app.MapRankings();
         return app;
     }
 }

@@ -29,8 +29,14 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
 
     public bool ShowProgress { get; init; } = true;
 
-    /// <summary>The simulated live feed's settings (--sim-always-open, --sim-seed or KRXHUB_SIMULATOR__*).</summary>
-    public SimulatorOptions Simulator { get; init; } = new();
+    /// <summary>The live bus and /ws settings.</summary>
+    public Features.Live.LiveOptions Live { get; init; } = new();
+
+    /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: the default).</summary>
+    public Core.Live.ILiveFeed? LiveFeed { get; init; }
+
+    /// <summary>The simulated exchange, the default live source when no broker keys are set.</summary>
+    public Sources.Simulation.SimulatorOptions Simulator { get; init; } = new();
 
     /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
     public HubSettings Settings { get; init; } = HubSettings.None;

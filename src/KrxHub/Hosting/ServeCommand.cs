@@ -52,6 +52,7 @@ public static class ServeCommand
             var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled))
             {
                 Settings = settings,
+                Live = settings.Live,
                 Simulator = ResolveSimulator(parse),
             };
             var store = await Cli.OpenStoreAsync(parse, ct);
