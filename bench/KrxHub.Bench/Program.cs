@@ -10,7 +10,10 @@ return which switch
     "query" => await QueryBench.RunAsync(rest),
     "import-phases" => await PhaseBench.RunAsync(rest),
     "backtest" => await BacktestBench.RunAsync(rest),
+    "simulator" => SimulatorBench.Run(rest),
     "collect-eod" => await CollectBench.RunAsync(rest),
+    "ws" => await WsBench.RunAsync(rest),
+    "ws-server" => await WsBench.ServeAsync(rest),
     _ => Usage(),
 };
 
@@ -25,9 +28,13 @@ static int Usage()
                           [--ceiling]                      also the same bytes from a static array (what moving them costs)
                           [--accept-encoding gzip]         send Accept-Encoding on every request
           backtest        [--runs 5] [--data-dir <dir>]    sma-cross on ALL stocks (986k bars from SQLite) and on 005930 over ten years
+          simulator       [--runs 5] [--seconds 10] [--rate 20000]  simulated exchange: ticks and books per core-second, synchronous
           collect-eod     [--stocks 2800] [--rate 5] [--runs 5] [--baseline-requests 100]
                                                            end-of-day collection (ka10081 + ka10059 per stock) against the fake
                                                            Kiwoom server at the limit, vs the limiter alone; pipeline cost per row
+          ws              [--clients 1000] [--ticks 20000] [--seconds 60] [--codes 20] [--runs 1] [--no-baseline]
+                                                           /ws fan-out: N clients (20 codes + 1 ranking each), T ticks/s for D s,
+                                                           latency, coalescing, starvation, server CPU and RSS; vs a bare fan-out
         """);
     return 2;
 }

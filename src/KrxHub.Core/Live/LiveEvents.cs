@@ -28,7 +28,20 @@ public sealed record LiveTick(
     decimal AccValue,
     decimal Open,
     decimal High,
-    decimal Low) : LiveEvent(Code, Time, Source);
+    decimal Low) : LiveEvent(Code, Time, Source)
+{
+    /// <summary>Best ask right after the trade, when the source sends it (Kiwoom 0B FID 27).</summary>
+    public decimal? BestAsk { get; init; }
+
+    /// <summary>Best bid right after the trade, when the source sends it (Kiwoom 0B FID 28).</summary>
+    public decimal? BestBid { get; init; }
+
+    /// <summary>체결강도: buying over selling volume × 100, when the source sends it (Kiwoom 0B FID 228).</summary>
+    public decimal? Strength { get; init; }
+
+    /// <summary>The source's own session code exactly as sent (Kiwoom 0B FID 290 장구분), when it has one.</summary>
+    public string? SessionCode { get; init; }
+}
 
 /// <summary>One price level of the order book.</summary>
 public readonly record struct BookLevel(decimal Price, long Qty);

@@ -53,6 +53,12 @@ public sealed partial class KiwoomClient
     }
 
     /// <summary>
+    /// The access token for callers outside the REST calls: the WebSocket LOGIN. Pass the token the server just refused as
+    /// <paramref name="rejected"/> to get a freshly issued one (unless another caller has replaced it already).
+    /// </summary>
+    public Task<string> GetAccessTokenAsync(string? rejected, CancellationToken cancellationToken) => GetTokenAsync(rejected, cancellationToken);
+
+    /// <summary>
     /// A token valid for at least <see cref="KiwoomOptions.TokenRefreshBefore"/> more. <paramref name="rejected"/> is a token
     /// the server just refused: it is replaced unless another caller has replaced it already.
     /// </summary>

@@ -200,3 +200,24 @@ public sealed class KiwoomCircuitOpenException : KiwoomException
     {
     }
 }
+
+/// <summary>
+/// The WebSocket connection failed in a way a new connection may fix: closed or silent, a SYSTEM message, a refused LOGIN,
+/// or a protocol violation. The live feed logs it and reconnects.
+/// </summary>
+public sealed class KiwoomLiveException : KiwoomException
+{
+    public KiwoomLiveException()
+    {
+    }
+
+    public KiwoomLiveException(string message)
+        : base("Kiwoom websocket: " + message)
+    {
+    }
+
+    public KiwoomLiveException(string message, Exception innerException)
+        : base("Kiwoom websocket: " + message, innerException)
+    {
+    }
+}

@@ -69,6 +69,28 @@ public sealed record KiwoomOptions
     /// </summary>
     public decimal InvestorAmountUnit { get; init; } = 1_000_000m;
 
+    /// <summary>
+    /// Codes per WebSocket REG/REMOVE request; longer lists are sent in several requests. Kiwoom's limit per request (and per
+    /// connection) is UNCONFIRMED, hence configurable.
+    /// </summary>
+    public int WsItemsPerRequest { get; init; } = 100;
+
+    /// <summary>First WebSocket reconnect wait (jittered down to half of it); doubles per failed attempt up to <see cref="WsReconnectMaxDelay"/>.</summary>
+    public TimeSpan WsReconnectFirstDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan WsReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A connection that delivers nothing, not even a PING, for this long is taken for dead and replaced. Kiwoom's PING
+    /// interval is not documented; the default leaves a wide margin.
+    /// </summary>
+    public TimeSpan WsSilenceTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// Won per unit of 0B FID 14 (누적거래대금). Assumed 백만원 (1,000,000) as in OpenAPI+ and the chart TRs; UNCONFIRMED for REST.
+    /// </summary>
+    public decimal RealAccValueUnit { get; init; } = 1_000_000m;
+
     public string EffectiveBaseUrl => (BaseUrl ?? (Mock ? MockBaseUrl : RealBaseUrl)).TrimEnd('/');
 
     public string EffectiveWsUrl => WsUrl ?? (Mock ? MockWsUrl : RealWsUrl);
@@ -147,6 +169,26 @@ public sealed record KiwoomOptions
         if (InvestorAmountUnit <= 0)
         {
             return "KRXHUB_KIWOOM__INVESTORAMOUNTUNIT must be positive";
+        }
+
+        if (WsItemsPerRequest < 1)
+        {
+            return "KRXHUB_KIWOOM__WSITEMSPERREQUEST must be at least 1";
+        }
+
+        if (WsReconnectFirstDelay < TimeSpan.Zero || WsReconnectMaxDelay < WsReconnectFirstDelay)
+        {
+            return "KRXHUB_KIWOOM__WSRECONNECTFIRSTDELAY must not be negative nor above __WSRECONNECTMAXDELAY";
+        }
+
+        if (WsSilenceTimeout <= TimeSpan.Zero)
+        {
+            return "KRXHUB_KIWOOM__WSSILENCETIMEOUT must be positive (e.g. 00:03:00)";
+        }
+
+        if (RealAccValueUnit <= 0)
+        {
+            return "KRXHUB_KIWOOM__REALACCVALUEUNIT must be positive";
         }
 
         return null;

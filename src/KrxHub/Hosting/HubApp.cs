@@ -1,12 +1,17 @@
 using System.Text.Json.Serialization;
 using KrxHub.Core;
+using KrxHub.Core.Live;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
+using KrxHub.Features.Live;
 using KrxHub.Features.Quality;
+using KrxHub.Features.Rankings;
+using KrxHub.Features.Session;
 using KrxHub.Features.Stocks;
+using KrxHub.Sources.Simulation;
 using KrxHub.Storage;
 
 namespace KrxHub.Hosting;
@@ -36,9 +41,12 @@ public static class HubApp
 
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
+        builder.Services.AddSingleton(new KrxSessionClock(calendar));
+        builder.Services.AddSingleton(options.Simulator);
         builder.Services.AddSingleton<IMarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
+        builder.Services.AddLive(options);
         builder.Services.AddCollection(options.Settings);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -47,6 +55,7 @@ public static class HubApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.MapOpenApi();
         app.MapHealth();
         app.MapStocks();
@@ -55,6 +64,9 @@ public static class HubApp
         app.MapQuality();
         app.MapCollection();
         app.MapBacktests();
+        app.MapSession();
+        app.MapLive();
+        app.MapRankings();
         return app;
     }
 }

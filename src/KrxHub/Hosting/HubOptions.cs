@@ -1,3 +1,5 @@
+using KrxHub.Sources.Simulation;
+
 namespace KrxHub.Hosting;
 
 /// <summary>Where the hub keeps its data: a SQLite file in a data directory, or a PostgreSQL database.</summary>
@@ -26,6 +28,15 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public bool ShowProgress { get; init; } = true;
+
+    /// <summary>The live bus and /ws settings.</summary>
+    public Features.Live.LiveOptions Live { get; init; } = new();
+
+    /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: the default).</summary>
+    public Core.Live.ILiveFeed? LiveFeed { get; init; }
+
+    /// <summary>The simulated exchange, the default live source when no broker keys are set.</summary>
+    public Sources.Simulation.SimulatorOptions Simulator { get; init; } = new();
 
     /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
     public HubSettings Settings { get; init; } = HubSettings.None;

@@ -26,6 +26,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>The KRX Open API (krx-daily), when KRXHUB_KRX__AUTHKEY is set.</summary>
     public KrxOpenApiOptions? Krx { get; init; }
 
+    /// <summary>The live bus and /ws (KRXHUB_LIVE__MAXSUBSCRIPTIONS, __RUNSOURCE, __HEARTBEATINTERVAL …).</summary>
+    public Features.Live.LiveOptions Live { get; init; } = new();
+
     /// <summary>Reads the process environment and ./appsettings.json; a bad or missing key is a one-line <see cref="CliException"/>.</summary>
     public static HubSettings Load()
     {
@@ -68,7 +71,14 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(collectionError, 2);
         }
 
-        return new HubSettings(KiwoomOrNull(kiwoom), collection) { RevokeKiwoomTokenOnShutdown = revoke, Krx = krx };
+        var live = SettingsBinder.Bind<Features.Live.LiveOptions>(Features.Live.LiveOptions.SectionName,
+            SettingsBinder.Values(configuration, Features.Live.LiveOptions.SectionName, SettingsBinder.Keys<Features.Live.LiveOptions>()));
+        if (live.Validate() is { } liveError)
+        {
+            throw new CliException(liveError, 2);
+        }
+
+        return new HubSettings(KiwoomOrNull(kiwoom), collection) { RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live };
     }
 
     /// <summary>The Kiwoom options, or a one-line error naming the environment variables a verb needs.</summary>

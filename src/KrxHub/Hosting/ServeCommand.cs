@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
+using KrxHub.Sources.Simulation;
 
 namespace KrxHub.Hosting;
 
@@ -17,6 +18,16 @@ public static class ServeCommand
         Description = "Start with an empty store: do not load the bundled real data on first start",
     };
 
+    public static readonly Option<bool> SimAlwaysOpen = new("--sim-always-open")
+    {
+        Description = $"Simulated live feed: trade all day, every day, ignoring the calendar (a labelled demo for off-hours use; or {SimulatorOptions.AlwaysOpenVariable}=true)",
+    };
+
+    public static readonly Option<int?> SimSeed = new("--sim-seed")
+    {
+        Description = $"Simulated live feed: random seed, same seed same events (or {SimulatorOptions.SeedVariable}; default {SimulatorOptions.DefaultSeed})",
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", """
@@ -28,14 +39,22 @@ public static class ServeCommand
               krxhub serve --urls http://127.0.0.1:8080 --data-dir /var/lib/krxhub
               krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
               krxhub serve --no-bundled
+              krxhub serve --sim-always-open --sim-seed 7
             """);
         command.Options.Add(Urls);
         command.Options.Add(NoBundled);
+        command.Options.Add(SimAlwaysOpen);
+        command.Options.Add(SimSeed);
         command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
         {
             var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
             var settings = HubSettings.Load();
-            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled)) { Settings = settings };
+            var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled))
+            {
+                Settings = settings,
+                Live = settings.Live,
+                Simulator = ResolveSimulator(parse),
+            };
             var store = await Cli.OpenStoreAsync(parse, ct);
             var calendar = BundledData.LoadCalendar();
             Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.LastSession:yyyy-MM-dd}");
@@ -51,5 +70,17 @@ public static class ServeCommand
             return 0;
         }));
         return command;
+    }
+
+    private static SimulatorOptions ResolveSimulator(ParseResult parse)
+    {
+        try
+        {
+            return SimulatorOptions.Resolve(parse.GetValue(SimAlwaysOpen), parse.GetValue(SimSeed), Environment.GetEnvironmentVariable);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message);
+        }
     }
 }

@@ -332,6 +332,9 @@ internal sealed class FakeKiwoomServer : IAsyncDisposable
         await WriteJson(ctx, 200, new JsonObject { ["return_code"] = 0, ["return_msg"] = Ok });
     }
 
+    /// <summary>Whether the token was issued here and has not expired or been invalidated (the WebSocket LOGIN checks it too).</summary>
+    public bool IsTokenValid(string token) => TokenValid(token);
+
     private bool TokenValid(string token) => _tokens.TryGetValue(token, out var expires) && _clock.GetUtcNow() < expires;
 
     private static JsonObject Error(int detail, string message) =>

@@ -1,0 +1,93 @@
+using KrxHub.Core;
+using KrxHub.Core.Live;
+using KrxHub.Features.Rankings;
+using KrxHub.Hosting;
+using KrxHub.Sources.Kiwoom;
+using KrxHub.Sources.Simulation;
+using KrxHub.Storage;
+
+namespace KrxHub.Features.Live;
+
+public static class LiveSetup
+{
+    /// <summary>
+    /// The live side: the bus, ranking pushes, session phases, the minute-bar recorder, the live source (elected, one node
+    /// per store) and, on PostgreSQL, the LISTEN/NOTIFY backplane to the other nodes.
+    /// </summary>
+    public static IServiceCollection AddLive(this IServiceCollection services, HubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.AddSingleton(options.Live);
+        services.AddSingleton<StoredQuotes>();
+        services.AddSingleton<LiveBus>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveBus>());
+        services.AddSingleton<RankingPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<RankingPublisher>());
+        services.AddHostedService<SessionBroadcaster>();
+        services.AddSingleton<MinuteBarRecorder>();
+        if (options.Store.Database is { } database)
+        {
+            services.AddSingleton(sp => new PostgresBackplane(database, sp.GetRequiredService<LiveBus>(), options.Live,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresBackplane>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresBackplane>());
+        }
+
+        services.AddSingleton<LiveFeedFactory>(sp => options switch
+        {
+            { LiveFeed: { } injected } => _ => Task.FromResult<ILiveFeed?>(injected),
+            { Settings.Kiwoom: { } kiwoom } => _ => Task.FromResult<ILiveFeed?>(KiwoomFeed(sp, kiwoom)),
+            _ => ct => SimulatedExchangeAsync(sp, options, ct),
+        });
+        services.AddHostedService(sp => new LiveSourceRunner(
+            sp.GetRequiredService<LiveFeedFactory>(),
+            sp.GetRequiredService<LiveBus>(),
+            sp.GetRequiredService<Storage.IMarketStore>(),
+            sp.GetRequiredService<MinuteBarRecorder>(),
+            sp.GetRequiredService<TimeProvider>(),
+            options.Live,
+            sp.GetRequiredService<ILogger<LiveSourceRunner>>(),
+            sp.GetService<PostgresBackplane>()));
+        return services;
+    }
+
+    /// <summary>True when the live source is the simulator in its always-open demo mode (the session channel says so).</summary>
+    public static bool IsAlwaysOpenDemo(HubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.LiveFeed is null && options.Settings.Kiwoom is null && options.Simulator.AlwaysOpen;
+    }
+
+    /// <summary>With Kiwoom keys: Kiwoom's real-time WebSocket, logged in with the token of the hub's one Kiwoom REST client.</summary>
+    private static KiwoomLiveFeed KiwoomFeed(IServiceProvider services, KiwoomOptions options)
+    {
+        var client = services.GetRequiredService<KiwoomClient>();
+        return new KiwoomLiveFeed(options, client.GetAccessTokenAsync, services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<KiwoomLiveFeed>>());
+    }
+
+    /// <summary>
+    /// The default live source without broker keys: the simulated exchange over the stock master, each listed stock starting
+    /// from its last stored raw close. Null (no live source) when no close is stored yet.
+    /// </summary>
+    private static async Task<ILiveFeed?> SimulatedExchangeAsync(IServiceProvider services, HubOptions options, CancellationToken ct)
+    {
+        var store = services.GetRequiredService<IMarketStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("KrxHub.Live.Simulator");
+        var listed = (await store.GetAllStocksAsync(ct)).Where(s => s.DelistingDate is null).ToList();
+        var tomorrow = KrxCalendar.KstDate(time.GetUtcNow()).AddDays(1);
+        var closes = await store.GetLastRawClosesBeforeAsync(listed.ToDictionary(s => s.Code, _ => tomorrow), ct);
+        if (closes.Count == 0)
+        {
+            logger.LogWarning("no live source: the simulated exchange needs stored raw closes (import data first)");
+            return null;
+        }
+
+        var exchange = new SimulatedExchange(listed, closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close),
+            new KrxSessionClock(services.GetRequiredService<KrxCalendar>()), time, options.Simulator);
+        logger.LogInformation("simulated exchange: {Count} stocks{Mode}, seed {Seed}", exchange.Codes.Count,
+            options.Simulator.AlwaysOpen ? " in an always-open demo session" : " following the KRX calendar", options.Simulator.Seed);
+        return exchange;
+    }
+}

@@ -1,0 +1,234 @@
+using System.Threading.Channels;
+using KrxHub.Core.Live;
+using KrxHub.Storage;
+
+namespace KrxHub.Features.Live;
+
+/// <summary>Makes the live feed this node would run, once it has won the election (null: this node has none).</summary>
+public delegate Task<ILiveFeed?> LiveFeedFactory(CancellationToken ct);
+
+/// <summary>
+/// Runs the live source on exactly one node of a store: it holds the <see cref="LeaseName"/> lease
+/// (<see cref="IMarketStore.TryAcquireLeaseAsync"/>: a PostgreSQL advisory lock, or a lock file beside the SQLite
+/// database) while the feed runs, and the nodes without it retry every <see cref="LiveOptions.LeaseRetryInterval"/>.
+/// The feed's events go to this node's bus, to the backplane for the other nodes, and to the minute-bar recorder.
+/// A feed that fails gives the lease up (another node may take over) and is restarted after a backoff.
+/// </summary>
+public sealed class LiveSourceRunner(
+    LiveFeedFactory feedFactory,
+    LiveBus bus,
+    IMarketStore store,
+    MinuteBarRecorder recorder,
+    TimeProvider time,
+    LiveOptions options,
+    ILogger<LiveSourceRunner> logger,
+    PostgresBackplane? backplane = null) : BackgroundService
+{
+    public const string LeaseName = "live-source";
+
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.RunSource)
+        {
+            logger.LogInformation("this node does not run the live source (RunSource is off)");
+            return;
+        }
+
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            StoreLease? lease = null;
+            try
+            {
+                lease = await store.TryAcquireLeaseAsync(LeaseName, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("cannot ask the store for the live-source lease: {Message}", e.Message);
+            }
+
+            if (lease is null)
+            {
+                await DelayAsync(options.LeaseRetryInterval, stoppingToken);
+                continue;
+            }
+
+            var failed = false;
+            await using (lease)
+            {
+                try
+                {
+                    var feed = await feedFactory(stoppingToken);
+                    if (feed is null)
+                    {
+                        logger.LogInformation("no live feed is configured on this node");
+                        return;
+                    }
+
+                    logger.LogInformation("this node runs the live source ({Source})", feed.Source);
+                    await RunFeedAsync(feed, lease, stoppingToken);
+                    backoff = TimeSpan.FromSeconds(1);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    failed = true;
+                    logger.LogError(e, "the live source failed; giving up the lease and retrying in {Backoff}", backoff);
+                }
+            }
+
+            if (failed)
+            {
+                await DelayAsync(backoff, stoppingToken);
+                backoff = backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
+            }
+        }
+    }
+
+    private async Task RunFeedAsync(ILiveFeed feed, StoreLease lease, CancellationToken stoppingToken)
+    {
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        // Synchronous continuations: the forwarding thread blocks on this channel, and its wake-up must not wait in the
+        // thread pool's queue behind client writers.
+        var events = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(8_192)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            AllowSynchronousContinuations = true,
+        });
+        bus.SetLocalSource(feed.Source);
+        backplane?.Announce(feed.Source);
+        var recording = recorder.RunAsync(feed.Source, run.Token);
+        var watching = WatchAsync(feed, lease, run);
+        var feeding = FeedAsync(feed, events.Writer, run.Token);
+        try
+        {
+            // A thread of its own, like the bus's dispatcher: under load the thread pool is busy with client writers,
+            // and events must not queue behind them before they reach the dispatcher.
+            var forwarding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    Forward(events.Reader, run.Token);
+                    forwarding.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    forwarding.TrySetException(e);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "krxhub live source",
+            };
+            thread.Start();
+            await forwarding.Task;
+        }
+        finally
+        {
+            bus.SetLocalSource(null);
+            backplane?.Announce(null);
+            await run.CancelAsync();
+            await Quietly(feeding);
+            await Quietly(watching);
+            await Quietly(recording);
+        }
+
+        // The feed ended by itself (not cancelled): treat as a failure so that the backoff applies.
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"the {feed.Source} feed stopped");
+        }
+    }
+
+    private void Forward(ChannelReader<LiveEvent> events, CancellationToken ct)
+    {
+        while (events.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+        {
+            while (events.TryRead(out var e))
+            {
+                bus.Publish(e);
+                backplane?.Enqueue(e);
+                if (e is LiveTick tick)
+                {
+                    recorder.Add(tick);
+                }
+            }
+        }
+    }
+
+    private static async Task FeedAsync(ILiveFeed feed, ChannelWriter<LiveEvent> writer, CancellationToken ct)
+    {
+        try
+        {
+            await feed.RunAsync(writer, ct);
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            writer.TryComplete(e);
+        }
+    }
+
+    /// <summary>Stops the run when the lease is lost, and keeps the feed's codes in step with what clients follow.</summary>
+    private async Task WatchAsync(ILiveFeed feed, StoreLease lease, CancellationTokenSource run)
+    {
+        var sinceLeaseCheck = TimeSpan.Zero;
+        long codesVersion = -1;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(run.Token))
+        {
+            var (version, codes) = bus.SubscribedCodes();
+            if (version != codesVersion)
+            {
+                await feed.SetCodesAsync(codes, run.Token);
+                codesVersion = version;
+            }
+
+            sinceLeaseCheck += TimeSpan.FromSeconds(1);
+            if (sinceLeaseCheck >= LeaseCheckInterval)
+            {
+                sinceLeaseCheck = TimeSpan.Zero;
+                if (!await lease.IsHeldAsync(run.Token))
+                {
+                    logger.LogError("the live-source lease was lost (store connection gone); stopping the feed");
+                    await run.CancelAsync();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, time, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

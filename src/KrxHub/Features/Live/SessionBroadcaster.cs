@@ -1,0 +1,107 @@
+using KrxHub.Core;
+using KrxHub.Core.Live;
+using KrxHub.Hosting;
+
+namespace KrxHub.Features.Live;
+
+/// <summary>
+/// Keeps the bus's session phase current: computes the phase now from the KRX calendar, then sleeps (on the injected
+/// clock) until the next transition and pushes the new phase to every session subscriber.
+/// </summary>
+public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimeProvider time, HubOptions options, ILogger<SessionBroadcaster> logger) : BackgroundService
+{
+    /// <summary>The label of the simulator's always-open demo session, whose "regular" phase is not the calendar's.</summary>
+    public const string AlwaysOpenLabel = "simulated always-open demo session (not the KRX calendar)";
+
+    private readonly KrxSessionClock _clock = new(calendar);
+
+    /// <summary>The phase at <paramref name="now"/>, when it started (walking back over earlier days) and the next transition.</summary>
+    public SessionState StateAt(DateTimeOffset now)
+    {
+        var phase = _clock.PhaseAt(now);
+        var kst = now.ToOffset(KrxCalendar.KstOffset);
+        var day = DateOnly.FromDateTime(kst.DateTime);
+        var started = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);
+        for (var back = 0; back <= 31 && calendar.Covers(day.AddDays(-back)); back++)
+        {
+            var timeline = _clock.Timeline(day.AddDays(-back));
+            var found = false;
+            for (var i = timeline.Count - 1; i >= 0; i--)
+            {
+                if (timeline[i].At > kst)
+                {
+                    continue;
+                }
+
+                if (timeline[i].Phase != phase)
+                {
+                    found = true;
+                    break;
+                }
+
+                started = timeline[i].At;
+            }
+
+            if (found)
+            {
+                break;
+            }
+        }
+
+        PhaseTransition? next = null;
+        try
+        {
+            next = _clock.NextTransition(now);
+        }
+        catch (CalendarCoverageException)
+        {
+            // The last day of the calendar: no transition is known beyond it.
+        }
+
+        return new SessionState(phase, started, next);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (LiveSetup.IsAlwaysOpenDemo(options))
+        {
+            // The simulator trades around the clock: say so rather than show a calendar phase that contradicts the ticks.
+            bus.SetSession(new SessionState(SessionPhase.Regular, time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), null, AlwaysOpenLabel));
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            SessionState state;
+            try
+            {
+                state = StateAt(time.GetUtcNow());
+            }
+            catch (CalendarCoverageException e)
+            {
+                logger.LogWarning("session phases unavailable: {Message}", e.Message);
+                return;
+            }
+
+            bus.SetSession(state);
+            if (state.Next is not { } next)
+            {
+                return;
+            }
+
+            // Sleep to the transition, re-reading the clock at least every minute (a clock that jumps: tests, suspend).
+            while (time.GetUtcNow() < next.At && !stoppingToken.IsCancellationRequested)
+            {
+                var left = next.At - time.GetUtcNow();
+                try
+                {
+                    await Task.Delay(left < TimeSpan.FromMinutes(1) ? left : TimeSpan.FromMinutes(1), time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
