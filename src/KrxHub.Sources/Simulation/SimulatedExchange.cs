@@ -30,7 +30,7 @@ public sealed class SimulatedExchange : ILiveFeed
     public const int BookDepth = 10;
 
     /// <summary>How far the feed may fall behind the clock before it drops the backlog instead of replaying it in a burst.</summary>
-    public static readonly TimeSpan MaxLag = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MaxLag = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(50);
 

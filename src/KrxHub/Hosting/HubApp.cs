@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using KrxHub.Core;
+using KrxHub.Core.Live;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
@@ -8,7 +9,9 @@ using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
 using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
+using KrxHub.Features.Session;
 using KrxHub.Features.Stocks;
+using KrxHub.Sources.Simulation;
 using KrxHub.Storage;
 
 namespace KrxHub.Hosting;
@@ -38,6 +41,8 @@ public static class HubApp
 
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
+        builder.Services.AddSingleton(new KrxSessionClock(calendar));
+        builder.Services.AddSingleton(options.Simulator);
         builder.Services.AddSingleton<IMarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
@@ -61,6 +66,7 @@ public static class HubApp
         app.MapBacktests();
         app.MapLive();
         app.MapRankings();
+        app.MapSession();
         return app;
     }
 }

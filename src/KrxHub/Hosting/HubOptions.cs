@@ -1,3 +1,5 @@
+using KrxHub.Sources.Simulation;
+
 namespace KrxHub.Hosting;
 
 /// <summary>Where the hub keeps its data: a SQLite file in a data directory, or a PostgreSQL database.</summary>
@@ -33,12 +35,12 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: the default).</summary>
     public Core.Live.ILiveFeed? LiveFeed { get; init; }
 
-    /// <summary>The simulated exchange, the default live source when no broker keys are set.</summary>
-    public Sources.Simulation.SimulatorOptions Simulator { get; init; } = new();
-
     /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
     public HubSettings Settings { get; init; } = HubSettings.None;
 
     /// <summary>Test hook: extra log providers (e.g. one that captures every line).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>The simulated live feed's settings (--sim-always-open, --sim-seed or KRXHUB_SIMULATOR__*).</summary>
+    public SimulatorOptions Simulator { get; init; } = new();
 }

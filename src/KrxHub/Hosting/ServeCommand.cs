@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
+using KrxHub.Sources.Simulation;
 
 namespace KrxHub.Hosting;
 
@@ -17,6 +18,16 @@ public static class ServeCommand
         Description = "Start with an empty store: do not load the bundled real data on first start",
     };
 
+    public static readonly Option<bool> SimAlwaysOpen = new("--sim-always-open")
+    {
+        Description = $"Simulated live feed: trade all day, every day, ignoring the calendar (a labelled demo for off-hours use; or {SimulatorOptions.AlwaysOpenVariable}=true)",
+    };
+
+    public static readonly Option<int?> SimSeed = new("--sim-seed")
+    {
+        Description = $"Simulated live feed: random seed, same seed same events (or {SimulatorOptions.SeedVariable}; default {SimulatorOptions.DefaultSeed})",
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", """
@@ -28,9 +39,12 @@ public static class ServeCommand
               krxhub serve --urls http://127.0.0.1:8080 --data-dir /var/lib/krxhub
               krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
               krxhub serve --no-bundled
+              krxhub serve --sim-always-open --sim-seed 7
             """);
         command.Options.Add(Urls);
         command.Options.Add(NoBundled);
+        command.Options.Add(SimAlwaysOpen);
+        command.Options.Add(SimSeed);
         command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
         {
             var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
@@ -39,7 +53,7 @@ public static class ServeCommand
             {
                 Settings = settings,
                 Live = settings.Live,
-                Simulator = SimulatorFromEnvironment(),
+                Simulator = ResolveSimulator(parse),
             };
             var store = await Cli.OpenStoreAsync(parse, ct);
             var calendar = BundledData.LoadCalendar();
@@ -58,16 +72,15 @@ public static class ServeCommand
         return command;
     }
 
-    /// <summary>KRXHUB_SIMULATOR__ALWAYSOPEN and KRXHUB_SIMULATOR__SEED; a malformed value is a one-line error.</summary>
-    private static Sources.Simulation.SimulatorOptions SimulatorFromEnvironment()
+    private static SimulatorOptions ResolveSimulator(ParseResult parse)
     {
         try
         {
-            return Sources.Simulation.SimulatorOptions.Resolve(false, null, Environment.GetEnvironmentVariable);
+            return SimulatorOptions.Resolve(parse.GetValue(SimAlwaysOpen), parse.GetValue(SimSeed), Environment.GetEnvironmentVariable);
         }
         catch (FormatException e)
         {
-            throw new CliException(e.Message, 2);
+            throw new CliException(e.Message);
         }
     }
 }

@@ -6,8 +6,11 @@ using KrxHub.Storage;
 
 namespace KrxHub.Features.Live;
 
-/// <summary>The session phase clients see: the phase, when it started, the next transition, and a label for demo sessions.</summary>
-public sealed record SessionState(SessionPhase Phase, DateTimeOffset At, PhaseTransition? Next, string? Label = null);
+/// <summary>
+/// The session phase clients see: the calendar's phase, when it started, the next transition, and whether the simulator
+/// trades around the clock anyway (its always-open demo session).
+/// </summary>
+public sealed record SessionState(SessionPhase Phase, DateTimeOffset At, PhaseTransition? Next, bool AlwaysOpen = false);
 
 /// <summary>
 /// Whether live data is flowing: <see cref="Source"/> is the feed's name (kiwoom, simulated); <see cref="Up"/> is true while
