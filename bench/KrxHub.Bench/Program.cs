@@ -13,6 +13,7 @@ return which switch
     "simulator" => SimulatorBench.Run(rest),
     "ws" => await WsBench.RunAsync(rest),
     "ws-server" => await WsBench.ServeAsync(rest),
+    "collect-eod" => await CollectBench.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -31,6 +32,9 @@ static int Usage()
           ws              [--clients 1000] [--ticks 20000] [--seconds 60] [--codes 20] [--runs 1] [--no-baseline]
                                                            /ws fan-out: N clients (20 codes + 1 ranking each), T ticks/s for D s,
                                                            latency, coalescing, starvation, server CPU and RSS; vs a bare fan-out
+          collect-eod     [--stocks 2800] [--rate 5] [--runs 5] [--baseline-requests 100]
+                                                           end-of-day collection (ka10081 + ka10059 per stock) against the fake
+                                                           Kiwoom server at the limit, vs the limiter alone; pipeline cost per row
         """);
     return 2;
 }

@@ -11,6 +11,8 @@ public class CliTests
     [InlineData("db migrate")]
     [InlineData("quality-report")]
     [InlineData("backtest")]
+    [InlineData("collect")]
+    [InlineData("backfill")]
     public async Task Every_verb_has_help_with_examples(string verb)
     {
         var (exit, stdout, _) = await CliProcess.RunAsync([.. verb.Split(' '), "--help"]);

@@ -109,7 +109,7 @@ public sealed partial class KiwoomClient
         if (raw.Status is 401 or 403 ||
             (parsed.ReturnCode is { } rc and not 0 && KiwoomResponse.DetailCode(parsed.ReturnMessage) != KiwoomResponse.RateLimitDetail))
         {
-            throw new KiwoomAuthException(IssueApiId, $"token not issued: HTTP {raw.Status}, return_code {parsed.ReturnCode}: {parsed.ReturnMessage}");
+            throw new KiwoomAuthException(IssueApiId, $"token not issued: HTTP {raw.Status}, return_code {parsed.ReturnCode}: {Scrub(parsed.ReturnMessage)}");
         }
 
         var root = Check(IssueApiId, raw, parsed, showBody: false);

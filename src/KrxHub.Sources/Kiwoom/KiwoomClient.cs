@@ -215,7 +215,7 @@ public sealed partial class KiwoomClient
         return new Page(root, raw.ContYn, raw.NextKey);
     }
 
-    private static string? TokenRejected(RawResponse raw, ParsedResponse parsed)
+    private string? TokenRejected(RawResponse raw, ParsedResponse parsed)
     {
         if (raw.Status == 401)
         {
@@ -225,7 +225,7 @@ public sealed partial class KiwoomClient
         // The official client checks return_code; the bracketed form ("[8005:…]", like [1700]) is accepted as well.
         return parsed.ReturnCode is { } rc && rc != 0 &&
                (TokenRejectedCodes.Contains(rc) || KiwoomResponse.DetailCode(parsed.ReturnMessage) is { } detail && TokenRejectedCodes.Contains(detail))
-            ? $"return_code {rc}: {parsed.ReturnMessage}"
+            ? $"return_code {rc}: {Scrub(parsed.ReturnMessage)}"
             : null;
     }
 
@@ -310,7 +310,7 @@ public sealed partial class KiwoomClient
     /// Turns an answer into its JSON object or the matching exception. <paramref name="showBody"/> quotes the start of a
     /// non-JSON body in the message; it is false for the token endpoints, whose bodies hold the token.
     /// </summary>
-    private static JsonElement Check(string apiId, RawResponse raw, ParsedResponse parsed, bool showBody)
+    private JsonElement Check(string apiId, RawResponse raw, ParsedResponse parsed, bool showBody)
     {
         if (raw.Status == 429)
         {
@@ -342,9 +342,9 @@ public sealed partial class KiwoomClient
         {
             throw KiwoomResponse.DetailCode(parsed.ReturnMessage) switch
             {
-                KiwoomResponse.RateLimitDetail => new KiwoomRateLimitedException(apiId, $"return_code {code}: {parsed.ReturnMessage}"),
-                KiwoomResponse.BatchTooLargeDetail => new KiwoomBatchTooLargeException(apiId, code, parsed.ReturnMessage),
-                _ => new KiwoomApiException(apiId, code, parsed.ReturnMessage),
+                KiwoomResponse.RateLimitDetail => new KiwoomRateLimitedException(apiId, $"return_code {code}: {Scrub(parsed.ReturnMessage)}"),
+                KiwoomResponse.BatchTooLargeDetail => new KiwoomBatchTooLargeException(apiId, code, Scrub(parsed.ReturnMessage)),
+                _ => new KiwoomApiException(apiId, code, Scrub(parsed.ReturnMessage)),
             };
         }
 
@@ -356,15 +356,34 @@ public sealed partial class KiwoomClient
         return root;
     }
 
-    private static string Describe(RawResponse raw, ParsedResponse parsed, bool showBody) =>
-        parsed.ReturnCode is { } rc ? $", return_code {rc}: {parsed.ReturnMessage}"
+    private string Describe(RawResponse raw, ParsedResponse parsed, bool showBody) =>
+        parsed.ReturnCode is { } rc ? $", return_code {rc}: {Scrub(parsed.ReturnMessage)}"
         : showBody && raw.Body.Length > 0 ? $" ({raw.ContentType ?? "no content type"}): '{Snippet(raw.Body)}'"
         : string.Empty;
 
-    private static string Snippet(string body)
+    private string Snippet(string body)
     {
-        var s = string.Join(' ', body.Split((char[]?)null, 40, StringSplitOptions.RemoveEmptyEntries));
+        var s = Scrub(string.Join(' ', body.Split((char[]?)null, 40, StringSplitOptions.RemoveEmptyEntries)))!;
         return s.Length <= 120 ? s : s[..120] + "…";
+    }
+
+    /// <summary>Masks the app key, the secret and the token wherever a server echoed them (an error page quoting the request).</summary>
+    private string? Scrub(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        foreach (var secret in new[] { _options.AppKey, _options.SecretKey, Volatile.Read(ref _token)?.Token })
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                text = text.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     private ResiliencePipeline BuildPipeline()

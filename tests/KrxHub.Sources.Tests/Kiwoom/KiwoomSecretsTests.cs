@@ -47,6 +47,14 @@ public sealed class KiwoomSecretsTests
         await Run(List);
         server.EnqueueFault(FakeKiwoomServer.BatchTooLarge());
         await Run(List);
+
+        // Answers that echo the request's credentials (an error page or a message quoting them) are masked too.
+        var token = server.IssuedTokens.Last();
+        server.EnqueueFault(FakeKiwoomServer.Raw(200, $"<html><body>denied appkey={FakeKiwoomServer.AppKey} token={token}</body></html>", "text/html"));
+        await Run(List);
+        server.EnqueueFault(FakeKiwoomServer.ReturnCode(1517, $"입력 값 형식이 올바르지 않습니다 (secretkey={FakeKiwoomServer.SecretKey})"));
+        await Run(List);
+        Assert.Contains("appkey=***", errors[^2], StringComparison.Ordinal);
         await Run(() => client.RevokeTokenAsync(CancellationToken.None));
 
         // Refused keys: the wrong secret is a secret too.
@@ -57,7 +65,7 @@ public sealed class KiwoomSecretsTests
         var tokens = server.IssuedTokens.ToArray();
         Assert.True(tokens.Length >= 4, $"only {tokens.Length} tokens were issued");
         Assert.True(logs.Entries.Count > 10, "too few log entries to prove anything");
-        Assert.Equal(4, errors.Count);
+        Assert.Equal(6, errors.Count);
         var text = logs.AllText + "\n" + string.Join("\n", errors);
         Assert.Contains("token", text, StringComparison.OrdinalIgnoreCase);
         foreach (var secret in tokens.Append(FakeKiwoomServer.AppKey).Append(FakeKiwoomServer.SecretKey).Append(wrongSecret))

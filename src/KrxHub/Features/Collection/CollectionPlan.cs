@@ -13,7 +13,7 @@ public static class CollectionPlan
         return [.. (await store.GetAllStocksAsync(ct))
             .Where(s => (s.ListingDate is null || s.ListingDate <= to) && (s.DelistingDate is null || s.DelistingDate > from))
             .Select(s => s.Code)
-            .Order()];
+            .OrderBy(c => c.Value, StringComparer.Ordinal)];
     }
 
     /// <summary>

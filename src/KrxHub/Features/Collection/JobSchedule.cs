@@ -67,8 +67,8 @@ public static class JobSchedule
     }
 
     /// <summary>
-    /// Polls fall every <paramref name="every"/> from the open; the last one is the first at or after the close (it picks up
-    /// the closing auction). Only the latest poll that is due counts: missed polls are covered by it.
+    /// Polls fall every <paramref name="every"/> from the open; the last one is the first strictly after the close (it picks
+    /// up the closing auction's bar). Only the latest poll that is due counts: missed polls are covered by it.
     /// </summary>
     private static DateTimeOffset? LatestSlot(SessionHours hours, TimeSpan every, DateTimeOffset now)
     {
@@ -78,7 +78,7 @@ public static class JobSchedule
             return null;
         }
 
-        var last = hours.Open + (every * Math.Ceiling((hours.Close - hours.Open) / every));
+        var last = hours.Open + (every * (Math.Floor((hours.Close - hours.Open) / every) + 1));
         var slot = hours.Open + (every * Math.Floor(elapsed / every));
         return slot < last ? slot : last;
     }

@@ -1,0 +1,160 @@
+using KrxHub.Core;
+using KrxHub.Features.Collection;
+using KrxHub.Hosting;
+using KrxHub.Storage;
+using KrxHub.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace KrxHub.Tests.Collection;
+
+/// <summary>The market-aware schedule, and exactly one runner per occurrence across nodes.</summary>
+public sealed class SchedulerTests
+{
+    private static readonly TimeSpan Kst = TimeSpan.FromHours(9);
+    private static readonly CollectionSettings Defaults = new() { Watchlist = "005930" };
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    private static IReadOnlyList<string> Due(string job, DateTimeOffset now) =>
+        [.. JobSchedule.Due(job, now, TestData.Calendar, Defaults).Select(o => o.Key)];
+
+    [Fact]
+    public void Master_is_due_from_08_00_on_a_session_and_never_on_a_holiday()
+    {
+        Assert.Empty(Due(JobSchedule.Master, new(2024, 1, 15, 7, 59, 59, Kst)));
+        Assert.Equal(["2024-01-15"], Due(JobSchedule.Master, new(2024, 1, 15, 8, 0, 0, Kst)));
+        Assert.Empty(Due(JobSchedule.Master, new(2024, 1, 13, 9, 0, 0, Kst)));   // Saturday
+        Assert.Empty(Due(JobSchedule.Master, new(2024, 2, 12, 9, 0, 0, Kst)));   // Seollal substitute holiday (Monday)
+    }
+
+    [Fact]
+    public void End_of_day_is_due_at_18_00_and_a_hub_that_was_down_catches_up_the_previous_session()
+    {
+        Assert.Equal(["2024-01-12"], Due(JobSchedule.Eod, new(2024, 1, 15, 17, 59, 0, Kst)));
+        Assert.Equal(["2024-01-12", "2024-01-15"], Due(JobSchedule.Eod, new(2024, 1, 15, 18, 0, 0, Kst)));
+        Assert.Equal(["2024-01-12"], Due(JobSchedule.Eod, new(2024, 1, 14, 12, 0, 0, Kst)));     // Sunday: Friday's
+        Assert.Equal(["2024-02-08"], Due(JobSchedule.Eod, new(2024, 2, 12, 20, 0, 0, Kst)));     // holiday: the last session's
+        Assert.Equal(["2024-01-15"], Due(JobSchedule.KrxDaily, new(2024, 1, 16, 7, 0, 0, Kst)));
+    }
+
+    [Fact]
+    public void Minute_polls_run_only_in_a_session_and_the_last_one_follows_the_close()
+    {
+        Assert.Empty(Due(JobSchedule.Minute, new(2024, 1, 15, 8, 59, 0, Kst)));
+        Assert.Empty(Due(JobSchedule.Minute, new(2024, 1, 15, 9, 4, 59, Kst)));
+        Assert.Equal(["2024-01-15T09:05"], Due(JobSchedule.Minute, new(2024, 1, 15, 9, 7, 0, Kst)));
+        Assert.Equal(["2024-01-15T15:30"], Due(JobSchedule.Minute, new(2024, 1, 15, 15, 33, 0, Kst)));
+        Assert.Equal(["2024-01-15T15:35"], Due(JobSchedule.Minute, new(2024, 1, 15, 21, 0, 0, Kst)));
+        Assert.Empty(Due(JobSchedule.Minute, new(2024, 1, 13, 11, 0, 0, Kst)));
+        Assert.Empty(Due(JobSchedule.Minute, new(2024, 1, 2, 10, 3, 0, Kst)));                   // the year's first session opens at 10:00
+        Assert.Equal(["2024-01-02T10:05"], Due(JobSchedule.Minute, new(2024, 1, 2, 10, 5, 0, Kst)));
+    }
+
+    [PostgresFact]
+    public async Task Two_hubs_on_one_PostgreSQL_run_each_scheduled_occurrence_exactly_once()
+    {
+        var clock = new FixedTime(new DateTimeOffset(2024, 1, 15, 18, 5, 0, Kst));
+        await using var market = await KiwoomMarket.StartAsync(clock);
+        var codes = KiwoomMarket.TradedEverySession(12);
+        market.MasterOnly = [.. codes];
+        await using var test = await TestStore.CreateAsync("postgresql");
+        await using (var store = await test.OpenAsync())
+        {
+            await store.UpsertStocksAsync(KiwoomMarket.MasterOf(codes), Ct);
+        }
+
+        var environment = market.Environment();
+        environment["KRXHUB_COLLECTION__MINUTE"] = "false";
+        environment["KRXHUB_COLLECTION__POLLINTERVAL"] = "00:00:00.05";
+        var settings = KiwoomMarket.Settings(environment);
+        var logs = new Sources.Tests.Kiwoom.CapturingLoggerProvider();
+        var nodes = new List<WebApplication>();
+        for (var i = 0; i < 2; i++)
+        {
+            var options = new HubOptions(new StoreLocation(test.DataDirectory, test.Database), "http://127.0.0.1:0", false)
+            {
+                Settings = settings,
+                Time = clock,
+                ShowProgress = false,
+                ConfigureLogging = l => l.AddProvider(logs),
+            };
+            nodes.Add(HubApp.Build(options, await test.OpenAsync(), TestData.Calendar));
+        }
+
+        await Task.WhenAll(nodes.Select(n => n.StartAsync()));
+        await using var check = await test.OpenAsync();
+        string[][] occurrences = [[JobSchedule.Master, "2024-01-15"], [JobSchedule.Eod, "2024-01-12"], [JobSchedule.Eod, "2024-01-15"]];
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var o in occurrences)
+            {
+                if (!await check.IsOccurrenceDoneAsync(o[0], o[1], Ct))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, TimeSpan.FromSeconds(60), () => "every occurrence recorded; logs: " + logs.AllText);
+
+        // Give the other node many more polls to (wrongly) run an occurrence again, then stop both.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        foreach (var node in nodes)
+        {
+            await node.StopAsync();
+            await node.DisposeAsync();
+        }
+
+        Assert.Equal(3, market.Server.Calls("ka10099").Count);
+        var daily = market.Requests("ka10081");
+        Assert.Equal(codes.SelectMany(c => new[] { (c, "20240112"), (c, "20240115") }).Order(), daily.Order());
+        var investors = market.Requests("ka10059");
+        Assert.Equal(codes.SelectMany(c => new[] { (c, "20240112"), (c, "20240115") }).Order(), investors.Order());
+        Assert.InRange(market.Server.TokenRequests, 1, nodes.Count); // at most one per node: the store hands it on after that
+
+        var runs = await check.GetRunsAsync(100, 0, Ct);
+        Assert.Equal(1, runs.Count(r => r.Job == "collect:master"));
+        Assert.Equal(2, runs.Count(r => r.Job == "collect:daily"));
+        Assert.Equal(2, runs.Count(r => r.Job == "collect:investors"));
+        Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        Assert.Equal(codes.Count * 2, await check.CountDailyBarsAsync(Ct));
+    }
+
+    [Fact]
+    public async Task During_a_session_the_minute_job_polls_the_watchlist_once_per_slot()
+    {
+        var clock = new FixedTime(new DateTimeOffset(2024, 1, 15, 10, 2, 30, Kst));
+        await using var market = await KiwoomMarket.StartAsync(clock);
+        var code = KiwoomMarket.TradedEverySession(1)[0];
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using (var store = await test.OpenAsync())
+        {
+            await store.UpsertStocksAsync(KiwoomMarket.MasterOf([code]), Ct);
+        }
+
+        var environment = market.Environment();
+        environment["KRXHUB_COLLECTION__WATCHLIST"] = code;
+        environment["KRXHUB_COLLECTION__MASTER"] = "false";
+        environment["KRXHUB_COLLECTION__EOD"] = "false";
+        environment["KRXHUB_COLLECTION__POLLINTERVAL"] = "00:00:00.05";
+        var options = new HubOptions(new StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
+        {
+            Settings = KiwoomMarket.Settings(environment),
+            Time = clock,
+            ShowProgress = false,
+        };
+        var node = HubApp.Build(options, await test.OpenAsync(), TestData.Calendar);
+        await node.StartAsync();
+        await using var check = await test.OpenAsync();
+        await Eventually.TrueAsync(() => check.IsOccurrenceDoneAsync(JobSchedule.Minute, "2024-01-15T10:00", Ct), TimeSpan.FromSeconds(30), "the 10:00 poll");
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        await node.StopAsync();
+        await node.DisposeAsync();
+
+        Assert.Equal([(code, "20240115")], market.Requests("ka10080"));
+        var bars = await check.GetMinuteBarsAsync(StockCode.Parse(code), new DateTimeOffset(2024, 1, 15, 0, 0, 0, Kst), new DateTimeOffset(2024, 1, 16, 0, 0, 0, Kst), Ct);
+        Assert.Equal(63, bars.Count); // 09:00 … 10:02
+        Assert.Empty(market.Server.Calls("ka10099"));
+        Assert.Empty(market.Server.Calls("ka10081"));
+    }
+}
