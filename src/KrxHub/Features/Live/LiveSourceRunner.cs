@@ -101,7 +101,7 @@ public sealed class LiveSourceRunner(
         var events = new ForwardingWriter(this);
         bus.SetLocalSource(feed.Source);
         backplane?.Announce(feed.Source);
-        var recording = recorder.RunAsync(feed.Source, run.Token);
+        var recording = options.RecordMinuteBars ? recorder.RunAsync(feed.Source, run.Token) : Task.CompletedTask;
         var watching = WatchAsync(feed, lease, run);
         try
         {
@@ -129,7 +129,7 @@ public sealed class LiveSourceRunner(
     {
         bus.Publish(e);
         backplane?.Enqueue(e);
-        if (e is LiveTick tick)
+        if (e is LiveTick tick && options.RecordMinuteBars)
         {
             recorder.Add(tick);
         }
