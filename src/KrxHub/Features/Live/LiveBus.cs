@@ -303,7 +303,7 @@ public sealed class LiveBus : BackgroundService
     {
         if (request.Op == "ping")
         {
-            client.Reply(LiveMessages.Pong(_time.GetUtcNow(), request.Id));
+            client.Reply(LiveMessages.Pong(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), request.Id));
             return;
         }
 
@@ -606,7 +606,7 @@ public sealed class LiveBus : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                var message = LiveMessages.Heartbeat(_time.GetUtcNow(), SourceStatus);
+                var message = LiveMessages.Heartbeat(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), SourceStatus);
                 foreach (var client in _clients.Values)
                 {
                     client.Offer(LiveClient.HeartbeatSlot, 0, message);
