@@ -224,6 +224,7 @@ public class LiveSocketTests
         Assert.Equal(new DateTimeOffset(2025, 6, 30, 18, 0, 0, KrxCalendar.KstOffset), session.GetProperty("at").GetDateTimeOffset());
         Assert.Equal("pre-open", session.GetProperty("next").GetProperty("phase").GetString());
         Assert.Equal(new DateTimeOffset(2025, 7, 1, 8, 30, 0, KrxCalendar.KstOffset), session.GetProperty("next").GetProperty("at").GetDateTimeOffset());
+        Assert.False(session.GetProperty("alwaysOpen").GetBoolean());
     }
 
     [Fact]

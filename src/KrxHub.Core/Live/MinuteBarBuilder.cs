@@ -1,3 +1,5 @@
+using KrxHub.Core.Validation;
+
 namespace KrxHub.Core.Live;
 
 /// <summary>
@@ -93,26 +95,26 @@ public sealed class MinuteBarBuilder
         var reasons = new List<string>();
         if (bar.Low <= 0m || bar.Open <= 0m || bar.High <= 0m || bar.Close <= 0m)
         {
-            reasons.Add("non_positive_price");
+            reasons.Add(ReasonCodes.NonPositivePrice);
         }
         else
         {
             if (bar.Low > Math.Min(bar.Open, bar.Close) || bar.High < Math.Max(bar.Open, bar.Close) || bar.Low > bar.High)
             {
-                reasons.Add("ohlc_inconsistent");
+                reasons.Add(ReasonCodes.OhlcInconsistent);
             }
 
             var date = KrxCalendar.KstDate(bar.Start);
             if (!KrxRules.IsOnTickGrid(bar.Open, market, date) || !KrxRules.IsOnTickGrid(bar.High, market, date) ||
                 !KrxRules.IsOnTickGrid(bar.Low, market, date) || !KrxRules.IsOnTickGrid(bar.Close, market, date))
             {
-                reasons.Add("off_tick_grid");
+                reasons.Add(ReasonCodes.OffTickGrid);
             }
         }
 
         if (bar.Volume < 0 || bar.TradingValue < 0m)
         {
-            reasons.Add("negative_volume");
+            reasons.Add(ReasonCodes.NegativeVolume);
         }
 
         return reasons;

@@ -6,8 +6,11 @@ using KrxHub.Storage;
 
 namespace KrxHub.Features.Live;
 
-/// <summary>The session phase clients see: the phase, when it started, the next transition, and a label for demo sessions.</summary>
-public sealed record SessionState(SessionPhase Phase, DateTimeOffset At, PhaseTransition? Next, string? Label = null);
+/// <summary>
+/// The session phase clients see: the calendar's phase, when it started, the next transition, and whether the simulator
+/// trades around the clock anyway (its always-open demo session).
+/// </summary>
+public sealed record SessionState(SessionPhase Phase, DateTimeOffset At, PhaseTransition? Next, bool AlwaysOpen = false);
 
 /// <summary>
 /// Whether live data is flowing: <see cref="Source"/> is the feed's name (kiwoom, simulated); <see cref="Up"/> is true while
@@ -300,7 +303,7 @@ public sealed class LiveBus : BackgroundService
     {
         if (request.Op == "ping")
         {
-            client.Reply(LiveMessages.Pong(_time.GetUtcNow(), request.Id));
+            client.Reply(LiveMessages.Pong(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), request.Id));
             return;
         }
 
@@ -603,7 +606,7 @@ public sealed class LiveBus : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                var message = LiveMessages.Heartbeat(_time.GetUtcNow(), SourceStatus);
+                var message = LiveMessages.Heartbeat(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), SourceStatus);
                 foreach (var client in _clients.Values)
                 {
                     client.Offer(LiveClient.HeartbeatSlot, 0, message);

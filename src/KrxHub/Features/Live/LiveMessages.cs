@@ -131,10 +131,7 @@ internal static class LiveMessages
             w.WriteEndObject();
         }
 
-        if (s.Label is not null)
-        {
-            w.WriteString("label", s.Label);
-        }
+        w.WriteBoolean("alwaysOpen", s.AlwaysOpen);
     });
 
     public static byte[] Error(string code, string message, JsonElement? id = null) => Write((code, message, id), static (w, s) =>

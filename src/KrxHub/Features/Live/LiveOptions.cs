@@ -11,6 +11,12 @@ public sealed record LiveOptions
     /// </summary>
     public bool RunSource { get; init; } = true;
 
+    /// <summary>
+    /// False: the live source's trades are not turned into stored minute bars (e.g. a store of real data that should not
+    /// receive the simulator's bars, which are stored with source "simulated"). Env KRXHUB_LIVE__RECORDMINUTEBARS=false.
+    /// </summary>
+    public bool RecordMinuteBars { get; init; } = true;
+
     /// <summary>Subscriptions one WebSocket client may hold: each (channel, code), each ranking and the session count one.</summary>
     public int MaxSubscriptions { get; init; } = 300;
 

@@ -98,49 +98,21 @@ public sealed class LiveSourceRunner(
     private async Task RunFeedAsync(ILiveFeed feed, StoreLease lease, CancellationToken stoppingToken)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        // Synchronous continuations: the forwarding thread blocks on this channel, and its wake-up must not wait in the
-        // thread pool's queue behind client writers.
-        var events = Channel.CreateBounded<LiveEvent>(new BoundedChannelOptions(8_192)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            AllowSynchronousContinuations = true,
-        });
+        var events = new ForwardingWriter(this);
         bus.SetLocalSource(feed.Source);
         backplane?.Announce(feed.Source);
-        var recording = recorder.RunAsync(feed.Source, run.Token);
+        var recording = options.RecordMinuteBars ? recorder.RunAsync(feed.Source, run.Token) : Task.CompletedTask;
         var watching = WatchAsync(feed, lease, run);
-        var feeding = FeedAsync(feed, events.Writer, run.Token);
         try
         {
-            // A thread of its own, like the bus's dispatcher: under load the thread pool is busy with client writers,
-            // and events must not queue behind them before they reach the dispatcher.
-            var forwarding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    Forward(events.Reader, run.Token);
-                    forwarding.TrySetResult();
-                }
-                catch (Exception e)
-                {
-                    forwarding.TrySetException(e);
-                }
-            })
-            {
-                IsBackground = true,
-                Name = "krxhub live source",
-            };
-            thread.Start();
-            await forwarding.Task;
+            await feed.RunAsync(events, run.Token);
         }
         finally
         {
+            events.TryComplete();
             bus.SetLocalSource(null);
             backplane?.Announce(null);
             await run.CancelAsync();
-            await Quietly(feeding);
             await Quietly(watching);
             await Quietly(recording);
         }
@@ -152,32 +124,55 @@ public sealed class LiveSourceRunner(
         }
     }
 
-    private void Forward(ChannelReader<LiveEvent> events, CancellationToken ct)
+    /// <summary>One event of the feed: to this node's bus, to the other nodes, to the minute bars.</summary>
+    private void Forward(LiveEvent e)
     {
-        while (events.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+        bus.Publish(e);
+        backplane?.Enqueue(e);
+        if (e is LiveTick tick && options.RecordMinuteBars)
         {
-            while (events.TryRead(out var e))
-            {
-                bus.Publish(e);
-                backplane?.Enqueue(e);
-                if (e is LiveTick tick)
-                {
-                    recorder.Add(tick);
-                }
-            }
+            recorder.Add(tick);
         }
     }
 
-    private static async Task FeedAsync(ILiveFeed feed, ChannelWriter<LiveEvent> writer, CancellationToken ct)
+    /// <summary>
+    /// The writer the feed writes to: each event is forwarded on the feed's own thread (no queue, no thread hop). That is
+    /// cheap and never waits: the bus only files the event for its dispatcher, the backplane queue drops rather than waits.
+    /// </summary>
+    private sealed class ForwardingWriter(LiveSourceRunner runner) : ChannelWriter<LiveEvent>
     {
-        try
+        private volatile bool _completed;
+
+        public override bool TryWrite(LiveEvent item)
         {
-            await feed.RunAsync(writer, ct);
-            writer.TryComplete();
+            ArgumentNullException.ThrowIfNull(item);
+            if (_completed)
+            {
+                return false;
+            }
+
+            runner.Forward(item);
+            return true;
         }
-        catch (Exception e)
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
+            cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : new(!_completed);
+
+        public override ValueTask WriteAsync(LiveEvent item, CancellationToken cancellationToken = default)
         {
-            writer.TryComplete(e);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+
+            return TryWrite(item) ? ValueTask.CompletedTask : ValueTask.FromException(new ChannelClosedException());
+        }
+
+        public override bool TryComplete(Exception? error = null)
+        {
+            var was = _completed;
+            _completed = true;
+            return !was;
         }
     }
 

@@ -129,7 +129,7 @@ public sealed class MinuteBarRecorder(IMarketStore store, LiveBus bus, TimeProvi
         var now = time.GetUtcNow();
         foreach (var bar in bars)
         {
-            var reasons = bus.FindStock(bar.Code) is { } stock ? MinuteBarBuilder.Check(bar, stock.Market) : ["unknown_code"];
+            var reasons = bus.FindStock(bar.Code) is { } stock ? MinuteBarBuilder.Check(bar, stock.Market) : [Core.Validation.ReasonCodes.UnknownCode];
             if (reasons.Count == 0)
             {
                 good.Add(bar);

@@ -8,12 +8,14 @@ namespace KrxHub.Features.Live;
 /// Keeps the bus's session phase current: computes the phase now from the KRX calendar, then sleeps (on the injected
 /// clock) until the next transition and pushes the new phase to every session subscriber.
 /// </summary>
-public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimeProvider time, HubOptions options, ILogger<SessionBroadcaster> logger) : BackgroundService
+/// <remarks>
+/// Like GET /api/session, the phase is always the calendar's; when the simulator runs its always-open demo session
+/// (trading whatever the calendar says) every message says <c>"alwaysOpen": true</c>.
+/// </remarks>
+public sealed class SessionBroadcaster(LiveBus bus, KrxSessionClock clock, TimeProvider time, HubOptions options, ILogger<SessionBroadcaster> logger) : BackgroundService
 {
-    /// <summary>The label of the simulator's always-open demo session, whose "regular" phase is not the calendar's.</summary>
-    public const string AlwaysOpenLabel = "simulated always-open demo session (not the KRX calendar)";
-
-    private readonly KrxSessionClock _clock = new(calendar);
+    private readonly KrxSessionClock _clock = clock;
+    private readonly KrxCalendar _calendar = clock.Calendar;
 
     /// <summary>The phase at <paramref name="now"/>, when it started (walking back over earlier days) and the next transition.</summary>
     public SessionState StateAt(DateTimeOffset now)
@@ -22,7 +24,7 @@ public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimePr
         var kst = now.ToOffset(KrxCalendar.KstOffset);
         var day = DateOnly.FromDateTime(kst.DateTime);
         var started = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);
-        for (var back = 0; back <= 31 && calendar.Covers(day.AddDays(-back)); back++)
+        for (var back = 0; back <= 31 && _calendar.Covers(day.AddDays(-back)); back++)
         {
             var timeline = _clock.Timeline(day.AddDays(-back));
             var found = false;
@@ -58,18 +60,11 @@ public sealed class SessionBroadcaster(LiveBus bus, KrxCalendar calendar, TimePr
             // The last day of the calendar: no transition is known beyond it.
         }
 
-        return new SessionState(phase, started, next);
+        return new SessionState(phase, started, next, LiveSetup.IsAlwaysOpenDemo(options));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (LiveSetup.IsAlwaysOpenDemo(options))
-        {
-            // The simulator trades around the clock: say so rather than show a calendar phase that contradicts the ticks.
-            bus.SetSession(new SessionState(SessionPhase.Regular, time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), null, AlwaysOpenLabel));
-            return;
-        }
-
         while (!stoppingToken.IsCancellationRequested)
         {
             SessionState state;
