@@ -65,12 +65,11 @@ public sealed class CollectTests
         Assert.Equal(["0", "10", "10", "50"], calls.Select(a => (string)JsonNode.Parse(a.Body)!["mrkt_tp"]!));
         Assert.Equal([null, null, "Y", null], calls.Select(a => a.ContYn));
         var samsung = await harness.Store.GetStockAsync(StockCode.Parse("005930"), Ct);
-        // The fake answers listCount from the bundled master (as of 2026-04-14, after the 2025 share cancellations).
-        Assert.Equal(("삼성전자", Market.Kospi, 5_846_278_608L), (samsung!.Name, samsung.Market, samsung.ListedShares));
-        foreach (var stock in bundled.Take(50))
+        Assert.Equal(("삼성전자", Market.Kospi, 5_846_278_608L), (samsung!.Name, samsung.Market, samsung.ListedShares)); // listed_shares_20260414
+        foreach (var stock in bundled)
         {
             var stored = await harness.Store.GetStockAsync(stock.Code, Ct);
-            Assert.Equal((stock.Name, stock.Market, stock.ListingDate), (stored!.Name, stored.Market, stored.ListingDate));
+            Assert.Equal((stock.Name, stock.Market, stock.ListingDate, stock.ListedShares), (stored!.Name, stored.Market, stored.ListingDate, stored.ListedShares));
         }
 
         Assert.Equal(RunStatus.Succeeded, (await harness.Store.GetRunsAsync(1, 0, Ct))[0].Status);
