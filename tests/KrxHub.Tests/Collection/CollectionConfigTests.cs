@@ -69,6 +69,8 @@ public sealed partial class CollectionConfigTests
         settings.UnionWith(SettingsBinder.Keys<KrxOpenApiOptions>().Select(k => SettingsBinder.EnvName(KrxOpenApiOptions.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<KrxDataSystemOptions>().Select(k => SettingsBinder.EnvName(KrxDataSystemOptions.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<CollectionSettings>().Select(k => SettingsBinder.EnvName(CollectionSettings.SectionName, k)));
+        settings.UnionWith(SettingsBinder.Keys<Features.Live.LiveOptions>().Select(k => SettingsBinder.EnvName(Features.Live.LiveOptions.SectionName, k)));
+        settings.UnionWith([Sources.Simulation.SimulatorOptions.AlwaysOpenVariable, Sources.Simulation.SimulatorOptions.SeedVariable]);
 
         Assert.Empty(settings.Except(documented).Order());
         Assert.Empty(documented.Except(settings).Order());
