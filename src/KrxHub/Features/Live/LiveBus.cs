@@ -484,6 +484,12 @@ public sealed class LiveBus : BackgroundService
         client.FreeSlot(slot);
     }
 
+    public override void Dispose()
+    {
+        _inboxSignal.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // The dispatcher has a thread of its own: under load the thread pool is busy with client writers, and a

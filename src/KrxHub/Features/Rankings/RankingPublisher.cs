@@ -23,9 +23,6 @@ public sealed class RankingPublisher : BackgroundService
         bus.Rankings = this;
     }
 
-    /// <summary>Pushes made since start (each to every subscriber of one ranking).</summary>
-    public long Pushes { get; private set; }
-
     /// <summary>The ranking as it is now, for a new subscriber. Does not count as a push to the others.</summary>
     internal byte[] Snapshot(RankingKey key)
     {
@@ -92,7 +89,6 @@ public sealed class RankingPublisher : BackgroundService
 
             if (changed)
             {
-                Pushes++;
                 foreach (var s in subscribers)
                 {
                     s.Offer(current.Message);
