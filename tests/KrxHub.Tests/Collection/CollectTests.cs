@@ -169,4 +169,29 @@ public sealed class CollectTests
         Assert.All(krx.OpenApiCalls, c => Assert.Equal(FakeKrxServer.AuthKey, c.Header("AUTH_KEY")));
         Assert.Equal("collect:krx-daily", (await harness.Store.GetRunsAsync(1, 0, Ct))[0].Job);
     }
+
+    [Fact]
+    public async Task A_KRX_day_not_published_yet_fails_only_that_day_and_the_next_backfill_asks_for_it_again()
+    {
+        await using var krx = await FakeKrxServer.StartAsync();
+        KrxTestKit.ServeJan4(krx); // 2021-01-05 has no rows yet: KRX answers an empty OutBlock_1
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using var harness = await CollectionHarness.OpenAsync(test, null, krx: KrxTestKit.Client(krx));
+        await TestData.LoadMasterAsync(harness.Store);
+        var jan5 = new DateOnly(2021, 1, 5);
+        var request = new CollectionRequest(CollectDataset.KrxDaily, KrxTestKit.Jan4, jan5) { SkipCompleted = true, Trigger = "backfill" };
+
+        var outcome = await harness.RunAsync(request);
+
+        Assert.Equal((2, 1), (outcome.UnitsPlanned, outcome.UnitsFailed));
+        Assert.Equal([KrxTestKit.Jan4], (await harness.Store.GetCompletedUnitsAsync("krx-daily", "raw", KrxTestKit.Jan4, jan5, Ct)).Select(u => u.From));
+        var refused = Assert.Single(await harness.Store.GetQuarantineAsync(jan5, Core.Validation.ReasonCodes.SourceRefused, 10, 0, Ct));
+        Assert.Contains("no rows", refused.Payload, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Succeeded, (await harness.Store.GetRunsAsync(1, 0, Ct))[0].Status);
+
+        krx.Arrivals.Clear();
+        var again = await harness.RunAsync(request);
+        Assert.Equal(1, again.UnitsPlanned);
+        Assert.All(krx.OpenApiCalls, c => Assert.Contains("basDd=20210105", c.Query, StringComparison.Ordinal));
+    }
 }
