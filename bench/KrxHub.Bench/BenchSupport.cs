@@ -41,6 +41,50 @@ internal static class BenchSupport
         return target;
     }
 
+    /// <summary>
+    /// Runs a process to its end and returns its wall time and peak resident set (VmHWM from /proc, read until it
+    /// exits; the high-water mark only grows, so the last reading is the peak).
+    /// </summary>
+    public static (double Seconds, long PeakRssMb, string Output) RunWithPeakRss(string file, string arguments)
+    {
+        var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stdoutTask = p.StandardOutput.ReadToEndAsync();
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        long peakKb = 0;
+        var status = $"/proc/{p.Id}/status";
+        while (!p.HasExited)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(status))
+                {
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    {
+                        peakKb = Math.Max(peakKb, long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended between the check and the read.
+            }
+
+            Thread.Sleep(5);
+        }
+
+        p.WaitForExit();
+        sw.Stop();
+        var output = stdoutTask.Result + stderrTask.Result;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments} exited {p.ExitCode}: {output}");
+        }
+
+        return (sw.Elapsed.TotalSeconds, peakKb / 1024, output);
+    }
+
     public static (double Seconds, string Output) RunProcess(string file, string arguments, string? stdin = null)
     {
         var psi = new ProcessStartInfo(file, arguments)

@@ -226,5 +226,9 @@ internal static class PostgresSchema
 
             CREATE INDEX collection_runs_by_job ON collection_runs (job, id);
             """),
+        // SQLite only: PostgreSQL reads the whole market straight from daily_bars, so this version adds nothing here.
+        new(4, "bar series cache (SQLite only)", """
+            SELECT 1;
+            """),
     ];
 }

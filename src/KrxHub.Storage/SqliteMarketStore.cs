@@ -459,6 +459,11 @@ public sealed partial class SqliteMarketStore : IMarketStore
         await using var promote = Command(connection, tx, PromoteStagedBars);
         promote.Parameters.AddWithValue("$run_id", runId);
         long changed = await promote.ExecuteNonQueryAsync(ct);
+        if (changed > 0)
+        {
+            // Invalidates the bar-series caches of both bases (cheaper than finding which basis the run touched).
+            await ExecuteAsync(connection, tx, "UPDATE bar_series_cache_state SET generation = generation + 1", ct);
+        }
         if (rebuildDateIndex)
         {
             await ExecuteAsync(connection, tx, DailyBarsByDateIndex, ct);
@@ -538,6 +543,135 @@ public sealed partial class SqliteMarketStore : IMarketStore
     public async Task<long> CountDailyBarsAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM daily_bars", ct);
 
     public async Task<IReadOnlyList<BarSeries>> GetBarSeriesAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct)
+    {
+        if (!BarSeriesCodec.IsSupported)
+        {
+            return await ReadBarSeriesFromRowsAsync(basis, from, to, codes, ct);
+        }
+
+        await using (var connection = await OpenAsync(ct))
+        {
+            // One read transaction: the state row and the blobs come from the same snapshot.
+            await using var tx = connection.BeginTransaction(deferred: true);
+            var (generation, cachedGeneration) = await ReadCacheStateAsync(connection, tx, basis, ct);
+            if (cachedGeneration == generation)
+            {
+                return ReadCachedSeries(connection, basis, from, to, codes, ct);
+            }
+
+            if (codes is not null)
+            {
+                // A few stocks: reading their rows is cheap; only a whole-market read pays for a rebuild.
+                await tx.CommitAsync(ct);
+                return await ReadBarSeriesFromRowsAsync(basis, from, to, codes, ct);
+            }
+
+            await tx.CommitAsync(ct);
+            var whole = await ReadBarSeriesFromRowsAsync(basis, DateOnly.MinValue, DateOnly.MaxValue, null, ct);
+            await WriteCacheAsync(basis, whole, generation, ct);
+            return [.. whole.Select(series => series.Slice(from, to)).Where(series => series.Count > 0)];
+        }
+    }
+
+    private static async Task<(long Generation, long? CachedGeneration)> ReadCacheStateAsync(SqliteConnection connection, SqliteTransaction tx, PriceBasis basis, CancellationToken ct)
+    {
+        await using var select = Command(connection, tx, "SELECT generation, cached_generation FROM bar_series_cache_state WHERE basis = $basis");
+        select.Parameters.AddWithValue("$basis", basis.Name());
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1))
+            : throw new InvalidOperationException($"bar_series_cache_state has no row for {basis.Name()}");
+    }
+
+    /// <summary>
+    /// Stores the whole-history series of every stock as the cache of <paramref name="basis"/>, unless a promotion
+    /// committed since <paramref name="generation"/> was read (then the rows read may already be out of date, and
+    /// the next whole-market read rebuilds again).
+    /// </summary>
+    private async Task WriteCacheAsync(PriceBasis basis, IReadOnlyList<BarSeries> series, long generation, CancellationToken ct)
+    {
+        var blobs = new byte[series.Count][];
+        Parallel.For(0, series.Count, new ParallelOptions { CancellationToken = ct }, i => blobs[i] = BarSeriesCodec.Encode(series[i]));
+        await using var connection = await OpenAsync(ct);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var (current, _) = await ReadCacheStateAsync(connection, tx, basis, ct);
+        if (current != generation)
+        {
+            return;
+        }
+
+        await using (var clear = Command(connection, tx, "DELETE FROM bar_series_cache WHERE basis = $basis"))
+        {
+            clear.Parameters.AddWithValue("$basis", basis.Name());
+            await clear.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var insert = Command(connection, tx, "INSERT INTO bar_series_cache (basis, code, data) VALUES ($basis, $code, $data)"))
+        {
+            insert.Parameters.AddWithValue("$basis", basis.Name());
+            var code = insert.Parameters.Add("$code", SqliteType.Text);
+            var data = insert.Parameters.Add("$data", SqliteType.Blob);
+            insert.Prepare();
+            for (var i = 0; i < series.Count; i++)
+            {
+                code.Value = series[i].Code.Value;
+                data.Value = blobs[i];
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+        }
+
+        await using (var mark = Command(connection, tx, "UPDATE bar_series_cache_state SET cached_generation = generation WHERE basis = $basis"))
+        {
+            mark.Parameters.AddWithValue("$basis", basis.Name());
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The cached series of every stock (or of <paramref name="codes"/>), cut to [from, to], in code order.</summary>
+    private static IReadOnlyList<BarSeries> ReadCachedSeries(SqliteConnection connection, PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct)
+    {
+        var db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
+        var sql = "SELECT code, data FROM bar_series_cache WHERE basis = ?1"
+            + (codes is null ? string.Empty : " AND code IN (SELECT value FROM json_each(?2))")
+            + " ORDER BY code";
+        Check(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
+        try
+        {
+            Check(raw.sqlite3_bind_text(statement, 1, basis.Name()), db);
+            if (codes is not null)
+            {
+                Check(raw.sqlite3_bind_text(statement, 2, JsonSerializer.Serialize(codes.Select(c => c.Value))), db);
+            }
+
+            var series = new List<BarSeries>();
+            int rc;
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                ct.ThrowIfCancellationRequested();
+                var code = StockCode.Parse(raw.sqlite3_column_text(statement, 0).utf8_to_string());
+                if (BarSeriesCodec.Decode(raw.sqlite3_column_blob(statement, 1), code, basis, from, to) is { } decoded)
+                {
+                    series.Add(decoded);
+                }
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                Check(rc, db);
+            }
+
+            return series;
+        }
+        finally
+        {
+            raw.sqlite3_finalize(statement);
+        }
+    }
+
+    /// <summary>Straight from daily_bars: the stocks named, or the whole market read in parallel slices.</summary>
+    private async Task<IReadOnlyList<BarSeries>> ReadBarSeriesFromRowsAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct)
     {
         if (codes is not null)
         {

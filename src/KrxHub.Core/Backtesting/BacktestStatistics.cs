@@ -62,7 +62,10 @@ public static class BacktestStatistics
             rejectedOrders);
     }
 
-    /// <summary>r_k = E_k / E_(k-1) - 1 (the ratio in decimal, then as a double), with E_(-1) = initial cash.</summary>
+    /// <summary>
+    /// r_k = E_k / E_(k-1) - 1 with E_(-1) = initial cash, in double: returns feed double statistics anyway, and a
+    /// decimal division per session was the largest cost of a whole-market backtest. Equal equities give exactly 0.
+    /// </summary>
     public static double[] DailyReturns(decimal initialCash, IReadOnlyList<EquityPoint> equity)
     {
         ArgumentNullException.ThrowIfNull(equity);
@@ -71,7 +74,7 @@ public static class BacktestStatistics
         for (var k = 0; k < equity.Count; k++)
         {
             var current = equity[k].Equity;
-            returns[k] = previous != 0 ? (double)(current / previous) - 1 : 0;
+            returns[k] = previous == 0 || current == previous ? 0 : ((double)current / (double)previous) - 1;
             previous = current;
         }
 
@@ -123,6 +126,7 @@ public static class BacktestStatistics
         }
 
         var peak = equity[0];
+        var lowSincePeak = peak.Equity;
         var worst = 0m;
         DateOnly? worstPeak = null;
         DateOnly? worstTrough = null;
@@ -131,10 +135,14 @@ public static class BacktestStatistics
             if (point.Equity > peak.Equity)
             {
                 peak = point;
+                lowSincePeak = point.Equity;
             }
 
-            if (peak.Equity > 0)
+            // Under one peak the drawdown only grows as equity falls (decimal division is monotonic), so only a new
+            // low since the peak can beat the worst: the other points skip the decimal division.
+            if (peak.Equity > 0 && point.Equity < lowSincePeak)
             {
+                lowSincePeak = point.Equity;
                 var drawdown = 1 - (point.Equity / peak.Equity);
                 if (drawdown > worst)
                 {

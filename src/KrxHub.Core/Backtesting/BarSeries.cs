@@ -63,6 +63,19 @@ public sealed class BarSeries
 
     public long VolumeAt(int index) => Volume[index];
 
+    /// <summary>Whole columns, read-only, for storage codecs (strategies see bars through <see cref="BarHistory"/>).</summary>
+    public ReadOnlySpan<DateOnly> DateColumn => Dates;
+
+    public ReadOnlySpan<decimal> OpenColumn => Open;
+
+    public ReadOnlySpan<decimal> HighColumn => High;
+
+    public ReadOnlySpan<decimal> LowColumn => Low;
+
+    public ReadOnlySpan<decimal> CloseColumn => Close;
+
+    public ReadOnlySpan<long> VolumeColumn => Volume;
+
     /// <summary>Builds a series from bars of one stock and basis (any order). No-trade bars keep volume 0.</summary>
     public static BarSeries FromBars(IEnumerable<DailyBar> bars)
     {
@@ -98,12 +111,17 @@ public sealed class BarSeries
         return i >= 0 ? i + 1 : ~i;
     }
 
-    /// <summary>A copy holding only the bars in [from, to].</summary>
+    /// <summary>The bars in [from, to]: a copy, or this series when it lies entirely inside.</summary>
     public BarSeries Slice(DateOnly from, DateOnly to)
     {
         var start = CountOnOrBefore(from.AddDays(-1));
         var end = CountOnOrBefore(to);
         var length = Math.Max(0, end - start);
+        if (start == 0 && length == Count)
+        {
+            return this; // immutable, so the whole series can be shared
+        }
+
         return new BarSeries(
             Code,
             Basis,

@@ -55,8 +55,21 @@ public sealed class SmaStream
 
     public int Period => window.Length;
 
+    /// <summary>The sum of the last <see cref="Period"/> values (of fewer until the window is full).</summary>
+    public decimal Sum => sum;
+
+    /// <summary>True once <see cref="Period"/> values have been added.</summary>
+    public bool IsFull => count == window.Length;
+
     /// <summary>Adds the next value; returns the SMA, or null until <see cref="Period"/> values have been added.</summary>
     public decimal? Add(decimal value)
+    {
+        Push(value);
+        return count == window.Length ? sum / window.Length : null;
+    }
+
+    /// <summary>Adds the next value without dividing: for callers that only compare averages (see SmaCross).</summary>
+    public void Push(decimal value)
     {
         sum += value;
         if (count == window.Length)
@@ -70,6 +83,5 @@ public sealed class SmaStream
 
         window[next] = value;
         next = (next + 1) % window.Length;
-        return count == window.Length ? sum / window.Length : null;
     }
 }

@@ -31,6 +31,38 @@ public sealed class BacktestStatisticsTests
     }
 
     [Fact]
+    public void Max_drawdown_equals_a_brute_force_search_over_every_pair_on_real_closes()
+    {
+        // 005930's real closes as an equity curve: many peaks, flats and ties.
+        var closes = BacktestData.Samsung.CloseColumn.ToArray()[..1500];
+        var curve = closes.Select((v, i) => new EquityPoint(BacktestData.Samsung.DateAt(i), v, v)).ToArray();
+
+        var worst = 0m;
+        DateOnly? worstPeak = null, worstTrough = null;
+        for (var j = 0; j < curve.Length; j++)
+        {
+            // The running peak before j: the first index holding the maximum so far (ties keep the earliest).
+            var p = 0;
+            for (var i = 1; i <= j; i++)
+            {
+                if (curve[i].Equity > curve[p].Equity)
+                {
+                    p = i;
+                }
+            }
+
+            var drawdown = 1 - (curve[j].Equity / curve[p].Equity);
+            if (drawdown > worst)
+            {
+                (worst, worstPeak, worstTrough) = (drawdown, curve[p].Date, curve[j].Date);
+            }
+        }
+
+        Assert.Equal(((double)worst, worstPeak, worstTrough), BacktestStatistics.MaxDrawdown(curve));
+        Assert.True(worst > 0.3m);
+    }
+
+    [Fact]
     public void Volatility_sharpe_and_sortino_follow_their_definitions_on_known_returns()
     {
         // Returns +10 %, -10 %, +10 %, -10 % from 100: 110, 99, 108.9, 98.01.

@@ -65,11 +65,11 @@ public sealed class CollectTests
         Assert.Equal(["0", "10", "10", "50"], calls.Select(a => (string)JsonNode.Parse(a.Body)!["mrkt_tp"]!));
         Assert.Equal([null, null, "Y", null], calls.Select(a => a.ContYn));
         var samsung = await harness.Store.GetStockAsync(StockCode.Parse("005930"), Ct);
-        Assert.Equal(("삼성전자", Market.Kospi, 5_969_782_550L), (samsung!.Name, samsung.Market, samsung.ListedShares));
-        foreach (var stock in bundled.Take(50))
+        Assert.Equal(("삼성전자", Market.Kospi, 5_846_278_608L), (samsung!.Name, samsung.Market, samsung.ListedShares)); // listed_shares_20260414
+        foreach (var stock in bundled)
         {
             var stored = await harness.Store.GetStockAsync(stock.Code, Ct);
-            Assert.Equal((stock.Name, stock.Market, stock.ListingDate), (stored!.Name, stored.Market, stored.ListingDate));
+            Assert.Equal((stock.Name, stock.Market, stock.ListingDate, stock.ListedShares), (stored!.Name, stored.Market, stored.ListingDate, stored.ListedShares));
         }
 
         Assert.Equal(RunStatus.Succeeded, (await harness.Store.GetRunsAsync(1, 0, Ct))[0].Status);
@@ -168,5 +168,30 @@ public sealed class CollectTests
         Assert.Equal("krx-openapi", bar.Source);
         Assert.All(krx.OpenApiCalls, c => Assert.Equal(FakeKrxServer.AuthKey, c.Header("AUTH_KEY")));
         Assert.Equal("collect:krx-daily", (await harness.Store.GetRunsAsync(1, 0, Ct))[0].Job);
+    }
+
+    [Fact]
+    public async Task A_KRX_day_not_published_yet_fails_only_that_day_and_the_next_backfill_asks_for_it_again()
+    {
+        await using var krx = await FakeKrxServer.StartAsync();
+        KrxTestKit.ServeJan4(krx); // 2021-01-05 has no rows yet: KRX answers an empty OutBlock_1
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using var harness = await CollectionHarness.OpenAsync(test, null, krx: KrxTestKit.Client(krx));
+        await TestData.LoadMasterAsync(harness.Store);
+        var jan5 = new DateOnly(2021, 1, 5);
+        var request = new CollectionRequest(CollectDataset.KrxDaily, KrxTestKit.Jan4, jan5) { SkipCompleted = true, Trigger = "backfill" };
+
+        var outcome = await harness.RunAsync(request);
+
+        Assert.Equal((2, 1), (outcome.UnitsPlanned, outcome.UnitsFailed));
+        Assert.Equal([KrxTestKit.Jan4], (await harness.Store.GetCompletedUnitsAsync("krx-daily", "raw", KrxTestKit.Jan4, jan5, Ct)).Select(u => u.From));
+        var refused = Assert.Single(await harness.Store.GetQuarantineAsync(jan5, Core.Validation.ReasonCodes.SourceRefused, 10, 0, Ct));
+        Assert.Contains("no rows", refused.Payload, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Succeeded, (await harness.Store.GetRunsAsync(1, 0, Ct))[0].Status);
+
+        krx.Arrivals.Clear();
+        var again = await harness.RunAsync(request);
+        Assert.Equal(1, again.UnitsPlanned);
+        Assert.All(krx.OpenApiCalls, c => Assert.Contains("basDd=20210105", c.Query, StringComparison.Ordinal));
     }
 }

@@ -96,6 +96,44 @@ public sealed partial class CollectionConfigTests
         Assert.False(File.Exists(Path.Combine(test.DataDirectory, "krxhub.db")), "nothing may be written");
     }
 
+    [Fact]
+    public async Task An_appsettings_json_in_the_working_directory_is_read_and_the_environment_wins_over_it()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var directory = Directory.CreateTempSubdirectory("krxhub-appsettings-").FullName;
+        try
+        {
+            async Task<(int Exit, string Stderr)> RunAsync(string json, Dictionary<string, string?>? environment)
+            {
+                await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), json);
+                var start = CliProcess.StartInfo(environment, ["collect", "daily", "--date", "2024-01-13", .. test.CliArgs]);
+                start.WorkingDirectory = directory;
+                using var process = System.Diagnostics.Process.Start(start)!;
+                var stderr = await process.StandardError.ReadToEndAsync();
+                await process.StandardOutput.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                return (process.ExitCode, stderr.Trim());
+            }
+
+            Assert.Equal((2, "error: KRXHUB_KIWOOM__SECRETKEY is missing (KRXHUB_KIWOOM__APPKEY is set)"),
+                await RunAsync("""{ "Kiwoom": { "AppKey": "from-the-file" } }""", null));
+
+            // With the secret from the environment the settings pass; the Saturday is refused next, before any request.
+            Assert.Equal((2, "error: 2024-01-13 is not a KRX session"),
+                await RunAsync("""{ "Kiwoom": { "AppKey": "from-the-file", "BaseUrl": "http://127.0.0.1:9" } }""",
+                    new Dictionary<string, string?> { ["KRXHUB_KIWOOM__SECRETKEY"] = "from-the-environment" }));
+
+            var (exit, stderr) = await RunAsync("""{ "Kiwoom": { "AppKey": """, null);
+            Assert.Equal(2, exit);
+            Assert.StartsWith("error: appsettings.json cannot be read: ", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', stderr);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [GeneratedRegex("KRXHUB_[A-Z_]+[A-Z]")]
     private static partial Regex EnvName();
 }

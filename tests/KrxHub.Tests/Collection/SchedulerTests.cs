@@ -120,6 +120,69 @@ public sealed class SchedulerTests
         Assert.Equal(codes.Count * 2, await check.CountDailyBarsAsync(Ct));
     }
 
+    [PostgresFact]
+    public async Task A_node_that_loses_its_lease_mid_run_stops_and_another_node_finishes_the_occurrence()
+    {
+        var clock = new FixedTime(new DateTimeOffset(2024, 1, 15, 18, 5, 0, Kst));
+        await using var market = await KiwoomMarket.StartAsync(clock);
+        var codes = KiwoomMarket.TradedEverySession(40);
+        await using var test = await TestStore.CreateAsync("postgresql");
+        await using (var store = await test.OpenAsync())
+        {
+            await store.UpsertStocksAsync(KiwoomMarket.MasterOf(codes), Ct);
+        }
+
+        var environment = market.Environment(requestsPerSecond: 10);
+        environment["KRXHUB_COLLECTION__MASTER"] = "false";
+        environment["KRXHUB_COLLECTION__MINUTE"] = "false";
+        environment["KRXHUB_COLLECTION__POLLINTERVAL"] = "00:00:00.05";
+        var logs = new Sources.Tests.Kiwoom.CapturingLoggerProvider();
+        async Task<WebApplication> StartNodeAsync()
+        {
+            var options = new HubOptions(new StoreLocation(test.DataDirectory, test.Database), "http://127.0.0.1:0", false)
+            {
+                Settings = KiwoomMarket.Settings(environment),
+                Time = clock,
+                ShowProgress = false,
+                ConfigureLogging = l => l.AddProvider(logs),
+            };
+            var node = HubApp.Build(options, await test.OpenAsync(), TestData.Calendar);
+            await node.StartAsync();
+            return node;
+        }
+
+        var first = await StartNodeAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(market.Server.Calls("ka10081").Count >= 10), TimeSpan.FromSeconds(30), "the first node is fetching");
+        var second = await StartNodeAsync();
+
+        // Cut the first node's lease connection, as a PostgreSQL restart or a network cut would.
+        await using (var admin = new Npgsql.NpgsqlConnection(test.Database))
+        {
+            await admin.OpenAsync();
+            await using var kill = new Npgsql.NpgsqlCommand(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+                WHERE locktype = 'advisory' AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('krxhub:schedule:eod', 0)
+                """, admin);
+            Assert.Equal(1L, (long)(await kill.ExecuteScalarAsync())!);
+        }
+
+        await using var check = await test.OpenAsync();
+        await Eventually.TrueAsync(async () => await check.IsOccurrenceDoneAsync(JobSchedule.Eod, "2024-01-12", Ct) &&
+            await check.IsOccurrenceDoneAsync(JobSchedule.Eod, "2024-01-15", Ct), TimeSpan.FromSeconds(60), () => "both occurrences recorded; logs: " + logs.AllText);
+        foreach (var node in new[] { first, second })
+        {
+            await node.StopAsync();
+            await node.DisposeAsync();
+        }
+
+        Assert.Contains("the lease was lost", logs.AllText, StringComparison.Ordinal);
+        Assert.Equal(codes.Count * 2, await check.CountDailyBarsAsync(Ct));
+        var asked = market.Requests("ka10081").GroupBy(r => r).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(codes.Count * 2, asked.Count);
+        Assert.All(asked.Values, n => Assert.InRange(n, 1, 2)); // the stopped batch is fetched again, nothing more
+    }
+
     [Fact]
     public async Task During_a_session_the_minute_job_polls_the_watchlist_once_per_slot()
     {

@@ -13,10 +13,11 @@ public sealed class SmaCross : Strategy
     private readonly SmaStream _fast;
     private readonly SmaStream _slow;
     private int _fed;
-    private decimal? _fastNow;
-    private decimal? _slowNow;
-    private decimal? _fastBefore;
-    private decimal? _slowBefore;
+
+    // The sign of fast - slow, kept as the sign of fastSum × slow - slowSum × fast: the same comparison without
+    // two decimal divisions per bar (the sums are exact, so the products are too). Null until both windows are full.
+    private decimal? _gapNow;
+    private decimal? _gapBefore;
 
     public SmaCross(StockCode code, int fast, int slow)
     {
@@ -43,23 +44,23 @@ public sealed class SmaCross : Strategy
         while (_fed < bars.Count)
         {
             var close = bars.Close(_fed++);
-            (_fastBefore, _slowBefore) = (_fastNow, _slowNow);
-            (_fastNow, _slowNow) = (_fast.Add(close), _slow.Add(close));
+            _fast.Push(close);
+            _slow.Push(close);
+            _gapBefore = _gapNow;
+            _gapNow = _slow.IsFull ? (_fast.Sum * Slow) - (_slow.Sum * Fast) : null;
         }
 
-        if (bars.LastDate != context.Date || _slowBefore is not { } slowBefore || _slowNow is not { } slowNow)
+        if (bars.LastDate != context.Date || _gapBefore is not { } gapBefore || _gapNow is not { } gapNow)
         {
             return;
         }
 
-        var fastNow = _fastNow!.Value;
-        var fastBefore = _fastBefore!.Value;
         var position = context.Position(_code);
-        if (position == 0 && fastNow > slowNow && fastBefore <= slowBefore)
+        if (position == 0 && gapNow > 0 && gapBefore <= 0)
         {
             context.BuyAllIn(_code);
         }
-        else if (position > 0 && fastNow < slowNow && fastBefore >= slowBefore)
+        else if (position > 0 && gapNow < 0 && gapBefore >= 0)
         {
             context.SellAll(_code);
         }

@@ -67,8 +67,17 @@ public sealed class BacktestRunner(IMarketStore store, KrxCalendar calendar, Tim
         }
 
         var loaded = time.GetElapsedTime(started);
+        return Simulate(plan, series, master, loaded, progress, ct);
+    }
+
+    /// <summary>Runs the plan on series already loaded (the simulation half of <see cref="RunAsync"/>).</summary>
+    public BacktestOutcome Simulate(BacktestPlan plan, IReadOnlyList<BarSeries> series, IReadOnlyDictionary<StockCode, Stock> master, TimeSpan loaded, Action<double>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(master);
         var bars = series.Sum(s => s.Count);
-        started = time.GetTimestamp();
+        var started = time.GetTimestamp();
         if (!plan.Strategy.SingleStock)
         {
             var universe = series.ToDictionary(s => s.Code, s => master[s.Code]);

@@ -100,7 +100,7 @@ public static class BackfillCommand
             CollectionOutcome outcome;
             try
             {
-                outcome = await CollectionProgressDisplay.RunAsync(title, units.Count, p => cli.Jobs.RunAsync(request, units, p, ct));
+                outcome = await CollectionProgressDisplay.RunAsync(title, units.Count, (p, token) => cli.Jobs.RunAsync(request, units, p, token), ct);
             }
             catch (CollectionFailedException e)
             {

@@ -60,7 +60,16 @@ public static class CollectCommand
                 }
 
                 await using var master = await CollectionCli.OpenAsync(parse, settings, ct);
-                var summary = await master.Jobs.MasterAsync("collect", ct);
+                Pipeline.ImportSummary summary;
+                try
+                {
+                    summary = await master.Jobs.MasterAsync("collect", ct);
+                }
+                catch (CollectionFailedException e)
+                {
+                    throw new CliException($"collect master failed: {e.Message}");
+                }
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"master: {summary.Accepted:N0} stocks from Kiwoom, {summary.Quarantined:N0} records quarantined, run {summary.RunId}"));
                 foreach (var note in summary.Notes)
                 {
@@ -98,7 +107,7 @@ public static class CollectCommand
             CollectionOutcome outcome;
             try
             {
-                outcome = await CollectionProgressDisplay.RunAsync(title, units.Count, p => cli.Jobs.RunAsync(request, units, p, ct));
+                outcome = await CollectionProgressDisplay.RunAsync(title, units.Count, (p, token) => cli.Jobs.RunAsync(request, units, p, token), ct);
             }
             catch (CollectionFailedException e)
             {

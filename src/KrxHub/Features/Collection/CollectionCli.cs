@@ -113,7 +113,7 @@ internal sealed class CollectionCli : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(outcome);
         static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
-        var table = new Table().Title(Markup.Escape(title)).AddColumns("", "");
+        var table = new Table().Title(Markup.Escape(title)).AddColumns("measure", "value");
         table.AddRow("units fetched", N(outcome.UnitsPlanned - outcome.UnitsFailed));
         if (outcome.UnitsFailed > 0)
         {

@@ -12,12 +12,12 @@ public static class CollectionProgressDisplay
 {
     private static readonly TimeSpan LineEvery = TimeSpan.FromSeconds(10);
 
-    public static async Task<T> RunAsync<T>(string title, int units, Func<IProgress<CollectionProgress>, Task<T>> work)
+    public static async Task<T> RunAsync<T>(string title, int units, Func<IProgress<CollectionProgress>, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
-            return await work(new LineProgress(title));
+            return await work(new LineProgress(title), ct);
         }
 
         T result = default!;
@@ -30,7 +30,7 @@ public static class CollectionProgressDisplay
                 {
                     task.Value = p.UnitsDone;
                     task.Description = Markup.Escape($"{title}: {Describe(p)}");
-                }));
+                }), ct);
                 task.Value = task.MaxValue;
             });
         return result;

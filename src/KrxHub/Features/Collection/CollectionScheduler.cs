@@ -113,9 +113,11 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
 
             logger.LogInformation("Scheduled {Job} {Occurrence}: starting", job, occurrence.Key);
             var attempt = tried.Attempts + 1;
+            using var owned = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var watcher = WatchLeaseAsync(lease, owned);
             try
             {
-                var (runId, failedUnits) = await RunAsync(occurrence, ct);
+                var (runId, failedUnits) = await RunAsync(occurrence, owned.Token);
                 if (failedUnits > 0 && attempt < AttemptsWithFailedUnits)
                 {
                     state[occurrence.Key] = (attempt, time.GetUtcNow() + Settings.RetryAfter);
@@ -128,12 +130,47 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
                 state.Remove(occurrence.Key);
                 logger.LogInformation("Scheduled {Job} {Occurrence}: done (run {RunId})", job, occurrence.Key, runId);
             }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // Another node may hold the lease now and resume after the last promoted batch; this one tries later.
+                state[occurrence.Key] = (attempt, time.GetUtcNow() + Settings.RetryAfter);
+                logger.LogWarning("Scheduled {Job} {Occurrence}: the lease was lost; stopped after the last promoted batch", job, occurrence.Key);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 state[occurrence.Key] = (attempt, time.GetUtcNow() + Settings.RetryAfter);
                 logger.LogError("Scheduled {Job} {Occurrence} failed (attempt {Attempt}): {Error}; next attempt in {RetryAfter}",
                     job, occurrence.Key, attempt, e.Message.ReplaceLineEndings(" "), Settings.RetryAfter);
             }
+            finally
+            {
+                await owned.CancelAsync();
+                await watcher;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks every poll interval that the lease still holds (a PostgreSQL restart or a cut connection ends the advisory
+    /// lock, and another node may take the job) and cancels <paramref name="owned"/> when it does not.
+    /// </summary>
+    private async Task WatchLeaseAsync(StoreLease lease, CancellationTokenSource owned)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Settings.PollInterval, time, owned.Token);
+                if (!await lease.IsHeldAsync(owned.Token))
+                {
+                    await owned.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The occurrence ended (or the hub is stopping).
         }
     }
 
