@@ -39,6 +39,7 @@ internal static class WsBench
         var seconds = IntOption(args, "--seconds", 60);
         var codesPerClient = IntOption(args, "--codes", 20);
         var runs = IntOption(args, "--runs", 1);
+        var warmup = IntOption(args, "--warmup", 10);
         var withBaseline = !args.Contains("--no-baseline");
         var dir = StringOption(args, "--data-dir") ?? Path.Combine(Path.GetTempPath(), "krxhub-bench-ws");
         var codes = await PrepareStoreAsync(dir);
@@ -48,7 +49,7 @@ internal static class WsBench
         {
             foreach (var mode in withBaseline ? new[] { "hub", "baseline" } : ["hub"])
             {
-                var result = await RunOnceAsync(mode, run, dir, codes, clients, ticksPerSecond, seconds, codesPerClient);
+                var result = await RunOnceAsync(mode, run, dir, codes, clients, ticksPerSecond, warmup, seconds, codesPerClient);
                 results.Add(result);
                 Print(result);
             }
@@ -63,6 +64,7 @@ internal static class WsBench
             clients,
             ticksPerSecond,
             seconds,
+            warmupSeconds = warmup,
             runs,
             deliveredPerSecond = Median(hub.Select(r => r.ClientMessagesPerSecond)),
             p50Ms = Median(hub.Select(r => r.P50Ms)),
@@ -96,9 +98,10 @@ internal static class WsBench
         return [.. (await BenchFeed.LastClosesAsync(store)).Keys.OrderBy(c => c.Value, StringComparer.Ordinal)];
     }
 
-    private static async Task<WsRun> RunOnceAsync(string mode, int run, string dir, StockCode[] codes, int clientCount, int ticksPerSecond, int seconds, int codesPerClient)
+    private static async Task<WsRun> RunOnceAsync(string mode, int run, string dir, StockCode[] codes, int clientCount, int ticksPerSecond, int warmup, int seconds, int codesPerClient)
     {
-        var server = StartServer(mode, dir, ticksPerSecond, seconds);
+        // The feed runs warm-up + measured seconds; the first `warmup` seconds are not measured (JIT tiers, thread pool ramp-up).
+        var server = StartServer(mode, dir, ticksPerSecond, warmup + seconds);
         try
         {
             var address = await server.AddressAsync();
@@ -116,6 +119,8 @@ internal static class WsBench
             }
 
             await Task.WhenAll(clients.Select(c => c.Acknowledged));
+            await server.Process.StandardInput.WriteLineAsync("start");
+            await Task.Delay(TimeSpan.FromSeconds(warmup));
             using var http = new HttpClient();
             var before = await StatsAsync(http, address, mode);
             var cpuBefore = ServerCpuSeconds(server.Process.Id);
@@ -129,7 +134,6 @@ internal static class WsBench
                 client.StartMeasuring();
             }
 
-            await server.Process.StandardInput.WriteLineAsync("start");
             var rss = new List<double>();
             while (started.Elapsed < TimeSpan.FromSeconds(seconds))
             {
@@ -176,7 +180,9 @@ internal static class WsBench
                 ServerPeakRssMb: Math.Round(peak),
                 RssFirstQuarterMb: Math.Round(rss.Take(quarter).Average()),
                 RssLastQuarterMb: Math.Round(rss.TakeLast(quarter).Average()),
-                RssSamplesMb: [.. rss.Select(r => Math.Round(r))]);
+                RssSamplesMb: [.. rss.Select(r => Math.Round(r))],
+                MaxMsPerSecond: histogram.PerSecond(seconds).MaxMs,
+                Over50MsPerSecond: histogram.PerSecond(seconds).Over50Ms);
         }
         finally
         {
@@ -198,7 +204,7 @@ internal static class WsBench
         double ClientMessagesPerSecond, double? ServerDeliveredPerSecond, double? ServerTicksInPerSecond, double TicksPerClientMedian, double TicksPerClientMin,
         double P50Ms, double P99Ms, double MaxMs, long LatencySamples, long Coalesced, int StarvedClients, double LongestClientGapMs,
         double ServerCpuCores, double ClientCpuCores, double ServerPeakRssMb, double RssFirstQuarterMb, double RssLastQuarterMb,
-        double[] RssSamplesMb);
+        double[] RssSamplesMb, double[] MaxMsPerSecond, long[] Over50MsPerSecond);
 
     private static async Task<(long? Delivered, long? Coalesced, long? EventsIn)> StatsAsync(HttpClient http, Uri address, string mode)
     {
@@ -293,7 +299,11 @@ internal static class WsBench
         if (mode == "hub")
         {
             // Every client holds 21 subscriptions; the cap stays at its default.
-            app = HubApp.Build(new HubOptions(new StoreLocation(dir, null), "http://127.0.0.1:0", false) { ShowProgress = false, LiveFeed = feed },
+            // KRXHUB_BENCH_SEND_INTERVAL_MS overrides LiveOptions.SendInterval, to compare send rounds with sending at once.
+            var live = Environment.GetEnvironmentVariable("KRXHUB_BENCH_SEND_INTERVAL_MS") is { } ms
+                ? new LiveOptions { SendInterval = TimeSpan.FromMilliseconds(int.Parse(ms, CultureInfo.InvariantCulture)) }
+                : new LiveOptions();
+            app = HubApp.Build(new HubOptions(new StoreLocation(dir, null), "http://127.0.0.1:0", false) { ShowProgress = false, LiveFeed = feed, Live = live },
                 store, BundledData.LoadCalendar());
         }
         else
@@ -665,10 +675,31 @@ internal static class WsBench
     {
         private const int BucketsPerMs = 10;
         private readonly long[] _buckets = new long[60_000 * BucketsPerMs + 1];
+        private readonly long[] _maxTicksPerSecond = new long[3_600];
+        private readonly long[] _over50MsPerSecond = new long[3_600];
         private long _count;
         private long _maxTicks;
+        private long _startedTimestamp;
+        private volatile bool _recording;
 
-        public volatile bool Recording;
+        /// <summary>Starts or stops recording; starting also starts the per-second series (second 0 = now).</summary>
+        public bool Recording
+        {
+            get => _recording;
+            set
+            {
+                if (value)
+                {
+                    Interlocked.Exchange(ref _startedTimestamp, Stopwatch.GetTimestamp());
+                }
+
+                _recording = value;
+            }
+        }
+
+        /// <summary>Per second of the run: the largest latency and how many ticks took over 50 ms (to see when stalls happen).</summary>
+        public (double[] MaxMs, long[] Over50Ms) PerSecond(int seconds) =>
+            ([.. _maxTicksPerSecond.Take(seconds).Select(t => Math.Round(TimeSpan.FromTicks(t).TotalMilliseconds))], [.. _over50MsPerSecond.Take(seconds)]);
 
         public long Count => Interlocked.Read(ref _count);
 
@@ -685,8 +716,19 @@ internal static class WsBench
             Interlocked.Increment(ref _buckets[bucket]);
             Interlocked.Increment(ref _count);
             var ticks = latency.Ticks;
-            long max;
-            while (ticks > (max = Interlocked.Read(ref _maxTicks)) && Interlocked.CompareExchange(ref _maxTicks, ticks, max) != max)
+            RaiseTo(ref _maxTicks, ticks);
+            var second = (int)Math.Min(Stopwatch.GetElapsedTime(Interlocked.Read(ref _startedTimestamp)).TotalSeconds, _maxTicksPerSecond.Length - 1);
+            RaiseTo(ref _maxTicksPerSecond[second], ticks);
+            if (latency.TotalMilliseconds > 50)
+            {
+                Interlocked.Increment(ref _over50MsPerSecond[second]);
+            }
+        }
+
+        private static void RaiseTo(ref long target, long value)
+        {
+            long seen;
+            while (value > (seen = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
             {
             }
         }

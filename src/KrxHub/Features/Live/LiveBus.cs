@@ -51,6 +51,8 @@ public sealed class LiveBus : BackgroundService
     private readonly Lock _boardGate = new();
     private readonly RankingBoard _board = new();
     private readonly ConcurrentDictionary<long, LiveClient> _clients = new();
+    // Busy clients whose writers wake at the next send round (see LiveOptions.SendInterval).
+    private readonly ConcurrentQueue<LiveClient> _sendRound = new();
     private readonly Dictionary<RankingKey, Subscriber[]> _rankingSubscribers = [];
     private volatile FrozenCodes _codes = new([]);
     private Subscriber[] _sessionSubscribers = [];
@@ -221,7 +223,8 @@ public sealed class LiveBus : BackgroundService
 
     internal LiveClient Connect()
     {
-        var client = new LiveClient(Interlocked.Increment(ref _nextClientId), _options.MaxSubscriptions, _options.MaxPendingReplies);
+        var client = new LiveClient(Interlocked.Increment(ref _nextClientId), _options.MaxSubscriptions, _options.MaxPendingReplies,
+            _time, _options.SendInterval, _sendRound.Enqueue);
         _clients[client.Id] = client;
         return client;
     }
@@ -511,7 +514,7 @@ public sealed class LiveBus : BackgroundService
             Name = "krxhub live dispatcher",
         };
         thread.Start();
-        await SendHeartbeatsAsync(stoppingToken);
+        await Task.WhenAll(SendHeartbeatsAsync(stoppingToken), RunSendRoundsAsync(stoppingToken));
         await dispatched.Task;
     }
 
@@ -602,6 +605,31 @@ public sealed class LiveBus : BackgroundService
             }
 
             _board.Update(new RankingQuote(stock.Code, stock.Name, stock.Market, tick.Price, tick.ChangePct, tick.AccVolume, tick.AccValue, tick.Time));
+        }
+    }
+
+    /// <summary>Every send interval, wakes the writers of the busy clients that got messages since their last send.</summary>
+    private async Task RunSendRoundsAsync(CancellationToken ct)
+    {
+        if (_options.SendInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_options.SendInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                // Only the clients queued before this round: one that is queued again meanwhile waits for the next.
+                for (var n = _sendRound.Count; n > 0 && _sendRound.TryDequeue(out var client); n--)
+                {
+                    client.WakeWriter();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -15,20 +15,23 @@ internal readonly record struct Subscriber(LiveClient Client, int Slot, int Gene
 /// subscription however far behind it is, and the publisher never waits for it. Replies to the client's own requests
 /// are kept in order in a separate bounded queue. Messages are shared, already-encoded WebSocket text frames
 /// (<see cref="LiveMessages"/>): offering one allocates nothing, sending one copies it.
+/// Subscription messages for a client that was sent something less than the bus's send interval ago are not sent at
+/// once: the client is handed to the bus's send round (<paramref name="deferSend"/>), which wakes its writer at the
+/// next round, so that a busy client gets one write per interval instead of one per message. Replies always leave at once.
 /// </summary>
-internal sealed class LiveClient
+internal sealed class LiveClient(long id, int maxSubscriptions, int maxReplies, TimeProvider time, TimeSpan sendInterval, Action<LiveClient> deferSend)
 {
     public const int HeartbeatSlot = 0;
 
     private readonly Lock _gate = new();
-    private readonly byte[]?[] _pending;
-    private readonly int[] _generations;
-    private readonly int[] _offers;
-    private readonly bool[] _queued;
-    private readonly int[] _ring;
-    private readonly Stack<int> _freeSlots;
+    private readonly byte[]?[] _pending = new byte[]?[maxSubscriptions + 1];
+    private readonly int[] _generations = new int[maxSubscriptions + 1];
+    private readonly int[] _offers = new int[maxSubscriptions + 1];
+    private readonly bool[] _queued = new bool[maxSubscriptions + 1];
+    private readonly int[] _ring = new int[maxSubscriptions + 1];
+    private readonly Stack<int> _freeSlots = new(Enumerable.Range(1, maxSubscriptions).Reverse());
     private readonly Queue<byte[]> _replies = new();
-    private readonly int _maxReplies;
+    private long _lastSendTimestamp;
     private int _ringHead;
     private int _ringCount;
     private long _coalesced;
@@ -39,20 +42,7 @@ internal sealed class LiveClient
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    public LiveClient(long id, int maxSubscriptions, int maxReplies)
-    {
-        Id = id;
-        var slots = maxSubscriptions + 1;
-        _pending = new byte[]?[slots];
-        _generations = new int[slots];
-        _offers = new int[slots];
-        _queued = new bool[slots];
-        _ring = new int[slots];
-        _freeSlots = new Stack<int>(Enumerable.Range(1, maxSubscriptions).Reverse());
-        _maxReplies = maxReplies;
-    }
-
-    public long Id { get; }
+    public long Id { get; } = id;
 
     /// <summary>The client's subscriptions and their slots; used only by the client's own request loop and on disconnect.</summary>
     public Dictionary<SubscriptionKey, int> Subscriptions { get; } = [];
@@ -173,11 +163,23 @@ internal sealed class LiveClient
             }
         }
 
-        if (ring)
+        if (!ring)
         {
-            _doorbell.Writer.TryWrite(true);
+            return;
+        }
+
+        if (sendInterval > TimeSpan.Zero && time.GetElapsedTime(Interlocked.Read(ref _lastSendTimestamp)) < sendInterval)
+        {
+            deferSend(this);
+        }
+        else
+        {
+            WakeWriter();
         }
     }
+
+    /// <summary>Wakes the writer (the bus's send round calls this for deferred clients).</summary>
+    public void WakeWriter() => _doorbell.Writer.TryWrite(true);
 
     /// <summary>Queues a reply in order. False when the client already has too many unread replies.</summary>
     public bool Reply(byte[] message)
@@ -185,7 +187,7 @@ internal sealed class LiveClient
         bool ring;
         lock (_gate)
         {
-            if (_replies.Count >= _maxReplies)
+            if (_replies.Count >= maxReplies)
             {
                 _overflowed = true;
                 return false;
@@ -233,6 +235,7 @@ internal sealed class LiveClient
 
             Array.Clear(batch, 0, count);
             Interlocked.Add(ref _sent, count);
+            Interlocked.Exchange(ref _lastSendTimestamp, time.GetTimestamp());
         }
     }
 
