@@ -184,7 +184,7 @@ public sealed class KrxCalendarExtension
             if (year <= end.Year)
             {
                 throw new CalendarExtensionException(File, line,
-                    $"year {year} is already covered by the calendar (through {end:yyyy-MM-dd}, from {calendar.Parts[^1].Source}); an extension adds later years only");
+                    $"year {year} is already covered by the calendar (through {end:yyyy-MM-dd}); an extension adds later years only, starting with {end.Year + 1}");
             }
 
             if (year != expected)

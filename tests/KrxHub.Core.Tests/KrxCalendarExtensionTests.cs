@@ -115,7 +115,7 @@ public class KrxCalendarExtensionTests
     }
 
     [Theory]
-    [InlineData("year,2026\nholiday,2026-12-31", "test-2027.csv:1: year 2026 is already covered by the calendar (through 2026-12-30, from ")]
+    [InlineData("year,2026\nholiday,2026-12-31", "test-2027.csv:1: year 2026 is already covered by the calendar (through 2026-12-30); an extension adds later years only, starting with 2027")]
     [InlineData("# a comment\nyear,2028\nholiday,2028-01-26", "test-2027.csv:2: year 2028 leaves a gap: the calendar covers through 2026-12-30, so the next year must be 2027")]
     [InlineData("year,2027\nyear,2029\nholiday,2027-02-09\nholiday,2029-02-13", "test-2027.csv:2: year 2029 leaves a gap: the calendar covers through 2027-12-31, so the next year must be 2028")]
     public void Years_must_follow_the_calendar_without_overlap_or_gap(string text, string expected)
