@@ -9,6 +9,14 @@ public readonly record struct SessionHours(DateOnly Date, DateTimeOffset Open, D
     public TimeOnly CloseKst => TimeOnly.FromTimeSpan(Close.TimeOfDay);
 }
 
+/// <summary>One span of the calendar and where it comes from.</summary>
+/// <param name="Source">The file the span was read from.</param>
+/// <param name="From">The first day of the span (a session for the bundled file; 1 January for an extension).</param>
+/// <param name="Through">The last day of the span.</param>
+/// <param name="Sessions">Sessions in the span.</param>
+/// <param name="IsExtension">True for an operator's extension file (<see cref="KrxCalendarExtension"/>).</param>
+public sealed record CalendarPart(string Source, DateOnly From, DateOnly Through, int Sessions, bool IsExtension);
+
 /// <summary>
 /// The KRX trading calendar, built from the bundled XKRX session file (exchange_calendars), which lists
 /// every session with its open and close in UTC: holidays, ad-hoc closures (elections), 10:00 late opens
@@ -22,8 +30,15 @@ public sealed class KrxCalendar
 
     private readonly DateOnly[] _sessions;
     private readonly Dictionary<DateOnly, SessionHours> _hours;
+    private readonly CalendarPart[] _parts;
 
     public KrxCalendar(IEnumerable<SessionHours> sessions)
+        : this(sessions, "session file", null)
+    {
+    }
+
+    /// <summary>With <paramref name="parts"/> as given, or else one part named <paramref name="source"/> spanning every session.</summary>
+    private KrxCalendar(IEnumerable<SessionHours> sessions, string source, CalendarPart[]? parts)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         _hours = [];
@@ -38,6 +53,8 @@ public sealed class KrxCalendar
         }
 
         _sessions = [.. _hours.Keys.Order()];
+        _parts = parts ?? [new CalendarPart(source, _sessions[0], _sessions[^1], _sessions.Length, IsExtension: false)];
+        CoveredThrough = _parts.Max(p => p.Through);
     }
 
     public DateOnly FirstSession => _sessions[0];
@@ -46,8 +63,17 @@ public sealed class KrxCalendar
 
     public int Count => _sessions.Length;
 
-    /// <summary>True when <paramref name="date"/> lies within the span the session file covers.</summary>
-    public bool Covers(DateOnly date) => date >= _sessions[0] && date <= _sessions[^1];
+    /// <summary>
+    /// The last day the calendar can answer for: the last session of the bundled file, or the 31 December of the last
+    /// year an extension file adds (a year-end closure is then known, not unknown).
+    /// </summary>
+    public DateOnly CoveredThrough { get; }
+
+    /// <summary>Where each span of the calendar comes from, oldest first: the bundled session file, then any extension.</summary>
+    public IReadOnlyList<CalendarPart> Parts => _parts;
+
+    /// <summary>True when <paramref name="date"/> lies within the span the calendar covers.</summary>
+    public bool Covers(DateOnly date) => date >= _sessions[0] && date <= CoveredThrough;
 
     public bool IsSession(DateOnly date) => _hours.ContainsKey(date);
 
@@ -92,7 +118,10 @@ public sealed class KrxCalendar
     /// Parses the exchange_calendars session file: header <c>,open,close,break_start,break_end</c>,
     /// one row per session with ISO-8601 UTC instants.
     /// </summary>
-    public static KrxCalendar Parse(TextReader reader)
+    public static KrxCalendar Parse(TextReader reader) => Parse(reader, "session file");
+
+    /// <summary>As <see cref="Parse(TextReader)"/>, naming the file in <see cref="Parts"/>.</summary>
+    public static KrxCalendar Parse(TextReader reader, string source)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var header = reader.ReadLine() ?? throw new FormatException("calendar file is empty");
@@ -128,12 +157,29 @@ public sealed class KrxCalendar
             }
         }
 
-        return new KrxCalendar(sessions);
+        return new KrxCalendar(sessions, source, null);
     }
 
     public static KrxCalendar Load(string path)
     {
         using var reader = new StreamReader(path);
-        return Parse(reader);
+        return Parse(reader, path);
+    }
+
+    /// <summary>This calendar followed by <paramref name="added"/> sessions, all after <see cref="CoveredThrough"/>.</summary>
+    internal KrxCalendar Extend(IEnumerable<SessionHours> added, CalendarPart part)
+    {
+        var sessions = _hours.Values.ToList();
+        foreach (var session in added)
+        {
+            if (session.Date <= CoveredThrough)
+            {
+                throw new ArgumentException($"{session.Date:yyyy-MM-dd} is already covered (through {CoveredThrough:yyyy-MM-dd})", nameof(added));
+            }
+
+            sessions.Add(session);
+        }
+
+        return new KrxCalendar(sessions, part.Source, [.. _parts, part]);
     }
 }

@@ -27,7 +27,8 @@ internal static class CliProcess
         // Plain progress lines, no ANSI: the output is redirected.
         psi.Environment["NO_COLOR"] = "1";
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("KRXHUB_KIWOOM__", StringComparison.Ordinal) ||
-            k.StartsWith("KRXHUB_KRX__", StringComparison.Ordinal) || k.StartsWith("KRXHUB_COLLECTION__", StringComparison.Ordinal)).ToList())
+            k.StartsWith("KRXHUB_KRX__", StringComparison.Ordinal) || k.StartsWith("KRXHUB_COLLECTION__", StringComparison.Ordinal) ||
+            k.StartsWith("KRXHUB_CALENDAR__", StringComparison.Ordinal)).ToList())
         {
             psi.Environment.Remove(key);
         }

@@ -13,6 +13,7 @@ public class CliTests
     [InlineData("backtest")]
     [InlineData("collect")]
     [InlineData("backfill")]
+    [InlineData("calendar")]
     public async Task Every_verb_has_help_with_examples(string verb)
     {
         var (exit, stdout, _) = await CliProcess.RunAsync([.. verb.Split(' '), "--help"]);

@@ -73,7 +73,8 @@ public class SessionApiTests
 
         var (outsideStatus, outside) = await GetAsync(hub.Client, "/api/session?at=2027-01-04T10:00:00%2B09:00");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, outsideStatus);
-        Assert.Equal("2027-01-04 is outside the KRX calendar, which covers 1986-01-04..2026-12-30; update data/calendar", outside.GetProperty("detail").GetString());
+        Assert.StartsWith("2027-01-04 is outside the KRX calendar, which ends on 2026-12-30; add KRX's closed days of 2027 with KRXHUB_CALENDAR__EXTENSIONFILE",
+            outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

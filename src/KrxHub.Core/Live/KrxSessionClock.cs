@@ -3,11 +3,20 @@ namespace KrxHub.Core.Live;
 /// <summary>A phase and the instant (KST offset) it starts.</summary>
 public readonly record struct PhaseTransition(SessionPhase Phase, DateTimeOffset At);
 
-/// <summary>The calendar cannot answer for an instant: its KST date lies outside the bundled session file.</summary>
-public sealed class CalendarCoverageException(DateOnly date, DateOnly firstSession, DateOnly lastSession)
-    : Exception($"{date:yyyy-MM-dd} is outside the KRX calendar, which covers {firstSession:yyyy-MM-dd}..{lastSession:yyyy-MM-dd}; update data/calendar")
+/// <summary>The calendar cannot answer for an instant: its KST date lies outside the calendar's coverage.</summary>
+public sealed class CalendarCoverageException(DateOnly date, DateOnly firstSession, DateOnly coveredThrough)
+    : Exception($"{date:yyyy-MM-dd} is outside the KRX calendar, which covers {firstSession:yyyy-MM-dd}..{coveredThrough:yyyy-MM-dd}"
+        + (date > coveredThrough ? $"; add KRX's closed days of {date.Year} with a calendar extension file" : string.Empty))
 {
     public DateOnly Date { get; } = date;
+
+    public DateOnly FirstSession { get; } = firstSession;
+
+    /// <summary>The last day the calendar covers (<see cref="KrxCalendar.CoveredThrough"/>).</summary>
+    public DateOnly CoveredThrough { get; } = coveredThrough;
+
+    /// <summary>True when the date lies after the end of the calendar (an extension file can fix it), not before its start.</summary>
+    public bool IsAfterEnd => Date > CoveredThrough;
 }
 
 /// <summary>
@@ -95,7 +104,7 @@ public sealed class KrxSessionClock
     {
         if (!_calendar.Covers(date))
         {
-            throw new CalendarCoverageException(date, _calendar.FirstSession, _calendar.LastSession);
+            throw new CalendarCoverageException(date, _calendar.FirstSession, _calendar.CoveredThrough);
         }
 
         var midnight = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);

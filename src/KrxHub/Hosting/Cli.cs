@@ -4,6 +4,7 @@ using KrxHub.Features.Backtests;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
 using KrxHub.Features.Quality;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Storage;
 using Spectre.Console;
 
@@ -38,6 +39,7 @@ public static class Cli
               krxhub backtest --strategy sma-cross --codes 005930 --from 2024-01-02 --to 2025-06-16
               krxhub collect daily --date 2026-04-14    fetch one session from Kiwoom (keys in KRXHUB_KIWOOM__…)
               krxhub backfill daily --from 2024-01-02  fetch a range, resumable after a kill
+              krxhub calendar --calendar-file krx-2027.csv  the calendar's coverage, with next year's closed days
             """);
         root.Options.Add(DataDir);
         root.Options.Add(Database);
@@ -50,6 +52,7 @@ public static class Cli
         root.Subcommands.Add(BacktestCommand.Create());
         root.Subcommands.Add(CollectCommand.Create());
         root.Subcommands.Add(BackfillCommand.Create());
+        root.Subcommands.Add(CalendarCommand.Create());
 
         // No verb: behave exactly like `serve` with its defaults.
         foreach (var option in serve.Options)
@@ -135,10 +138,11 @@ public static class Cli
               krxhub quality-report --date 2024-01-02
             """);
         command.Options.Add(date);
+        command.Options.Add(CalendarFiles.ExtensionFile);
         command.SetAction((parse, ct) => GuardAsync(async () =>
         {
+            var calendar = CalendarFiles.Load(parse);
             await using var store = await OpenStoreAsync(parse, ct);
-            var calendar = BundledData.LoadCalendar();
             DateOnly d;
             var text = parse.GetValue(date);
             if (text is null)

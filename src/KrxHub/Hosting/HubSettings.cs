@@ -1,4 +1,5 @@
 using KrxHub.Features.Collection;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Kiwoom;
 using KrxHub.Sources.KrxOpenApi;
 
@@ -29,13 +30,20 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>The live bus and /ws (KRXHUB_LIVE__MAXSUBSCRIPTIONS, __RUNSOURCE, __HEARTBEATINTERVAL …).</summary>
     public Features.Live.LiveOptions Live { get; init; } = new();
 
+    /// <summary>The trading calendar's extension file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
+    public CalendarSettings Calendar { get; init; } = new();
+
     /// <summary>Reads the process environment and ./appsettings.json; a bad or missing key is a one-line <see cref="CliException"/>.</summary>
-    public static HubSettings Load()
+    public static HubSettings Load() => From(ReadConfiguration());
+
+    /// <summary>The calendar section only, for verbs that use no source (import, backtest, quality-report, calendar).</summary>
+    public static CalendarSettings LoadCalendarSettings() => CalendarFrom(ReadConfiguration());
+
+    private static IConfiguration ReadConfiguration()
     {
-        IConfiguration configuration;
         try
         {
-            configuration = new ConfigurationBuilder()
+            return new ConfigurationBuilder()
                 .AddJsonFile(Path.GetFullPath(AppSettingsFile), optional: true, reloadOnChange: false)
                 .AddEnvironmentVariables(EnvPrefix)
                 .Build();
@@ -44,9 +52,10 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
         {
             throw new CliException($"{AppSettingsFile} cannot be read: {(e.InnerException ?? e).Message.ReplaceLineEndings(" ")}", 2);
         }
-
-        return From(configuration);
     }
+
+    private static CalendarSettings CalendarFrom(IConfiguration configuration) => SettingsBinder.Bind<CalendarSettings>(CalendarSettings.SectionName,
+        SettingsBinder.Values(configuration, CalendarSettings.SectionName, SettingsBinder.Keys<CalendarSettings>()));
 
     public static HubSettings From(IConfiguration configuration)
     {
@@ -78,7 +87,10 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(liveError, 2);
         }
 
-        return new HubSettings(KiwoomOrNull(kiwoom), collection) { RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live };
+        return new HubSettings(KiwoomOrNull(kiwoom), collection)
+        {
+            RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration),
+        };
     }
 
     /// <summary>The Kiwoom options, or a one-line error naming the environment variables a verb needs.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Simulation;
 
 namespace KrxHub.Hosting;
@@ -40,11 +41,13 @@ public static class ServeCommand
               krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
               krxhub serve --no-bundled
               krxhub serve --sim-always-open --sim-seed 7
+              krxhub serve --calendar-file /etc/krxhub/krx-closed-days-2027.csv
             """);
         command.Options.Add(Urls);
         command.Options.Add(NoBundled);
         command.Options.Add(SimAlwaysOpen);
         command.Options.Add(SimSeed);
+        command.Options.Add(CalendarFiles.ExtensionFile);
         command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
         {
             var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
@@ -55,9 +58,14 @@ public static class ServeCommand
                 Live = settings.Live,
                 Simulator = ResolveSimulator(parse),
             };
+            var calendar = CalendarFiles.Load(parse, settings.Calendar);
             var store = await Cli.OpenStoreAsync(parse, ct);
-            var calendar = BundledData.LoadCalendar();
-            Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.LastSession:yyyy-MM-dd}");
+            Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.CoveredThrough:yyyy-MM-dd}");
+            if (CalendarCoverage.Warning(calendar, options.Time.GetUtcNow()) is { } calendarWarning)
+            {
+                Console.WriteLine($"warning: {calendarWarning}");
+            }
+
             Console.WriteLine(CollectionServices.Describe(settings));
             if (options.LoadBundledData)
             {

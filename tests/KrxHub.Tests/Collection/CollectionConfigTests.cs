@@ -24,6 +24,7 @@ public sealed partial class CollectionConfigTests
     [InlineData("KRXHUB_COLLECTION__DAILYBASIS=split", "KRXHUB_COLLECTION__DAILYBASIS 'split' is not raw or adjusted")]
     [InlineData("KRXHUB_KIWOOM__APPKY=abc", "KRXHUB_KIWOOM__APPKY is not a setting; known: KRXHUB_KIWOOM__APPKEY, ")]
     [InlineData("KRXHUB_KRX__DATASYSTEM__LOGIN=me", "KRXHUB_KRX__DATASYSTEM__LOGIN is not a setting; known: ")]
+    [InlineData("KRXHUB_CALENDAR__FILE=krx-2027.csv", "KRXHUB_CALENDAR__FILE is not a setting; known: KRXHUB_CALENDAR__EXTENSIONFILE")]
     public void A_bad_setting_is_one_line_naming_its_environment_variable(string variables, string expected)
     {
         var environment = variables.Split(';').Select(v => v.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1]);
@@ -71,6 +72,7 @@ public sealed partial class CollectionConfigTests
         settings.UnionWith(SettingsBinder.Keys<CollectionSettings>().Select(k => SettingsBinder.EnvName(CollectionSettings.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<Features.Live.LiveOptions>().Select(k => SettingsBinder.EnvName(Features.Live.LiveOptions.SectionName, k)));
         settings.UnionWith([Sources.Simulation.SimulatorOptions.AlwaysOpenVariable, Sources.Simulation.SimulatorOptions.SeedVariable]);
+        settings.UnionWith(SettingsBinder.Keys<Features.TradingCalendar.CalendarSettings>().Select(k => SettingsBinder.EnvName(Features.TradingCalendar.CalendarSettings.SectionName, k)));
 
         Assert.Empty(settings.Except(documented).Order());
         Assert.Empty(documented.Except(settings).Order());

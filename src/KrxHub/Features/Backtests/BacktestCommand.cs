@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Hosting;
 using Spectre.Console;
 
@@ -39,7 +40,7 @@ public static class BacktestCommand
               krxhub backtest --strategy rsi-reversion --param period=14 --param low=30 --param high=70 --codes 000660 --from 2024-01-02 --to 2025-06-16 --sell-tax 0.0018
               krxhub backtest --strategy buy-and-hold --codes 005930 --from 2024-01-02 --to 2025-06-16 --basis raw
             """);
-        foreach (var option in new Option[] { strategy, param, codes, from, to, cash, fill, commission, sellTax, slippage, basis, market, output, quiet })
+        foreach (var option in new Option[] { strategy, param, codes, from, to, cash, fill, commission, sellTax, slippage, basis, market, output, quiet, CalendarFiles.ExtensionFile })
         {
             command.Options.Add(option);
         }
@@ -72,7 +73,7 @@ public static class BacktestCommand
                 parse.GetValue(basis),
                 parse.GetValue(market));
 
-            var calendar = BundledData.LoadCalendar();
+            var calendar = CalendarFiles.Load(parse);
             var plan = BacktestPlan.TryCreate(request, calendar, out var problem)
                 ?? throw new CliException(problem!.Message.StartsWith("--", StringComparison.Ordinal) ? problem.Message : $"--{Kebab(problem.Field)}: {problem.Message}");
 

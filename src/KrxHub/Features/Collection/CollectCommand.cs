@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using KrxHub.Core;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Hosting;
 
 namespace KrxHub.Features.Collection;
@@ -35,6 +36,7 @@ public static class CollectCommand
         command.Options.Add(CollectionCli.Codes);
         command.Options.Add(date);
         command.Options.Add(CollectionCli.Basis);
+        command.Options.Add(CalendarFiles.ExtensionFile);
         command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
         {
             var name = parse.GetValue(dataset);

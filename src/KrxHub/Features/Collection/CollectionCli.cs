@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KrxHub.Core;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Hosting;
 using KrxHub.Storage;
 using Spectre.Console;
@@ -35,10 +36,11 @@ internal sealed class CollectionCli : IAsyncDisposable
 
     public static TimeProvider Time => TimeProvider.System;
 
-    /// <summary>Settings first (a missing key fails before the store is touched), then the store and the Kiwoom client.</summary>
+    /// <summary>Settings and the calendar first (a missing key or a bad calendar file fails before the store is touched), then the store and the Kiwoom client.</summary>
     public static async Task<CollectionCli> OpenAsync(ParseResult parse, HubSettings settings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var calendar = CalendarFiles.Load(parse, settings.Calendar);
         var store = await Cli.OpenStoreAsync(parse, ct);
         // Warnings (retries, the breaker) go to stderr, one line each; the token and keys are never logged.
         var loggers = LoggerFactory.Create(b => b
@@ -51,7 +53,6 @@ internal sealed class CollectionCli : IAsyncDisposable
         var krx = settings.Krx is { } krxOptions
             ? new Sources.KrxOpenApi.KrxOpenApiClient(new HttpClient(), krxOptions, Time, null, loggers.CreateLogger<Sources.KrxOpenApi.KrxOpenApiClient>())
             : null;
-        var calendar = BundledData.LoadCalendar();
         return new CollectionCli(store, calendar, new CollectionJobs(store, calendar, Time, settings, kiwoom, krx), loggers);
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KrxHub.Core;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Hosting;
 using KrxHub.Pipeline;
 using KrxHub.Sources.Import;
@@ -37,7 +38,7 @@ public static class ImportCommand
               krxhub import MDCSTAT01901-ALL-20260414.json
             """);
         command.Arguments.Add(files);
-        foreach (var o in new Option[] { format, basis, date, code, market, measure, side })
+        foreach (var o in new Option[] { format, basis, date, code, market, measure, side, CalendarFiles.ExtensionFile })
         {
             command.Options.Add(o);
         }
@@ -67,8 +68,8 @@ public static class ImportCommand
                 }
             }
 
+            var calendar = CalendarFiles.Load(parse);
             await using var store = await Cli.OpenStoreAsync(parse, ct);
-            var calendar = BundledData.LoadCalendar();
             foreach (var (file, fileBasis) in opened)
             {
                 var summary = await ImportAsync(store, calendar, TimeProvider.System, file, fileBasis, show: true, ct);

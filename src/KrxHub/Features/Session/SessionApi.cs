@@ -1,6 +1,7 @@
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Core.Live;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Simulation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -59,7 +60,12 @@ public static class SessionApi
         }
         catch (CalendarCoverageException e)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Outside the KRX calendar", detail: e.Message);
+            // Past the end, the operator can fix it without a release: say how.
+            var detail = e.IsAfterEnd
+                ? $"{e.Date:yyyy-MM-dd} is outside the KRX calendar, which ends on {e.CoveredThrough:yyyy-MM-dd}; add KRX's closed days of {e.Date.Year} "
+                    + $"with {CalendarSettings.ExtensionFileVariable} (or serve --calendar-file), see README \"Trading calendar coverage\""
+                : e.Message;
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Outside the KRX calendar", detail: detail);
         }
     }
 }

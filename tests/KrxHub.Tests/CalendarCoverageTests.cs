@@ -1,0 +1,191 @@
+using System.Net;
+using System.Text.Json;
+using KrxHub.Features.TradingCalendar;
+using KrxHub.Hosting;
+using KrxHub.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KrxHub.Tests;
+
+/// <summary>The edge of the bundled calendar and the operator's extension file, through the real HTTP pipeline and binary.</summary>
+public sealed class CalendarCoverageTests
+{
+    // TEST data: invented closed days that exercise the extension, NOT KRX's list for 2027.
+    private static readonly string[] Test2027 =
+    [
+        "# TEST calendar extension: invented closed days, NOT KRX's 2027 list",
+        "year,2027",
+        "holiday,2027-01-01,TEST",
+        "holiday,2027-02-09,TEST weekday holiday",
+        "special,2027-01-04,10:00,15:30,TEST late first open",
+        "holiday,2027-12-31,TEST",
+    ];
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    /// <summary>A hub over an empty SQLite store with <paramref name="calendar"/>, on <paramref name="time"/>.</summary>
+    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication App, HttpClient Client)> StartAsync(TestStore test, Core.KrxCalendar calendar, TimeProvider time)
+    {
+        var store = await test.OpenAsync();
+        var options = new HubOptions(new StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false) { Time = time, ShowProgress = false };
+        var app = HubApp.Build(options, store, calendar);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (app, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    [Fact]
+    public async Task With_an_extension_file_the_session_api_answers_for_2027_and_health_shows_the_new_end()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var file = TestData.TempFile(test.DataDirectory, "krx-closed-days-2027-TEST.csv", Test2027);
+        var (app, client) = await StartAsync(test, CalendarFiles.Load(file), new FixedTime(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero)));
+        await using (app)
+        using (client)
+        {
+            var (status, holiday) = await GetAsync(client, "/api/session?at=2027-02-09T10:00:00%2B09:00");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("holiday", holiday.GetProperty("phase").GetString());
+            Assert.Equal("2027-02-10T00:00:00+09:00", holiday.GetProperty("next").GetProperty("at").GetString());
+
+            var (_, lateOpen) = await GetAsync(client, "/api/session?at=2027-01-04T09:45:00%2B09:00");
+            Assert.Equal("pre-open", lateOpen.GetProperty("phase").GetString());
+            Assert.Equal("2027-01-04T10:00:00+09:00", lateOpen.GetProperty("open").GetString());
+
+            var (_, regular) = await GetAsync(client, "/api/session?at=2027-02-10T10:00:00%2B09:00");
+            Assert.Equal("regular", regular.GetProperty("phase").GetString());
+            Assert.Equal("2027-02-10T15:30:00+09:00", regular.GetProperty("close").GetString());
+
+            // The bundled calendar's last evening now has a known next transition: the 2026 year-end closure.
+            var (_, yearEnd) = await GetAsync(client, "/api/session?at=2026-12-30T20:00:00%2B09:00");
+            Assert.Equal("2026-12-31T00:00:00+09:00", yearEnd.GetProperty("next").GetProperty("at").GetString());
+
+            var (readyStatus, ready) = await GetAsync(client, "/health/ready");
+            Assert.Equal(HttpStatusCode.OK, readyStatus);
+            Assert.Equal("ready", ready.GetProperty("status").GetString());
+            Assert.Equal("2027-12-31", ready.GetProperty("calendarEndsOn").GetString());
+            Assert.Equal(JsonValueKind.Null, ready.GetProperty("calendarWarning").ValueKind);
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Without_an_extension_the_edge_is_a_503_naming_the_setting_and_health_warns_a_month_ahead()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var time = new MovableTime(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+        var (app, client) = await StartAsync(test, CalendarFiles.Load((string?)null), time);
+        await using (app)
+        using (client)
+        {
+            var (status, outside) = await GetAsync(client, "/api/session?at=2027-01-04T10:00:00%2B09:00");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Equal("2027-01-04 is outside the KRX calendar, which ends on 2026-12-30; add KRX's closed days of 2027 with KRXHUB_CALENDAR__EXTENSIONFILE "
+                + "(or serve --calendar-file), see README \"Trading calendar coverage\"", outside.GetProperty("detail").GetString());
+
+            // 2026-11-22: 38 days left, no warning yet.
+            var (_, early) = await GetAsync(client, "/health/ready");
+            Assert.Equal("2026-12-30", early.GetProperty("calendarEndsOn").GetString());
+            Assert.Equal(JsonValueKind.Null, early.GetProperty("calendarWarning").ValueKind);
+
+            // 2026-12-05 09:00 KST: 25 days left. The hub stays ready (it still serves) but says what to do.
+            time.Now = new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
+            var (readyStatus, soon) = await GetAsync(client, "/health/ready");
+            Assert.Equal(HttpStatusCode.OK, readyStatus);
+            Assert.Equal("ready", soon.GetProperty("status").GetString());
+            Assert.Equal("the KRX calendar ends on 2026-12-30, in 25 days; set KRXHUB_CALENDAR__EXTENSIONFILE (or --calendar-file) to a file with KRX's closed days of 2027",
+                soon.GetProperty("calendarWarning").GetString());
+
+            time.Now = new DateTimeOffset(2027, 1, 4, 1, 0, 0, TimeSpan.Zero);
+            var (_, past) = await GetAsync(client, "/health/ready");
+            Assert.StartsWith("the KRX calendar ended on 2026-12-30: ", past.GetProperty("calendarWarning").GetString(), StringComparison.Ordinal);
+            var (nowStatus, _) = await GetAsync(client, "/api/session");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, nowStatus);
+            await app.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_calendar_verb_prints_each_part_with_its_source_from_the_option_or_the_setting()
+    {
+        var dir = Directory.CreateTempSubdirectory("krxhub-calendar-").FullName;
+        try
+        {
+            var file = TestData.TempFile(dir, "krx-closed-days-2027-TEST.csv", Test2027);
+
+            var (exit, bundled, _) = await CliProcess.RunAsync(["calendar"]);
+            Assert.Equal(0, exit);
+            Assert.Contains("KRX calendar: covers 1986-01-04..2026-12-30, first session 1986-01-04, last session 2026-12-30, 10,712 sessions", bundled, StringComparison.Ordinal);
+            Assert.Contains("1986-01-04..2026-12-30  10,712 sessions  bundled xkrx-sessions-1986-2026.csv", bundled, StringComparison.Ordinal);
+            Assert.DoesNotContain("extension file", bundled, StringComparison.Ordinal);
+
+            // 261 weekdays in 2027, less the three TEST weekday holidays.
+            var expected = $"2027-01-01..2027-12-31     258 sessions  extension file {file}";
+            var (optionExit, fromOption, _) = await CliProcess.RunAsync(["calendar", "--calendar-file", file]);
+            Assert.Equal(0, optionExit);
+            Assert.Contains("KRX calendar: covers 1986-01-04..2027-12-31, first session 1986-01-04, last session 2027-12-30, 10,970 sessions", fromOption, StringComparison.Ordinal);
+            Assert.Contains(expected, fromOption, StringComparison.Ordinal);
+
+            var (settingExit, fromSetting, _) = await CliProcess.RunAsync(new Dictionary<string, string?> { ["KRXHUB_CALENDAR__EXTENSIONFILE"] = file }, ["calendar"]);
+            Assert.Equal(0, settingExit);
+            Assert.Contains(expected, fromSetting, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_extension_file_stops_every_verb_in_one_line_naming_file_and_line_and_writes_nothing()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var bad = TestData.TempFile(test.DataDirectory, "krx-closed-days-TEST-bad.csv",
+            ["# TEST: a typo in the second holiday", "year,2027", "holiday,2027-01-01", "holiday,2027-02-31"]);
+        var line = $"error: calendar extension {bad}:4: '2027-02-31' is not a date; use yyyy-MM-dd";
+
+        string[][] verbs =
+        [
+            ["calendar", "--calendar-file", bad],
+            ["serve", "--no-bundled", "--urls", "http://127.0.0.1:0", "--calendar-file", bad, .. test.CliArgs],
+            ["import", TestPaths.Data("samples", "krx", "MDCSTAT01501-STK-20210122.json"), "--date", "2021-01-22", "--calendar-file", bad, .. test.CliArgs],
+        ];
+        foreach (var verb in verbs)
+        {
+            var (exit, _, stderr) = await CliProcess.RunAsync(verb);
+            Assert.Equal(2, exit);
+            Assert.Equal(line, stderr.Trim());
+        }
+
+        var (settingExit, _, settingError) = await CliProcess.RunAsync(new Dictionary<string, string?> { ["KRXHUB_CALENDAR__EXTENSIONFILE"] = bad },
+            ["quality-report", "--date", "2024-01-02", .. test.CliArgs]);
+        Assert.Equal(2, settingExit);
+        Assert.Equal(line, settingError.Trim());
+
+        var (overlapExit, _, overlap) = await CliProcess.RunAsync(["calendar", "--calendar-file",
+            TestData.TempFile(test.DataDirectory, "krx-closed-days-TEST-2026.csv", ["year,2026", "holiday,2026-12-31"])]);
+        Assert.Equal(2, overlapExit);
+        Assert.StartsWith($"error: calendar extension {Path.Combine(test.DataDirectory, "krx-closed-days-TEST-2026.csv")}:1: year 2026 is already covered by the calendar (through 2026-12-30",
+            overlap.Trim(), StringComparison.Ordinal);
+        Assert.Single(overlap.Trim().Split('\n'));
+
+        var (missingExit, _, missing) = await CliProcess.RunAsync(["calendar", "--calendar-file", Path.Combine(test.DataDirectory, "no-such-file.csv")]);
+        Assert.Equal(2, missingExit);
+        Assert.StartsWith($"error: calendar extension {Path.Combine(test.DataDirectory, "no-such-file.csv")}: cannot be read: ", missing.Trim(), StringComparison.Ordinal);
+
+        Assert.False(File.Exists(Path.Combine(test.DataDirectory, "krxhub.db")), "nothing may be written");
+    }
+
+    private sealed class MovableTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
