@@ -32,7 +32,7 @@ static int Usage()
           collect-eod     [--stocks 2800] [--rate 5] [--runs 5] [--baseline-requests 100]
                                                            end-of-day collection (ka10081 + ka10059 per stock) against the fake
                                                            Kiwoom server at the limit, vs the limiter alone; pipeline cost per row
-          ws              [--clients 1000] [--ticks 20000] [--seconds 60] [--warmup 10] [--codes 20] [--runs 1] [--no-baseline]
+          ws              [--clients 1000] [--ticks 20000] [--seconds 60] [--warmup 20] [--codes 20] [--runs 1] [--no-baseline]
                                                            /ws fan-out: N clients (20 codes + 1 ranking each), T ticks/s for D s,
                                                            latency, coalescing, starvation, server CPU and RSS; vs a bare fan-out
         """);

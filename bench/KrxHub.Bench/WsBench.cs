@@ -39,7 +39,7 @@ internal static class WsBench
         var seconds = IntOption(args, "--seconds", 60);
         var codesPerClient = IntOption(args, "--codes", 20);
         var runs = IntOption(args, "--runs", 1);
-        var warmup = IntOption(args, "--warmup", 10);
+        var warmup = IntOption(args, "--warmup", 20);
         var withBaseline = !args.Contains("--no-baseline");
         var dir = StringOption(args, "--data-dir") ?? Path.Combine(Path.GetTempPath(), "krxhub-bench-ws");
         var codes = await PrepareStoreAsync(dir);
@@ -650,11 +650,52 @@ internal static class WsBench
             }
         }
 
-        private static bool TryParseTime(ReadOnlySpan<byte> utf8, out DateTimeOffset time)
+        /// <summary>
+        /// Reads the ISO 8601 time System.Text.Json writes (yyyy-MM-ddTHH:mm:ss[.f…](Z|±HH:mm)) straight from the bytes:
+        /// the general DateTimeOffset parser cost ~7% of the clients' CPU, which the hub under test then lacked.
+        /// </summary>
+        private static bool TryParseTime(ReadOnlySpan<byte> t, out DateTimeOffset time)
         {
-            Span<char> chars = stackalloc char[utf8.Length];
-            var n = Encoding.ASCII.GetChars(utf8, chars);
-            return DateTimeOffset.TryParse(chars[..n], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+            time = default;
+            if (t.Length < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':')
+            {
+                return false;
+            }
+
+            static int Digits(ReadOnlySpan<byte> d)
+            {
+                var value = 0;
+                foreach (var c in d)
+                {
+                    value = (value * 10) + (c - '0');
+                }
+
+                return value;
+            }
+
+            var at = 19;
+            long fraction = 0;
+            var scale = TimeSpan.TicksPerSecond;
+            if (t[at] == '.')
+            {
+                at++;
+                while (at < t.Length && char.IsAsciiDigit((char)t[at]))
+                {
+                    scale /= 10;
+                    fraction += (t[at] - '0') * scale;
+                    at++;
+                }
+            }
+
+            var offset = TimeSpan.Zero;
+            if (t[at] is (byte)'+' or (byte)'-')
+            {
+                offset = new TimeSpan(Digits(t.Slice(at + 1, 2)), Digits(t.Slice(at + 4, 2)), 0) * (t[at] == '-' ? -1 : 1);
+            }
+
+            var local = new DateTime(Digits(t[..4]), Digits(t.Slice(5, 2)), Digits(t.Slice(8, 2)), Digits(t.Slice(11, 2)), Digits(t.Slice(14, 2)), Digits(t.Slice(17, 2)), DateTimeKind.Unspecified);
+            time = new DateTimeOffset(local.AddTicks(fraction), offset);
+            return true;
         }
 
         public async ValueTask DisposeAsync()

@@ -608,7 +608,11 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
-    /// <summary>Every send interval, wakes the writers of the busy clients that got messages since their last send.</summary>
+    /// <summary>
+    /// Wakes the writers of deferred clients once their send interval since their last send has passed. Rounds run four
+    /// times per interval and wake only the clients that are due, so that the writes spread over the interval instead of
+    /// all clients waking at once (a thousand writers woken together queue behind each other for milliseconds).
+    /// </summary>
     private async Task RunSendRoundsAsync(CancellationToken ct)
     {
         if (_options.SendInterval <= TimeSpan.Zero)
@@ -616,15 +620,24 @@ public sealed class LiveBus : BackgroundService
             return;
         }
 
-        using var timer = new PeriodicTimer(_options.SendInterval, _time);
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.SendInterval.Ticks / 4));
+        using var timer = new PeriodicTimer(period, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                // Only the clients queued before this round: one that is queued again meanwhile waits for the next.
+                // Each client queued before this round is looked at once: woken when due (or due before the next
+                // round), otherwise queued again for a later round.
                 for (var n = _sendRound.Count; n > 0 && _sendRound.TryDequeue(out var client); n--)
                 {
-                    client.WakeWriter();
+                    if (client.DueForSend(early: period / 2))
+                    {
+                        client.WakeWriter();
+                    }
+                    else
+                    {
+                        _sendRound.Enqueue(client);
+                    }
                 }
             }
         }

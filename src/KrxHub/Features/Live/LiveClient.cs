@@ -178,6 +178,9 @@ internal sealed class LiveClient(long id, int maxSubscriptions, int maxReplies, 
         }
     }
 
+    /// <summary>True when the last send is at least <paramref name="early"/> short of the send interval ago.</summary>
+    public bool DueForSend(TimeSpan early) => time.GetElapsedTime(Interlocked.Read(ref _lastSendTimestamp)) >= sendInterval - early;
+
     /// <summary>Wakes the writer (the bus's send round calls this for deferred clients).</summary>
     public void WakeWriter() => _doorbell.Writer.TryWrite(true);
 
@@ -194,7 +197,8 @@ internal sealed class LiveClient(long id, int maxSubscriptions, int maxReplies, 
             }
 
             _replies.Enqueue(message);
-            ring = _replies.Count == 1 && _ringCount == 0;
+            // Also when subscription messages are queued: they may be waiting for a send round, a reply never does.
+            ring = _replies.Count == 1;
         }
 
         if (ring)
