@@ -263,6 +263,9 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
+    /// <summary>The version <see cref="SubscribedCodes"/> would give, without building the set.</summary>
+    internal long SubscribedCodesVersion => Interlocked.Read(ref _codesVersion);
+
     /// <summary>The ranking subscriptions now, for the rankings publisher.</summary>
     internal List<(RankingKey Key, Subscriber[] Subscribers)> RankingSubscriptions()
     {
