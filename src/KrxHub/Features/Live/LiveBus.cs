@@ -251,7 +251,7 @@ public sealed class LiveBus : BackgroundService
 
     /// <summary>
     /// The codes this node's clients follow (ticks or book) and a version that changes with them: the live source is
-    /// asked for these (the Kiwoom feed registers them; the simulator drives every stock anyway).
+    /// asked for these and those of the other nodes (the Kiwoom feed registers them; the simulator drives every stock anyway).
     /// </summary>
     internal (long Version, IReadOnlyCollection<StockCode> Codes) SubscribedCodes()
     {
