@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Features.Live;
+using KrxHub.Hosting;
 using KrxHub.Sources.Import;
 
 namespace KrxHub.Tests;
