@@ -27,7 +27,11 @@ public sealed record SessionDto(string Phase, DateTimeOffset At, string? NextPha
 
 public sealed record BackplaneDto(long SentPayloads, long Received, long Dropped);
 
-/// <summary>What the live side of this node is doing.</summary>
+/// <summary>
+/// What the live side of this node is doing. <see cref="FollowedCodes"/>: the codes the live source is asked for as seen
+/// from this node (its clients' codes and those of every live remote node); <see cref="RemoteNodes"/>: how many other
+/// nodes contribute codes (0 without the PostgreSQL backplane).
+/// </summary>
 public sealed record LiveStatusDto(
     string Node,
     string? Source,
@@ -43,7 +47,9 @@ public sealed record LiveStatusDto(
     long Disconnected,
     int MaxQueued,
     double DispatchBusySeconds,
-    BackplaneDto? Backplane);
+    BackplaneDto? Backplane,
+    int FollowedCodes,
+    int RemoteNodes);
 
 public static class LiveApi
 {
@@ -152,10 +158,14 @@ public static class LiveApi
         var stats = bus.Stats;
         var session = bus.Session;
         var backplane = services.GetService<PostgresBackplane>();
+        var local = bus.SubscribedCodes().Codes;
+        var remote = backplane?.RemoteCodes();
+        var followed = remote is null ? local.Count : LiveSourceRunner.FollowedCodes(local, remote).Count;
         return TypedResults.Ok(new LiveStatusDto(status.Node, status.Source, status.Up, status.RunsHere,
             session is null ? null : new SessionDto(session.Phase.Name(), session.At, session.Next?.Phase.Name(), session.Next?.At),
             stats.Clients, stats.EventsIn, stats.CoalescedIn, stats.UnknownCodeEvents, stats.Delivered, stats.Coalesced, stats.Disconnected,
             stats.MaxQueued, stats.DispatchBusySeconds,
-            backplane is null ? null : new BackplaneDto(backplane.SentPayloads, backplane.Received, backplane.Dropped)));
+            backplane is null ? null : new BackplaneDto(backplane.SentPayloads, backplane.Received, backplane.Dropped),
+            followed, remote?.Nodes ?? 0));
     }
 }

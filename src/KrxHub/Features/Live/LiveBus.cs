@@ -251,7 +251,7 @@ public sealed class LiveBus : BackgroundService
 
     /// <summary>
     /// The codes this node's clients follow (ticks or book) and a version that changes with them: the live source is
-    /// asked for these (the Kiwoom feed registers them; the simulator drives every stock anyway).
+    /// asked for these and those of the other nodes (the Kiwoom feed registers them; the simulator drives every stock anyway).
     /// </summary>
     internal (long Version, IReadOnlyCollection<StockCode> Codes) SubscribedCodes()
     {
@@ -262,6 +262,9 @@ public sealed class LiveBus : BackgroundService
             return (_codesVersion, codes);
         }
     }
+
+    /// <summary>The version <see cref="SubscribedCodes"/> would give, without building the set.</summary>
+    internal long SubscribedCodesVersion => Interlocked.Read(ref _codesVersion);
 
     /// <summary>The ranking subscriptions now, for the rankings publisher.</summary>
     internal List<(RankingKey Key, Subscriber[] Subscribers)> RankingSubscriptions()

@@ -53,7 +53,10 @@ public sealed record LiveOptions
     /// <summary>The largest client message accepted; longer ones get an error and are skipped.</summary>
     public int MaxClientMessageBytes { get; init; } = 64 * 1024;
 
-    /// <summary>How often the live source announces itself on the backplane (nodes that miss three in a row call it down).</summary>
+    /// <summary>
+    /// How often the live source announces itself on the backplane (nodes that miss three in a row call it down), and every
+    /// node the codes its clients follow (a node not heard for three intervals is forgotten with its codes).
+    /// </summary>
     public TimeSpan BackplaneHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A one-line error naming the environment variable, or null when the settings are usable.</summary>

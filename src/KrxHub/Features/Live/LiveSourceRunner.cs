@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Storage;
 
@@ -176,19 +177,23 @@ public sealed class LiveSourceRunner(
         }
     }
 
-    /// <summary>Stops the run when the lease is lost, and keeps the feed's codes in step with what clients follow.</summary>
+    /// <summary>
+    /// Stops the run when the lease is lost, and keeps the feed's codes in step with what clients follow: this node's
+    /// clients, and on PostgreSQL the clients of every other live node (their sets arrive over the backplane).
+    /// </summary>
     private async Task WatchAsync(ILiveFeed feed, StoreLease lease, CancellationTokenSource run)
     {
         var sinceLeaseCheck = TimeSpan.Zero;
-        long codesVersion = -1;
+        (long Local, long Remote) codesVersion = (-1, -1);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(run.Token))
         {
             var (version, codes) = bus.SubscribedCodes();
-            if (version != codesVersion)
+            var remote = backplane?.RemoteCodes();
+            if ((version, remote?.Version ?? 0) != codesVersion)
             {
-                await feed.SetCodesAsync(codes, run.Token);
-                codesVersion = version;
+                await feed.SetCodesAsync(remote is null ? codes : FollowedCodes(codes, remote), run.Token);
+                codesVersion = (version, remote?.Version ?? 0);
             }
 
             sinceLeaseCheck += TimeSpan.FromSeconds(1);
@@ -203,6 +208,14 @@ public sealed class LiveSourceRunner(
                 }
             }
         }
+    }
+
+    /// <summary>This node's codes and those of the other live nodes.</summary>
+    internal static HashSet<StockCode> FollowedCodes(IReadOnlyCollection<StockCode> local, RemoteCodes remote)
+    {
+        var union = new HashSet<StockCode>(remote.Codes);
+        union.UnionWith(local);
+        return union;
     }
 
     private static async Task Quietly(Task task)

@@ -15,6 +15,10 @@ namespace KrxHub.Features.Live;
 /// own <see cref="LiveBus"/> (which coalesces per stock when it is behind). Payload: <c>{"n":node,"e":[event…]}</c> or <c>{"n":node,"hb":source}</c>, events as
 /// compact arrays (see <see cref="WriteEvent"/>). Sending never blocks the source: when PostgreSQL falls 100,000 events
 /// behind, new events are dropped for the other nodes (counted in <see cref="Dropped"/>).
+/// Every node also announces the codes its own WebSocket clients follow, on change (at most once per
+/// <see cref="SubscriptionDebounce"/>) and with every heartbeat, as full sets in parts
+/// (<c>{"n":node,"subs":{"v":version,"part":i,"parts":k,"codes":[…]}}</c>, see <see cref="SubscriptionPart"/>); what the
+/// other nodes announce is in <see cref="RemoteCodes"/>, so that the node running the live source follows them too.
 /// </summary>
 public sealed class PostgresBackplane : BackgroundService
 {
@@ -22,6 +26,9 @@ public sealed class PostgresBackplane : BackgroundService
 
     /// <summary>Under PostgreSQL's "payload must be shorter than 8000 bytes", with room for the envelope.</summary>
     public const int MaxPayloadBytes = 7_900;
+
+    /// <summary>The shortest time between two announcements of a changed code set (a burst of subscriptions is one).</summary>
+    public static readonly TimeSpan SubscriptionDebounce = TimeSpan.FromSeconds(1);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly LiveBus _bus;
@@ -32,6 +39,12 @@ public sealed class PostgresBackplane : BackgroundService
         new BoundedChannelOptions(100_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
     private readonly byte[] _prefix;
+    private readonly RemoteSubscriptions _remote;
+    private readonly long _startedAt;
+    private readonly Lock _announceGate = new();
+    private HashSet<StockCode> _announcedCodes = [];
+    private long _announcedVersion;
+    private long _announcedBusVersion = -1;
     private volatile string? _announcing;
     private long _dropped;
     private long _sentPayloads;
@@ -48,6 +61,9 @@ public sealed class PostgresBackplane : BackgroundService
         _time = time;
         _logger = logger;
         _prefix = Encoding.UTF8.GetBytes($"{{\"n\":{JsonSerializer.Serialize(bus.Node)},\"e\":[");
+        // Three missed heartbeats, as for the live source itself.
+        _remote = new RemoteSubscriptions(3 * options.BackplaneHeartbeatInterval);
+        _startedAt = time.GetTimestamp();
     }
 
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -55,6 +71,11 @@ public sealed class PostgresBackplane : BackgroundService
     public long SentPayloads => Interlocked.Read(ref _sentPayloads);
 
     public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>The codes the other live nodes' clients follow, with a version that changes with them.</summary>
+    public RemoteCodes RemoteCodes() => _remote.Snapshot(Elapsed);
+
+    private TimeSpan Elapsed => _time.GetElapsedTime(_startedAt);
 
     /// <summary>Queues an event of this node's live source for the other nodes.</summary>
     public void Enqueue(LiveEvent e)
@@ -75,7 +96,8 @@ public sealed class PostgresBackplane : BackgroundService
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken) =>
-        await Task.WhenAll(ListenAsync(stoppingToken), SendAsync(stoppingToken), HeartbeatAsync(stoppingToken));
+        await Task.WhenAll(ListenAsync(stoppingToken), SendAsync(stoppingToken), HeartbeatAsync(stoppingToken),
+            AnnounceChangedCodesAsync(stoppingToken));
 
     private async Task ListenAsync(CancellationToken ct)
     {
@@ -113,8 +135,15 @@ public sealed class PostgresBackplane : BackgroundService
         {
             using var document = JsonDocument.Parse(payload);
             var root = document.RootElement;
-            if (root.GetProperty("n").GetString() == _bus.Node)
+            var node = root.GetProperty("n").GetString()!;
+            if (node == _bus.Node)
             {
+                return;
+            }
+
+            if (root.TryGetProperty("subs", out var subs))
+            {
+                _remote.Accept(node, SubscriptionPart.Read(subs), Elapsed);
                 return;
             }
 
@@ -225,14 +254,16 @@ public sealed class PostgresBackplane : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                if (_announcing is not { } source)
+                // Every node repeats its whole code set: a lost part or a node that joined later is made good within one interval.
+                var payloads = SubscriptionPayloads(always: true)!;
+                if (_announcing is { } source)
                 {
-                    continue;
+                    payloads.Insert(0, JsonSerializer.Serialize(new { n = _bus.Node, hb = source }));
                 }
 
                 try
                 {
-                    await NotifyAsync([JsonSerializer.Serialize(new { n = _bus.Node, hb = source })], ct);
+                    await NotifyAsync(payloads, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -242,6 +273,60 @@ public sealed class PostgresBackplane : BackgroundService
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>Announces this node's code set as soon as it changed, at most once per <see cref="SubscriptionDebounce"/>.</summary>
+    private async Task AnnounceChangedCodesAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(SubscriptionDebounce, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (SubscriptionPayloads(always: false) is not { } payloads)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await NotifyAsync(payloads, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The next heartbeat sends the set again.
+                    _logger.LogWarning("backplane subscription announcement failed: {Message}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The payloads of this node's code set; a new version when the set differs from the last announced one. Null when
+    /// <paramref name="always"/> is false and the set is unchanged.
+    /// </summary>
+    private List<string>? SubscriptionPayloads(bool always)
+    {
+        lock (_announceGate)
+        {
+            var changed = false;
+            if (_bus.SubscribedCodesVersion != _announcedBusVersion)
+            {
+                var (busVersion, codes) = _bus.SubscribedCodes();
+                _announcedBusVersion = busVersion;
+                if (!_announcedCodes.SetEquals(codes))
+                {
+                    _announcedCodes = [.. codes];
+                    _announcedVersion++;
+                    changed = true;
+                }
+            }
+
+            return changed || always ? SubscriptionPart.Payloads(_bus.Node, _announcedVersion, _announcedCodes, MaxPayloadBytes) : null;
         }
     }
 
