@@ -398,6 +398,9 @@ internal static class WsBench
             var prices = (decimal[])closes.Clone();
             var accVolume = new long[codes.Length];
             var accValue = new decimal[codes.Length];
+            // The day's limits once per stock: the feed runs in the hub's process, and what it spends is taken from the hub.
+            var date = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().ToOffset(KrxCalendar.KstOffset).DateTime);
+            var limits = closes.Select((close, i) => KrxRules.PriceLimits(close, markets[i], date)).ToArray();
             var clock = Stopwatch.StartNew();
             long produced = 0;
             while (clock.Elapsed < duration)
@@ -407,11 +410,9 @@ internal static class WsBench
                 {
                     var i = random.Next(codes.Length);
                     var now = TimeProvider.System.GetUtcNow().ToOffset(KrxCalendar.KstOffset);
-                    var date = DateOnly.FromDateTime(now.DateTime);
                     var tick = KrxRules.TickSize(prices[i], markets[i], date) ?? 1m;
                     var price = Math.Max(tick, prices[i] + tick * random.Next(-1, 2));
-                    var (lower, upper) = KrxRules.PriceLimits(closes[i], markets[i], date);
-                    prices[i] = Math.Clamp(price, lower, upper);
+                    prices[i] = Math.Clamp(price, limits[i].Lower, limits[i].Upper);
                     var volume = 1L + random.Next(1_000);
                     accVolume[i] += volume;
                     accValue[i] += prices[i] * volume;

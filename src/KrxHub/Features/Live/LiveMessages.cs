@@ -203,20 +203,48 @@ internal static class LiveMessages
         WriteId(w, s.id);
     });
 
+    // Every trade is serialized once on the dispatcher: names encoded ahead, and whole won amounts written as integers
+    // (decimal formatting was the largest single cost of a tick's JSON).
+    private static readonly JsonEncodedText CodeName = JsonEncodedText.Encode("code");
+    private static readonly JsonEncodedText PriceName = JsonEncodedText.Encode("price");
+    private static readonly JsonEncodedText ChangeName = JsonEncodedText.Encode("change");
+    private static readonly JsonEncodedText ChangePctName = JsonEncodedText.Encode("changePct");
+    private static readonly JsonEncodedText VolumeName = JsonEncodedText.Encode("volume");
+    private static readonly JsonEncodedText AccVolumeName = JsonEncodedText.Encode("accVolume");
+    private static readonly JsonEncodedText AccValueName = JsonEncodedText.Encode("accValue");
+    private static readonly JsonEncodedText OpenName = JsonEncodedText.Encode("open");
+    private static readonly JsonEncodedText HighName = JsonEncodedText.Encode("high");
+    private static readonly JsonEncodedText LowName = JsonEncodedText.Encode("low");
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("source");
+
     private static void WriteTickFields(Utf8JsonWriter w, LiveTick t)
     {
-        w.WriteString("code", t.Code.Value);
-        w.WriteNumber("price", t.Price);
-        w.WriteNumber("change", t.Change);
-        w.WriteNumber("changePct", t.ChangePct);
-        w.WriteNumber("volume", t.Volume);
-        w.WriteNumber("accVolume", t.AccVolume);
-        w.WriteNumber("accValue", t.AccValue);
-        w.WriteNumber("open", t.Open);
-        w.WriteNumber("high", t.High);
-        w.WriteNumber("low", t.Low);
-        w.WriteString("time", t.Time);
-        w.WriteString("source", t.Source);
+        w.WriteString(CodeName, t.Code.Value);
+        WriteAmount(w, PriceName, t.Price);
+        WriteAmount(w, ChangeName, t.Change);
+        w.WriteNumber(ChangePctName, t.ChangePct);
+        w.WriteNumber(VolumeName, t.Volume);
+        w.WriteNumber(AccVolumeName, t.AccVolume);
+        WriteAmount(w, AccValueName, t.AccValue);
+        WriteAmount(w, OpenName, t.Open);
+        WriteAmount(w, HighName, t.High);
+        WriteAmount(w, LowName, t.Low);
+        w.WriteString(TimeName, t.Time);
+        w.WriteString(SourceName, t.Source);
+    }
+
+    /// <summary>A won amount: as an integer when it is whole (the same JSON number, written without decimal formatting).</summary>
+    private static void WriteAmount(Utf8JsonWriter w, JsonEncodedText name, decimal value)
+    {
+        if (value is >= long.MinValue and <= long.MaxValue && value == decimal.Truncate(value))
+        {
+            w.WriteNumber(name, (long)value);
+        }
+        else
+        {
+            w.WriteNumber(name, value);
+        }
     }
 
     private static void WriteLevels(Utf8JsonWriter w, string name, IReadOnlyList<BookLevel> levels)

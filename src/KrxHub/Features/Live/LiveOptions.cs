@@ -33,10 +33,10 @@ public sealed record LiveOptions
     /// The shortest time between two sends to one client once it is busy. A message for a client that got nothing for this
     /// long leaves at once; one that arrives sooner waits for the next send round (at most this long) and leaves with
     /// everything else queued for that client in one write. At 1,000 clients of ~150 ticks/s each this turns ~150 send
-    /// calls per client and second into at most 50, on both ends. Zero: every message leaves at once.
+    /// calls per client and second into at most 40, on both ends. Zero: every message leaves at once.
     /// Env KRXHUB_LIVE__SENDINTERVAL.
     /// </summary>
-    public TimeSpan SendInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan SendInterval { get; init; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>The shortest time between two pushes of one ranking subscription.</summary>
     public TimeSpan RankingInterval { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -79,7 +79,7 @@ public sealed record LiveOptions
 
         if (SendInterval < TimeSpan.Zero || SendInterval > TimeSpan.FromSeconds(1))
         {
-            return "KRXHUB_LIVE__SENDINTERVAL must be between 00:00:00 and 00:00:01 (e.g. 00:00:00.020)";
+            return "KRXHUB_LIVE__SENDINTERVAL must be between 00:00:00 and 00:00:01 (e.g. 00:00:00.025)";
         }
 
         if (MaxPendingReplies < 1 || MaxClientMessageBytes < 1_024)
