@@ -115,3 +115,13 @@ internal static class BenchSupport
         return (sw.Elapsed.TotalSeconds, output);
     }
 }
+
+/// <summary>Collections per generation, total pause time and allocated bytes, for "where did the GC time go".</summary>
+internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, double PauseMs, double AllocatedMb)
+{
+    public static GcCounts Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+        GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalAllocatedBytes() / 1048576.0);
+
+    public static GcCounts operator -(GcCounts a, GcCounts b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2,
+        Math.Round(a.PauseMs - b.PauseMs), Math.Round(a.AllocatedMb - b.AllocatedMb));
+}

@@ -129,11 +129,33 @@ internal static class ImportBench
             var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
             await store.UpsertStocksAsync([.. delisted.Records, .. listed.Records], CancellationToken.None);
 
+            var gc = GcCounts.Now();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            using var stopTrace = new CancellationTokenSource();
+            var trace = Environment.GetEnvironmentVariable("KRXHUB_BENCH_GC_TRACE") is null ? Task.CompletedTask : Task.Run(async () =>
+            {
+                long last = -1;
+                while (!stopTrace.IsCancellationRequested)
+                {
+                    var info = GC.GetGCMemoryInfo(GCKind.Any);
+                    if (info.Index != last)
+                    {
+                        last = info.Index;
+                        Console.Error.WriteLine($"gc {info.Index} gen{info.Generation} {(info.Concurrent ? "bgc" : "")} promoted {info.PromotedBytes / 1048576.0:F1} MB, heap {info.HeapSizeBytes / 1048576.0:F0} MB, gen0 {info.GenerationInfo[0].SizeAfterBytes / 1048576.0:F1} gen1 {info.GenerationInfo[1].SizeAfterBytes / 1048576.0:F1} gen2 {info.GenerationInfo[2].SizeAfterBytes / 1048576.0:F1} loh {info.GenerationInfo[3].SizeAfterBytes / 1048576.0:F1} pause {info.PauseDurations[0].TotalMilliseconds:F1} ms");
+                    }
+
+                    await Task.Delay(20);
+                }
+            });
             var sw = Stopwatch.StartNew();
             var file = ImportReader.Open(csv, new ImportOptions { Format = ImportFormat.PykrxCsv });
             var summary = await new DailyBarPipeline(store, calendar, TimeProvider.System)
                 .RunAsync("bench", new { }, file.ReadDailyRows(), PriceBasis.Adjusted, "bench", null, CancellationToken.None);
             sw.Stop();
+            stopTrace.Cancel();
+            await trace;
+            // The collector's share of the import, which depends on the GC mode (workstation or server).
+            Print(new { bench = "import-gc", cpuSeconds = Math.Round((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, 2), gc = GcCounts.Now() - gc });
             return (sw.Elapsed.TotalSeconds, summary.Accepted);
         }
     }

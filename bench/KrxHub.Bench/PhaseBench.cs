@@ -30,9 +30,11 @@ internal static class PhaseBench
         long rows = 0;
         for (var run = 1; run <= runs; run++)
         {
+            var allocated = GC.GetTotalAllocatedBytes(true);
             var sw = Stopwatch.StartNew();
             rows = ImportReader.Open(csv, new ImportOptions { Format = ImportFormat.PykrxCsv }).ReadDailyRows().LongCount();
             read.Add(sw.Elapsed.TotalSeconds);
+            var readMb = (GC.GetTotalAllocatedBytes(true) - allocated) / 1048576.0;
 
             sw.Restart();
             var validator = new DailyBarValidator(calendar, master, new DateOnly(2025, 6, 30));
@@ -44,6 +46,7 @@ internal static class PhaseBench
             }
 
             validate.Add(sw.Elapsed.TotalSeconds - read[^1]);
+            var validateMb = (GC.GetTotalAllocatedBytes(true) - allocated) / 1048576.0 - 2 * readMb;
 
             // Split of the validation cost: row-level parsing alone.
             sw.Restart();
@@ -59,6 +62,7 @@ internal static class PhaseBench
             parsedOnly = null;
 
             var dir = Directory.CreateTempSubdirectory("krxhub-phase-").FullName;
+            var stageMb = 0.0;
             var database = await CreateDatabaseAsync(admin);
             try
             {
@@ -73,6 +77,7 @@ internal static class PhaseBench
                     await Task.Delay(3000);
                 }
 
+                allocated = GC.GetTotalAllocatedBytes(true);
                 sw.Restart();
                 var stageCpuStart = Process.GetCurrentProcess().TotalProcessorTime;
                 foreach (var chunk in accepted.Chunk(50_000))
@@ -82,6 +87,7 @@ internal static class PhaseBench
 
                 stage.Add(sw.Elapsed.TotalSeconds);
                 stageCpu.Add((Process.GetCurrentProcess().TotalProcessorTime - stageCpuStart).TotalSeconds);
+                stageMb = (GC.GetTotalAllocatedBytes(true) - allocated) / 1048576.0;
                 sw.Restart();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 await store.PromoteDailyBarsAsync(runId, CancellationToken.None);
@@ -95,7 +101,7 @@ internal static class PhaseBench
                 await DropDatabaseAsync(admin, database);
             }
 
-            Print(new { bench = "import-phases", backend = admin is null ? "sqlite" : "postgresql", run, rows, readSeconds = read[^1], validateSeconds = validate[^1], stageSeconds = stage[^1], promoteSeconds = promote[^1], stageCpuSeconds = stageCpu[^1], promoteCpuSeconds = promoteCpu[^1] });
+            Print(new { bench = "import-phases", backend = admin is null ? "sqlite" : "postgresql", run, rows, readSeconds = read[^1], validateSeconds = validate[^1], stageSeconds = stage[^1], promoteSeconds = promote[^1], stageCpuSeconds = stageCpu[^1], promoteCpuSeconds = promoteCpu[^1], readAllocatedMb = Math.Round(readMb), validateAllocatedMb = Math.Round(validateMb), stageAllocatedMb = Math.Round(stageMb) });
         }
 
         Print(new

@@ -9,6 +9,7 @@ return which switch
     "import-postgres" => await ImportBench.PostgresAsync(rest),
     "query" => await QueryBench.RunAsync(rest),
     "import-phases" => await PhaseBench.RunAsync(rest),
+    "gc-probe" => await GcProbe.RunAsync(rest),
     "backtest" => await BacktestBench.RunAsync(rest),
     "simulator" => SimulatorBench.Run(rest),
     "collect-eod" => await CollectBench.RunAsync(rest),

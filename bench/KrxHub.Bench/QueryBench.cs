@@ -43,6 +43,10 @@ internal static partial class QueryBench
         {
             using var http = new HttpClient();
             ceilingBody = await http.GetByteArrayAsync(bars);
+            if (int.TryParse(Environment.GetEnvironmentVariable("KRXHUB_BENCH_CEILING_BYTES"), out var size))
+            {
+                ceilingBody = ceilingBody[..Math.Min(size, ceilingBody.Length)];
+            }
             endpoints.Add(("static", $"{address}/bench/static"));
         }
 

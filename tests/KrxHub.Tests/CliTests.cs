@@ -1,3 +1,4 @@
+using KrxHub.Core.Validation;
 using KrxHub.Testing;
 
 namespace KrxHub.Tests;
@@ -79,5 +80,38 @@ public class CliTests
         var migrate = await CliProcess.RunAsync(["db", "migrate", .. test.CliArgs]);
         Assert.Equal(0, migrate.ExitCode);
         Assert.Contains("schema at version", migrate.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Importing_prices_into_a_store_without_a_master_loads_the_bundled_master_first()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var csv = TestData.TempFile(test.DataDirectory, "p.csv", ["code,date,open,high,low,close,volume,change_pct", "005930,2024-01-02,78200,79800,78200,79600,17142847,1.4"]);
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(["import", csv, "--basis", "raw", .. test.CliArgs]);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("loading the bundled KRX master", stdout, StringComparison.Ordinal);
+        await using (var store = await test.OpenAsync())
+        {
+            Assert.Equal(2_882, (await store.GetAllStocksAsync(CancellationToken.None)).Count(s => s.DelistingDate is null));
+            Assert.Equal(["005930,2024-01-02,Raw,78200,79800,78200,79600,17142847,,,,False"], await TestData.AllBarsAsync(store));
+        }
+
+        // With a master in place, nothing is loaded again.
+        var again = await CliProcess.RunAsync(["import", csv, "--basis", "raw", .. test.CliArgs]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.DoesNotContain("loading the bundled KRX master", again.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_no_bundled_an_import_into_a_store_without_a_master_quarantines_unknown_codes()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var csv = TestData.TempFile(test.DataDirectory, "p.csv", ["code,date,open,high,low,close,volume,change_pct", "005930,2024-01-02,78200,79800,78200,79600,17142847,1.4"]);
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(["import", csv, "--basis", "raw", "--no-bundled", .. test.CliArgs]);
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("loading the bundled KRX master", stdout, StringComparison.Ordinal);
+        await using var store = await test.OpenAsync();
+        Assert.Empty(await store.GetAllStocksAsync(CancellationToken.None));
+        Assert.Equal(ReasonCodes.UnknownCode, Assert.Single(Assert.Single(await store.GetQuarantineAsync(null, null, 10, 0, CancellationToken.None)).Reasons));
     }
 }

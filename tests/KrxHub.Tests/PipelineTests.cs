@@ -1,5 +1,6 @@
 using KrxHub.Core;
 using KrxHub.Core.Validation;
+using KrxHub.Pipeline;
 using KrxHub.Sources.Import;
 using KrxHub.Testing;
 
@@ -77,6 +78,58 @@ public class PipelineTests
         var run = (await store.GetRunsAsync(10, 0, CancellationToken.None)).First(r => r.Id == summary.RunId);
         Assert.Equal("succeeded", run.Status);
         Assert.Equal(Injected.Length, run.RowsQuarantined);
+    }
+
+    /// <summary>
+    /// The pipeline validates 1,000-row chunks and stages 25,000 bars per transaction. A repeat of a row far down the file
+    /// (another chunk, another staging batch) is dropped when identical; a different version takes both versions out,
+    /// whether the first one was already staged or still waiting for its staging batch.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Duplicates_across_chunks_and_staging_batches_are_dropped_or_quarantined(string backend)
+    {
+        var rows = TestData.RealRawRows(null, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 16)); // every stock, 11 sessions
+        Assert.InRange(rows.Count, DailyBarPipeline.StagingBatchSize + DailyBarPipeline.ChunkSize, 40_000);
+
+        await using var clean = await TestStore.CreateAsync(backend);
+        await using var cleanStore = await clean.OpenAsync();
+        await TestData.LoadMasterAsync(cleanStore);
+        await TestData.ImportAsync(cleanStore, TestData.TempFile(clean.DataDirectory, "clean.csv", [Header, .. rows]),
+            new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
+        var cleanBars = await TestData.AllBarsAsync(cleanStore);
+
+        static string Changed(string row)
+        {
+            var f = row.Split(',');
+            f[6] = (long.Parse(f[6], System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return string.Join(',', f);
+        }
+
+        var staged = rows[10];    // staged with the first batch long before its second version arrives
+        var pending = rows[1_500]; // second version two chunks later, while the first still waits for its batch
+        var identical = rows[20];
+        var lines = new List<string> { Header };
+        lines.AddRange(rows.Take(2_500));
+        lines.Add(Changed(pending));
+        lines.AddRange(rows.Skip(2_500));
+        lines.Add(identical);
+        lines.Add(Changed(staged));
+
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var summary = await TestData.ImportAsync(store, TestData.TempFile(test.DataDirectory, "repeats.csv", lines),
+            new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
+
+        Assert.Equal(rows.Count + 3, summary.RowsRead);
+        Assert.Equal(1, summary.DuplicatesDropped);
+        Assert.Equal(4, summary.QuarantinedByReason[ReasonCodes.ConflictingDuplicate]);
+        static string Key(string row) => string.Join(',', row.Split(',').Take(2)) + ",";
+        var expected = cleanBars.Where(b => !b.StartsWith(Key(staged), StringComparison.Ordinal) && !b.StartsWith(Key(pending), StringComparison.Ordinal)).ToList();
+        Assert.Equal(cleanBars.Count - 2, expected.Count);
+        Assert.Equal(expected, await TestData.AllBarsAsync(store));
+        Assert.Equal(4, (await store.GetQuarantineAsync(null, ReasonCodes.ConflictingDuplicate, 100, 0, CancellationToken.None)).Count);
     }
 
     [Theory]

@@ -51,9 +51,10 @@ internal static class TestData
         return result;
     }
 
-    /// <summary>Real raw KRX bars (marcap window) of some stocks and dates, as pykrx-style CSV lines without header.</summary>
-    public static List<string> RealRawRows(string[] codes, DateOnly from, DateOnly to)
+    /// <summary>Real raw KRX bars (marcap window) of some stocks (null: all) and dates, as pykrx-style CSV lines without header.</summary>
+    public static List<string> RealRawRows(string[]? codes, DateOnly from, DateOnly to)
     {
+        var wanted = codes?.ToHashSet(StringComparer.Ordinal);
         var rows = new List<string>();
         using var gz = new System.IO.Compression.GZipStream(File.OpenRead(BundledData.RawWindow), System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gz);
@@ -63,7 +64,7 @@ internal static class TestData
         {
             var f = line.Split(',').Select(x => x.Trim('"')).ToArray();
             var date = DateOnly.Parse(f[I("Date")], System.Globalization.CultureInfo.InvariantCulture);
-            if (!codes.Contains(f[I("Code")]) || date < from || date > to)
+            if ((wanted is not null && !wanted.Contains(f[I("Code")])) || date < from || date > to)
             {
                 continue;
             }

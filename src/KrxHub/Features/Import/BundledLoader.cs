@@ -28,21 +28,43 @@ public static class BundledLoader
 
         if (!done.Contains(MasterJob))
         {
-            var listed = MasterFiles.ReadListed(BundledData.Master);
-            var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
-            // The snapshot dates of the two files: a later price file or listing may update these entries.
-            var all = new ParsedRecords<Stock>(
-                [.. delisted.Records.Select(s => s with { AsOf = DelistedAsOf }), .. listed.Records.Select(s => s with { AsOf = MasterAsOf })],
-                [.. delisted.Rejected, .. listed.Rejected]);
-            var s = await ImportCommand.ImportStocksAsync(store, time, MasterJob,
-                new { listed = Path.GetFileName(BundledData.Master), delisted = Path.GetFileName(BundledData.Delisted) }, all, "bundled:krx-master", ct);
-            Say(showProgress, $"stock master: {listed.Records.Count:N0} listed + {delisted.Records.Count:N0} delisted stocks ({s.Quarantined:N0} records skipped)");
+            await LoadMasterAsync(store, time, showProgress, ct);
         }
 
         await LoadBarsAsync(store, calendar, time, RawWindowJob, BundledData.RawWindow, ImportFormat.MarcapCsv, PriceBasis.Raw,
             "bundled:FinanceData/marcap (KRX raw)", done, showProgress, ct);
         await LoadBarsAsync(store, calendar, time, AdjustedHistoryJob, BundledData.AdjustedHistory, ImportFormat.PykrxCsv, PriceBasis.Adjusted,
             "bundled:do0405/invest-KR (pykrx adjusted)", done, showProgress, ct);
+    }
+
+    /// <summary>
+    /// `import` into a store whose stock master is empty: loads the bundled master first, since every price row of a
+    /// stock missing from the master is quarantined as unknown_code. Returns false when the store already had stocks.
+    /// </summary>
+    public static async Task<bool> LoadMasterIfEmptyAsync(IMarketStore store, TimeProvider time, bool showProgress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if ((await store.GetAllStocksAsync(ct)).Count > 0)
+        {
+            return false;
+        }
+
+        Say(showProgress, "the stock master is empty: loading the bundled KRX master first (--no-bundled skips this)");
+        await LoadMasterAsync(store, time, showProgress, ct);
+        return true;
+    }
+
+    private static async Task LoadMasterAsync(IMarketStore store, TimeProvider time, bool showProgress, CancellationToken ct)
+    {
+        var listed = MasterFiles.ReadListed(BundledData.Master);
+        var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
+        // The snapshot dates of the two files: a later price file or listing may update these entries.
+        var all = new ParsedRecords<Stock>(
+            [.. delisted.Records.Select(s => s with { AsOf = DelistedAsOf }), .. listed.Records.Select(s => s with { AsOf = MasterAsOf })],
+            [.. delisted.Rejected, .. listed.Rejected]);
+        var s = await ImportCommand.ImportStocksAsync(store, time, MasterJob,
+            new { listed = Path.GetFileName(BundledData.Master), delisted = Path.GetFileName(BundledData.Delisted) }, all, "bundled:krx-master", ct);
+        Say(showProgress, $"stock master: {listed.Records.Count:N0} listed + {delisted.Records.Count:N0} delisted stocks ({s.Quarantined:N0} records skipped)");
     }
 
     private static async Task LoadBarsAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, string job, string path,

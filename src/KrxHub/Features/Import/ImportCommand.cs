@@ -23,11 +23,13 @@ public static class ImportCommand
         var market = new Option<string?>("--market") { Description = "Market of a market-wide investor body (MDCSTAT02202/02203): KOSPI|KOSDAQ|KONEX" };
         var measure = new Option<string?>("--measure") { Description = "volume|value: what an investor body holds (KRX trdVolVal)" };
         var side = new Option<string?>("--side") { Description = "net|buy|sell: which side an investor body holds (KRX askBid; default net)" };
+        var noBundled = new Option<bool>("--no-bundled") { Description = "Do not load the bundled stock master into a store that has none (price rows of unknown stocks are quarantined)" };
         var command = new Command("import", """
             Validate files row by row and load them: good rows are promoted in one transaction per file,
             rejected rows go to quarantine with their reasons. Re-importing the same file changes nothing.
             Exit code 0 when the file was processed (even with quarantined rows); 2 when a file is unreadable
-            or not of the stated format, in which case nothing is written.
+            or not of the stated format, in which case nothing is written. A store with an empty stock master
+            gets the bundled KRX master first (unless --no-bundled), so that rows are checked against it.
 
             Examples:
               krxhub import data/history/krx-daily-raw-all-stocks-2024-01-02_2024-02-13.csv.gz
@@ -38,7 +40,7 @@ public static class ImportCommand
               krxhub import MDCSTAT01901-ALL-20260414.json
             """);
         command.Arguments.Add(files);
-        foreach (var o in new Option[] { format, basis, date, code, market, measure, side, CalendarFiles.ExtensionFile })
+        foreach (var o in new Option[] { format, basis, date, code, market, measure, side, noBundled, CalendarFiles.ExtensionFile })
         {
             command.Options.Add(o);
         }
@@ -70,6 +72,11 @@ public static class ImportCommand
 
             var calendar = CalendarFiles.Load(parse);
             await using var store = await Cli.OpenStoreAsync(parse, ct);
+            if (!parse.GetValue(noBundled) && opened.Any(o => o.File.Content != ImportContent.Stocks))
+            {
+                await BundledLoader.LoadMasterIfEmptyAsync(store, TimeProvider.System, showProgress: true, ct);
+            }
+
             foreach (var (file, fileBasis) in opened)
             {
                 var summary = await ImportAsync(store, calendar, TimeProvider.System, file, fileBasis, show: true, ct);

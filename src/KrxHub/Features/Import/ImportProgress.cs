@@ -63,10 +63,22 @@ public static class ImportProgress
         }
     }
 
-    /// <summary>Synchronous: reports arrive from the import loop and are printed in order.</summary>
+    /// <summary>
+    /// Synchronous: reports arrive from the import loop and are printed in order, one line per 50,000 rows
+    /// (the pipeline reports every 1,000-row chunk, too many lines for a log).
+    /// </summary>
     private sealed class LineProgress(string title) : IProgress<long>
     {
-        public void Report(long value) =>
-            Console.WriteLine($"{title}: {value.ToString("N0", CultureInfo.InvariantCulture)} rows");
+        private const long Every = 50_000;
+        private long _printed;
+
+        public void Report(long value)
+        {
+            if (value / Every > _printed / Every)
+            {
+                _printed = value;
+                Console.WriteLine($"{title}: {value.ToString("N0", CultureInfo.InvariantCulture)} rows");
+            }
+        }
     }
 }
