@@ -44,6 +44,13 @@ public sealed partial class PostgresMarketStore : IMarketStore
           AND NOT EXISTS (SELECT 1 FROM daily_bars d WHERE d.code = s.code AND d.date = s.date AND d.basis = s.basis)
         """;
 
+    private const string InsertStagedBars = """
+        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
+        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at
+        FROM staging_daily_bars
+        WHERE run_id = @run_id
+        """;
+
     private const string UpsertStock = """
         INSERT INTO stocks (code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at, as_of)
         VALUES (@code, @name, @name_en, @market, @segment, @isin, @security_group, @share_class, @listing_date, @delisting_date, @listed_shares, @industry, @updated_at, @as_of)
@@ -290,34 +297,28 @@ public sealed partial class PostgresMarketStore : IMarketStore
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var writer = (NpgsqlCopyTextWriter)await connection.BeginTextImportAsync(
-            $"COPY staging_daily_bars (run_id, {BarColumns}) FROM STDIN", ct);
+        await using var stream = await connection.BeginRawBinaryCopyAsync(
+            $"COPY staging_daily_bars (run_id, {BarColumns}) FROM STDIN (FORMAT binary)", ct);
         try
         {
-            WriteStagedRows(writer, runId, bars, ct);
+            await WriteStagedRowsAsync(new PostgresBinaryRows(stream), runId, bars, ct);
         }
         catch
         {
-            // Disposing the writer would complete the COPY with the rows written so far.
-            await writer.CancelAsync();
+            // Disposing the stream would complete the COPY with the rows written so far.
+            await stream.CancelAsync();
             throw;
         }
     }
 
-    /// <summary>
-    /// The rows of one COPY in PostgreSQL's text format. Formatting a row as text costs far less here than
-    /// Npgsql's binary importer (about 6 µs per row, mostly per-field type resolution and numeric encoding),
-    /// and the server parses these few plain fields quickly. Decimals are written exactly (invariant, never
-    /// in exponent form), instants to the microsecond like the binary path, free text escaped.
-    /// </summary>
-    private static void WriteStagedRows(TextWriter writer, long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
+    /// <summary>The rows of one binary COPY; codes, dates and sources repeat, so each is encoded once.</summary>
+    private static async Task WriteStagedRowsAsync(PostgresBinaryRows rows, long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
     {
-        var line = new StringBuilder(256);
-        var dates = new Dictionary<DateOnly, string>();
-        string? source = null;
-        var sourceText = string.Empty;
-        DateTimeOffset? fetchedAt = null;
-        var fetchedText = string.Empty;
+        var codes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var sources = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var raw = "raw"u8.ToArray();
+        var adjusted = "adjusted"u8.ToArray();
+        rows.Start();
         for (var i = 0; i < bars.Count; i++)
         {
             if ((i & 0xFFF) == 0)
@@ -326,53 +327,38 @@ public sealed partial class PostgresMarketStore : IMarketStore
             }
 
             var bar = bars[i];
-            if (!dates.TryGetValue(bar.Date, out var date))
+            if (!codes.TryGetValue(bar.Code.Value, out var code))
             {
-                date = bar.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-                dates[bar.Date] = date;
+                code = Encoding.UTF8.GetBytes(bar.Code.Value);
+                codes[bar.Code.Value] = code;
             }
 
-            if (!string.Equals(bar.Source, source, StringComparison.Ordinal))
+            if (!sources.TryGetValue(bar.Source, out var source))
             {
-                source = bar.Source;
-                sourceText = CopyText(bar.Source);
+                source = Encoding.UTF8.GetBytes(bar.Source);
+                sources[bar.Source] = source;
             }
 
-            if (fetchedAt != bar.FetchedAt)
-            {
-                fetchedAt = bar.FetchedAt;
-                fetchedText = Instant(bar.FetchedAt).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff'+00'", CultureInfo.InvariantCulture);
-            }
-
-            line.Clear();
-            line.Append(CultureInfo.InvariantCulture,
-                $"{runId}\t{CopyText(bar.Code.Value)}\t{date}\t{bar.Basis.Name()}\t{bar.Open}\t{bar.High}\t{bar.Low}\t{bar.Close}\t{bar.Volume}\t");
-            AppendNullable(line, bar.TradingValue);
-            AppendNullable(line, bar.MarketCap);
-            AppendNullable(line, bar.ListedShares);
-            line.Append(bar.NoTrade ? "t\t" : "f\t").Append(sourceText).Append('\t').Append(fetchedText).Append('\n');
-            writer.Write(line);
+            await rows.RowAsync(15, ct);
+            rows.Bigint(runId);
+            rows.Text(code);
+            rows.Date(bar.Date);
+            rows.Text(bar.Basis == PriceBasis.Raw ? raw : adjusted);
+            rows.Numeric(bar.Open);
+            rows.Numeric(bar.High);
+            rows.Numeric(bar.Low);
+            rows.Numeric(bar.Close);
+            rows.Bigint(bar.Volume);
+            rows.Numeric(bar.TradingValue);
+            rows.Numeric(bar.MarketCap);
+            rows.Bigint(bar.ListedShares);
+            rows.Bool(bar.NoTrade);
+            rows.Text(source);
+            rows.Timestamp(Instant(bar.FetchedAt));
         }
+
+        await rows.FinishAsync(ct);
     }
-
-    private static void AppendNullable<T>(StringBuilder line, T? value)
-        where T : struct, ISpanFormattable
-    {
-        if (value is { } v)
-        {
-            line.Append(CultureInfo.InvariantCulture, $"{v}\t");
-        }
-        else
-        {
-            line.Append("\\N\t");
-        }
-    }
-
-    /// <summary>A value escaped for COPY's text format (backslash, tab, newline and carriage return).</summary>
-    private static string CopyText(string value) => value.AsSpan().IndexOfAny("\\\t\n\r") < 0
-        ? value
-        : value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
 
     public async Task<IReadOnlyList<DailyBar>> UnstageDailyBarsAsync(
         long runId, IReadOnlyCollection<(StockCode Code, DateOnly Date)> keys, CancellationToken ct)
@@ -414,19 +400,38 @@ public sealed partial class PostgresMarketStore : IMarketStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var prepare = Command(connection, tx, $"SELECT pg_advisory_xact_lock({PromotionLockKey}); SET LOCAL work_mem = '256MB'; ANALYZE staging_daily_bars;"))
+        await using (var prepare = Command(connection, tx, $"SELECT pg_advisory_xact_lock({PromotionLockKey}); SET LOCAL work_mem = '256MB';"))
         {
             prepare.CommandTimeout = 0;
             await prepare.ExecuteNonQueryAsync(ct);
         }
 
+        // When production holds no bar at all within the run's dates (a first load, a new year), every staged bar is new:
+        // one plain INSERT … SELECT, without ANALYZE and the joins (and their sorts of the staged rows) that find changed
+        // and existing bars. Promotions are serialised by the lock above, so nothing can land in that range before this
+        // commit. (Piping the rows through COPY … TO STDOUT into COPY daily_bars FROM STDIN was slower: 16.9 s against 15.3 s.)
+        await using var overlap = Command(connection, tx, """
+            SELECT EXISTS (
+                SELECT 1 FROM daily_bars
+                WHERE date BETWEEN (SELECT min(date) FROM staging_daily_bars WHERE run_id = @run_id)
+                               AND (SELECT max(date) FROM staging_daily_bars WHERE run_id = @run_id))
+            """);
+        overlap.Parameters.AddWithValue("run_id", runId);
+        overlap.CommandTimeout = 0;
+        var allNew = !(bool)(await overlap.ExecuteScalarAsync(ct))!;
+
         long changed = 0;
-        foreach (var sql in new[] { UpdateChangedBars, InsertNewBars })
+        var statements = allNew ? [InsertStagedBars] : new[] { "ANALYZE staging_daily_bars", UpdateChangedBars, InsertNewBars };
+        foreach (var sql in statements)
         {
             await using var promote = Command(connection, tx, sql);
-            promote.Parameters.AddWithValue("run_id", runId);
+            if (sql.Contains("@run_id", StringComparison.Ordinal))
+            {
+                promote.Parameters.AddWithValue("run_id", runId);
+            }
+
             promote.CommandTimeout = 0;
-            changed += await promote.ExecuteNonQueryAsync(ct);
+            changed += Math.Max(0, await promote.ExecuteNonQueryAsync(ct));
         }
 
         long staged = await ClearStagedRunAsync(connection, tx, runId, ct);

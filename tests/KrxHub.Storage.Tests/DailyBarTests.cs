@@ -58,6 +58,41 @@ public sealed class DailyBarTests
                 .Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>PostgreSQL stages in its binary COPY format, where numerics are base-10000 groups with a weight and a scale.</summary>
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Decimals_of_every_shape_round_trip_through_staging(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        decimal[] values =
+        [
+            0m, 0.0m, 1m, 9999m, 10000m, 10001m, 99999999m, 100000000m, 0.5m, 0.0001m, 0.00001m, 0.00000001m, 1234.5678m, 1234.56789m,
+            -12.5m, -0.0001m, 1356958225913.75m, 450000000000000m, 123456789.123456m,
+        ];
+        if (backend != "sqlite")
+        {
+            // SQLite keeps fractions as doubles (15 significant digits); PostgreSQL's numeric takes any decimal.
+            values = [.. values, 123456789012345678.123456789m, 79228162514264337593543950.335m, -79228162514264337593543950.335m];
+        }
+
+        var bars = values.Select((v, i) => Samples.SamsungJan2Adjusted with
+        {
+            Date = Samples.Jan2.AddYears(-i), Open = 100.25m, High = 101m, Low = 99.5m, Close = 100.00m, TradingValue = v, MarketCap = -v,
+        }).ToList();
+
+        await db.Store.StageDailyBarsAsync(1, bars, Ct);
+        await db.Store.PromoteDailyBarsAsync(1, Ct);
+
+        var stored = await db.Store.GetBarsAsync(Samples.SamsungJan2Adjusted.Code, DateOnly.MinValue, DateOnly.MaxValue, PriceBasis.Adjusted, Ct);
+        Assert.Equal(values.Length, stored.Count);
+        foreach (var (bar, back) in bars.OrderBy(b => b.Date).Zip(stored))
+        {
+            Assert.Equal(bar.TradingValue, back.TradingValue);
+            Assert.Equal(bar.MarketCap, back.MarketCap);
+            Assert.True(bar.SameValues(back), $"{bar.TradingValue}: {back}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Every_field_survives_a_batch_that_mixes_sources_fetch_times_bases_and_missing_values(string backend)
