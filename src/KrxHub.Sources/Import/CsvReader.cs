@@ -120,7 +120,8 @@ internal sealed class CsvReader : IDisposable
 
     /// <summary>
     /// Like <see cref="GetString"/>, but short values come from a small table of recent strings: codes, dates
-    /// and prices repeat row after row, and reusing them saves allocations on large files.
+    /// and names repeat row after row, and reusing them saves allocations on large files. Not worth it for values
+    /// that rarely repeat, such as prices and volumes.
     /// </summary>
     public string GetPooledString(int index)
     {
