@@ -32,6 +32,22 @@ public sealed class QuarantineTests
         Assert.True(original.Id > 0);
     }
 
+    /// <summary>SQLite inserts a batch in hash order for its unique index, but ids (and the listing) follow the batch.</summary>
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Rows_quarantined_together_are_listed_newest_first_in_reverse_file_order(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        var first = Enumerable.Range(1, 50).Select(i => Entry($"row {i}", Samples.Jan2, [ReasonCodes.OffTickGrid], Samples.FetchedAt) with { Line = i }).ToList();
+        var second = Enumerable.Range(51, 10).Select(i => Entry($"row {i}", Samples.Jan2, [ReasonCodes.OffTickGrid], Samples.FetchedAt) with { Line = i }).ToList();
+        await db.Store.QuarantineAsync(first, Ct);
+        await db.Store.QuarantineAsync([first[0], .. second], Ct); // the repeat is skipped
+
+        var listed = await db.Store.GetQuarantineAsync(null, null, 100, 0, Ct);
+        Assert.Equal(Enumerable.Range(1, 60).Reverse().Select(i => $"row {i}"), listed.Select(e => e.Payload));
+        Assert.Equal(Enumerable.Range(1, 60).Reverse().Select(i => (long)i), listed.Select(e => e.Line));
+    }
+
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Quarantine_filters_by_date_and_by_one_whole_reason_newest_first(string backend)
