@@ -134,6 +134,13 @@ public sealed class KiwoomResilienceTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<KiwoomTransientException>(() => Call(client));
 
         Assert.Contains("no answer within 0.5 s", e.Message, StringComparison.Ordinal);
+        // The retry goes out on a new connection (the stalled one was dropped); on a loaded machine its request can still
+        // be on its way to the fake server when the client gives up, so wait for the server to have seen it.
+        for (var waited = 0; waited < 50 && _server.Calls("ka10099").Count < 3; waited++)
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Equal(3, _server.Calls("ka10099").Count);
     }
 
