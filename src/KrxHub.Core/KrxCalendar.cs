@@ -9,36 +9,92 @@ public readonly record struct SessionHours(DateOnly Date, DateTimeOffset Open, D
     public TimeOnly CloseKst => TimeOnly.FromTimeSpan(Close.TimeOfDay);
 }
 
+/// <summary>Where a day of the calendar comes from, in the order the layers win.</summary>
+public enum CalendarSource
+{
+    /// <summary>The bundled XKRX history (exchange_calendars): KRX's published days.</summary>
+    Bundled,
+
+    /// <summary>The operator's override file: KRX's published closed days typed in, ad-hoc closures, CSAT days.</summary>
+    Override,
+
+    /// <summary>Derived from the holiday law by <see cref="KoreanHolidayRules"/>: provisional until KRX publishes the year.</summary>
+    Rules,
+}
+
 /// <summary>One span of the calendar and where it comes from.</summary>
-/// <param name="Source">The file the span was read from.</param>
-/// <param name="From">The first day of the span (a session for the bundled file; 1 January for an extension).</param>
-/// <param name="Through">The last day of the span.</param>
+/// <param name="Source">The file the span was read from, or <c>rules</c>.</param>
+/// <param name="From">The first day of the span (1 January of its first year).</param>
+/// <param name="Through">The last day of the span (31 December of its last year).</param>
 /// <param name="Sessions">Sessions in the span.</param>
-/// <param name="IsExtension">True for an operator's extension file (<see cref="KrxCalendarExtension"/>).</param>
-public sealed record CalendarPart(string Source, DateOnly From, DateOnly Through, int Sessions, bool IsExtension);
+/// <param name="Kind">Which layer the span belongs to.</param>
+public sealed record CalendarPart(string Source, DateOnly From, DateOnly Through, int Sessions, CalendarSource Kind);
+
+/// <summary>One day of the calendar with its provenance.</summary>
+/// <param name="Hours">The session hours, or null when KRX is closed.</param>
+/// <param name="Reason">Why a weekday is closed (<c>설날</c>, <c>대체공휴일(추석)</c>, <c>연말 휴장일</c>, <c>선거일</c>); null on sessions and weekends.</param>
+/// <param name="Provisional">True when the day comes from the rules alone: KRX has not published it (or the operator has not typed it in).</param>
+/// <param name="Source">The layer the day comes from.</param>
+/// <param name="File">The file of the bundled or override layer (null for the rules).</param>
+public readonly record struct CalendarDay(DateOnly Date, SessionHours? Hours, string? Reason, bool Provisional, CalendarSource Source, string? File)
+{
+    public bool IsSession => Hours is not null;
+
+    /// <summary><c>bundled</c>, <c>override:&lt;file name&gt;</c> or <c>rules</c>, as the API shows it.</summary>
+    public string SourceLabel => Source switch
+    {
+        CalendarSource.Bundled => "bundled",
+        CalendarSource.Override => "override:" + System.IO.Path.GetFileName(File),
+        _ => "rules",
+    };
+
+    /// <summary>"provisional: derived from the holiday rules, KRX has not published …" for log lines and errors; null for a published day.</summary>
+    public string? ProvisionalNote => Provisional
+        ? $"provisional: {Date:yyyy-MM-dd} comes from the holiday rules, not from KRX's published calendar (add KRX's closed days of {Date.Year} to an override file)"
+        : null;
+
+    /// <summary>"2027-05-03 is not a KRX session (대체공휴일(노동절); provisional: …)" for errors and quarantine notes.</summary>
+    public string DescribeClosed() =>
+        $"{Date:yyyy-MM-dd} is not a KRX session ({Reason ?? Date.DayOfWeek.ToString()}{(Provisional ? "; " + ProvisionalNote : string.Empty)})";
+}
 
 /// <summary>
-/// The KRX trading calendar, built from the bundled XKRX session file (exchange_calendars), which lists
-/// every session with its open and close in UTC: holidays, ad-hoc closures (elections), 10:00 late opens
-/// and 16:30 CSAT closes are all in the data, not in rules. Outside the covered range the calendar
-/// cannot answer and says so.
+/// The KRX trading calendar in three layers, each day labelled with where it came from:
+/// <list type="number">
+/// <item>the bundled XKRX session file (exchange_calendars), which lists every session with its open and close in UTC:
+/// holidays, ad-hoc closures (elections), 10:00 late opens and 16:30 CSAT closes are all in the data. It holds whole years
+/// (1986–2026): a day after its last session in that year is a closure (the 연말 휴장일);</item>
+/// <item>the operator's override file (<see cref="KrxCalendarExtension"/>): whole published years, and single days
+/// (elections, temporary holidays, CSAT days) in years the rules derive;</item>
+/// <item>the rules (<see cref="KoreanHolidayRules"/>) for every later year up to <see cref="KoreanHolidayRules.LastYear"/>:
+/// provisional.</item>
+/// </list>
+/// A calendar built straight from sessions (<see cref="KrxCalendar(IEnumerable{SessionHours})"/>, <see cref="Parse(TextReader)"/>)
+/// is the bundled layer alone; <see cref="Layered"/> adds the other two. Outside the covered range the calendar cannot
+/// answer and says so.
 /// </summary>
 public sealed class KrxCalendar
 {
     /// <summary>KST is UTC+9 all year (no daylight saving).</summary>
     public static readonly TimeSpan KstOffset = TimeSpan.FromHours(9);
 
+    /// <summary>The reason of a closed weekday that no rule or known closure names.</summary>
+    public const string UnnamedClosure = "휴장일";
+
     private readonly DateOnly[] _sessions;
     private readonly Dictionary<DateOnly, SessionHours> _hours;
     private readonly CalendarPart[] _parts;
+    private readonly DateOnly _bundledThrough;
+    private readonly Dictionary<DateOnly, (string Reason, string? File)> _closedReasons;
+    private readonly Dictionary<DateOnly, string> _overrideDays;
 
     public KrxCalendar(IEnumerable<SessionHours> sessions)
-        : this(sessions, "session file", null)
+        : this(sessions, "session file")
     {
     }
 
-    /// <summary>With <paramref name="parts"/> as given, or else one part named <paramref name="source"/> spanning every session.</summary>
-    private KrxCalendar(IEnumerable<SessionHours> sessions, string source, CalendarPart[]? parts)
+    /// <summary>The bundled layer alone: one part named <paramref name="source"/>, covering through the last session.</summary>
+    private KrxCalendar(IEnumerable<SessionHours> sessions, string source)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         _hours = [];
@@ -53,8 +109,27 @@ public sealed class KrxCalendar
         }
 
         _sessions = [.. _hours.Keys.Order()];
-        _parts = parts ?? [new CalendarPart(source, _sessions[0], _sessions[^1], _sessions.Length, IsExtension: false)];
-        CoveredThrough = _parts.Max(p => p.Through);
+        _parts = [new CalendarPart(source, _sessions[0], _sessions[^1], _sessions.Length, CalendarSource.Bundled)];
+        _bundledThrough = _sessions[^1];
+        CoveredFrom = _sessions[0];
+        CoveredThrough = _sessions[^1];
+        PublishedThrough = CoveredThrough;
+        _closedReasons = [];
+        _overrideDays = [];
+    }
+
+    private KrxCalendar(Dictionary<DateOnly, SessionHours> hours, CalendarPart[] parts, DateOnly bundledThrough,
+        Dictionary<DateOnly, (string Reason, string? File)> closedReasons, Dictionary<DateOnly, string> overrideDays)
+    {
+        _hours = hours;
+        _sessions = [.. _hours.Keys.Order()];
+        _parts = parts;
+        _bundledThrough = bundledThrough;
+        _closedReasons = closedReasons;
+        _overrideDays = overrideDays;
+        CoveredFrom = parts[0].From;
+        CoveredThrough = parts[^1].Through;
+        PublishedThrough = parts.TakeWhile(p => p.Kind != CalendarSource.Rules).Last().Through;
     }
 
     public DateOnly FirstSession => _sessions[0];
@@ -63,17 +138,69 @@ public sealed class KrxCalendar
 
     public int Count => _sessions.Length;
 
-    /// <summary>
-    /// The last day the calendar can answer for: the last session of the bundled file, or the 31 December of the last
-    /// year an extension file adds (a year-end closure is then known, not unknown).
-    /// </summary>
+    /// <summary>The first day the calendar can answer for (1 January of the bundled file's first year when layered).</summary>
+    public DateOnly CoveredFrom { get; }
+
+    /// <summary>The last day the calendar can answer for: 31 December of <see cref="KoreanHolidayRules.LastYear"/> when layered.</summary>
     public DateOnly CoveredThrough { get; }
 
-    /// <summary>Where each span of the calendar comes from, oldest first: the bundled session file, then any extension.</summary>
+    /// <summary>The last day of the published span (bundled, then override years without a gap); provisional days follow it.</summary>
+    public DateOnly PublishedThrough { get; }
+
+    /// <summary>Where each span of the calendar comes from, oldest first: the bundled session file, override years, the rules.</summary>
     public IReadOnlyList<CalendarPart> Parts => _parts;
 
+    /// <summary>Days in rule years that the override file sets (a closure or special hours), ascending.</summary>
+    public IReadOnlyList<DateOnly> OverrideDays => [.. _overrideDays.Keys.Order()];
+
     /// <summary>True when <paramref name="date"/> lies within the span the calendar covers.</summary>
-    public bool Covers(DateOnly date) => date >= _sessions[0] && date <= CoveredThrough;
+    public bool Covers(DateOnly date) => date >= CoveredFrom && date <= CoveredThrough;
+
+    /// <summary>True when the day comes from the rules alone (KRX has not published it, or the operator has not typed it in).</summary>
+    public bool IsProvisional(DateOnly date) => Covers(date) && SourceOf(date).Source == CalendarSource.Rules;
+
+    /// <summary>The day with its hours, reason and provenance.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The calendar does not cover <paramref name="date"/>.</exception>
+    public CalendarDay Day(DateOnly date)
+    {
+        if (!Covers(date))
+        {
+            throw new ArgumentOutOfRangeException(nameof(date), date, $"the KRX calendar covers {CoveredFrom:yyyy-MM-dd}..{CoveredThrough:yyyy-MM-dd}");
+        }
+
+        var (source, file) = SourceOf(date);
+        var hours = Hours(date);
+        string? reason = null;
+        if (hours is null && date.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+        {
+            reason = _closedReasons.TryGetValue(date, out var known) ? known.Reason : UnnamedClosure;
+        }
+
+        return new CalendarDay(date, hours, reason, source == CalendarSource.Rules, source, file);
+    }
+
+    private (CalendarSource Source, string? File) SourceOf(DateOnly date)
+    {
+        if (date <= _bundledThrough)
+        {
+            return (CalendarSource.Bundled, _parts[0].Source);
+        }
+
+        if (_overrideDays.TryGetValue(date, out var file))
+        {
+            return (CalendarSource.Override, file);
+        }
+
+        foreach (var part in _parts)
+        {
+            if (date >= part.From && date <= part.Through)
+            {
+                return (part.Kind, part.Kind == CalendarSource.Rules ? null : part.Source);
+            }
+        }
+
+        return (CalendarSource.Rules, null);
+    }
 
     public bool IsSession(DateOnly date) => _hours.ContainsKey(date);
 
@@ -157,7 +284,7 @@ public sealed class KrxCalendar
             }
         }
 
-        return new KrxCalendar(sessions, source, null);
+        return new KrxCalendar(sessions, source);
     }
 
     public static KrxCalendar Load(string path)
@@ -166,20 +293,139 @@ public sealed class KrxCalendar
         return Parse(reader, path);
     }
 
-    /// <summary>This calendar followed by <paramref name="added"/> sessions, all after <see cref="CoveredThrough"/>.</summary>
-    internal KrxCalendar Extend(IEnumerable<SessionHours> added, CalendarPart part)
+    /// <summary>
+    /// The three layers: <paramref name="bundled"/> (a calendar built from a session file, taken as whole years), then
+    /// <paramref name="overrides"/> where it speaks, then the rules for every later day through 31 December of
+    /// <paramref name="lastYear"/>.
+    /// </summary>
+    /// <exception cref="CalendarExtensionException">The override file names a bundled year or one after <paramref name="lastYear"/>.</exception>
+    public static KrxCalendar Layered(KrxCalendar bundled, KrxCalendarExtension? overrides = null, int lastYear = KoreanHolidayRules.LastYear)
     {
-        var sessions = _hours.Values.ToList();
-        foreach (var session in added)
+        ArgumentNullException.ThrowIfNull(bundled);
+        if (bundled._parts.Length != 1)
         {
-            if (session.Date <= CoveredThrough)
-            {
-                throw new ArgumentException($"{session.Date:yyyy-MM-dd} is already covered (through {CoveredThrough:yyyy-MM-dd})", nameof(added));
-            }
-
-            sessions.Add(session);
+            throw new ArgumentException("the calendar is already layered; layer the bundled session file", nameof(bundled));
         }
 
-        return new KrxCalendar(sessions, part.Source, [.. _parts, part]);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(lastYear, KoreanHolidayRules.LastYear);
+        var firstYear = bundled.FirstSession.Year;
+        var bundledEndYear = bundled.LastSession.Year;
+        overrides?.CheckYears(bundledEndYear, lastYear);
+
+        var hours = new Dictionary<DateOnly, SessionHours>(bundled._hours);
+        var reasons = new Dictionary<DateOnly, (string Reason, string? File)>();
+        var overrideDays = new Dictionary<DateOnly, string>();
+        var bundledThrough = new DateOnly(bundledEndYear, 12, 31);
+        var parts = new List<CalendarPart> { new(bundled._parts[0].Source, new DateOnly(firstYear, 1, 1), bundledThrough, 0, CalendarSource.Bundled) };
+
+        // Name the bundled closures the rules or the known ad-hoc list can name.
+        for (var year = Math.Max(firstYear, KoreanHolidayRules.FirstYear); year <= bundledEndYear; year++)
+        {
+            var byRule = KoreanHolidayRules.WeekdayClosures(year).ToDictionary(c => c.Date, c => c.Reason);
+            foreach (var day in Weekdays(year))
+            {
+                if (!hours.ContainsKey(day) && (byRule.GetValueOrDefault(day) ?? KrxAdHocClosures.ReasonFor(day)) is { } reason)
+                {
+                    reasons[day] = (reason, null);
+                }
+            }
+        }
+
+        for (var year = bundledEndYear + 1; year <= lastYear; year++)
+        {
+            var ruleClosures = KoreanHolidayRules.WeekdayClosures(year).ToDictionary(c => c.Date, c => c.Reason);
+            var closed = new Dictionary<DateOnly, (string Reason, string? File)>();
+            var special = new Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)>();
+            CalendarSource kind;
+            string source;
+            if (overrides is not null && overrides.IsPublishedYear(year))
+            {
+                // A published year: exactly the listed closures, named by their note, else by the rule that matches.
+                kind = CalendarSource.Override;
+                source = overrides.File;
+                foreach (var (date, note) in overrides.HolidaysIn(year))
+                {
+                    closed[date] = (note ?? ruleClosures.GetValueOrDefault(date) ?? UnnamedClosure, overrides.File);
+                }
+            }
+            else
+            {
+                kind = CalendarSource.Rules;
+                source = "rules";
+                foreach (var (date, reason) in ruleClosures)
+                {
+                    closed[date] = (reason, null);
+                }
+
+                foreach (var (date, note) in overrides?.HolidaysIn(year) ?? [])
+                {
+                    closed[date] = (note ?? ruleClosures.GetValueOrDefault(date) ?? UnnamedClosure, overrides!.File);
+                    overrideDays[date] = overrides.File;
+                }
+            }
+
+            foreach (var (date, open, close) in overrides?.SpecialsIn(year) ?? [])
+            {
+                special[date] = (open, close);
+                closed.Remove(date);
+                if (kind == CalendarSource.Rules)
+                {
+                    overrideDays[date] = overrides!.File;
+                }
+            }
+
+            var first = true;
+            foreach (var day in Weekdays(year))
+            {
+                if (closed.TryGetValue(day, out var why))
+                {
+                    reasons[day] = why;
+                    continue;
+                }
+
+                var (open, close) = special.TryGetValue(day, out var given) ? given
+                    : (first ? KoreanHolidayRules.FirstSessionOpen : KoreanHolidayRules.RegularOpen, KoreanHolidayRules.RegularClose);
+                hours[day] = KoreanHolidayRules.Hours(day, open, close);
+                first = false;
+            }
+
+            var from = new DateOnly(year, 1, 1);
+            var through = new DateOnly(year, 12, 31);
+            if (parts[^1].Kind == kind && parts[^1].Source == source && parts[^1].Through.AddDays(1) == from)
+            {
+                parts[^1] = parts[^1] with { Through = through };
+            }
+            else
+            {
+                parts.Add(new CalendarPart(source, from, through, 0, kind));
+            }
+        }
+
+        var sessions = hours.Keys.Order().ToArray();
+        var counted = parts.Select(p => p with
+        {
+            Sessions = CountBetween(sessions, p.From, p.Through),
+        }).ToArray();
+        return new KrxCalendar(hours, counted, bundledThrough, reasons, overrideDays);
+    }
+
+    private static int CountBetween(DateOnly[] sorted, DateOnly from, DateOnly through)
+    {
+        var start = Array.BinarySearch(sorted, from);
+        start = start >= 0 ? start : ~start;
+        var end = Array.BinarySearch(sorted, through);
+        end = end >= 0 ? end + 1 : ~end;
+        return Math.Max(0, end - start);
+    }
+
+    private static IEnumerable<DateOnly> Weekdays(int year)
+    {
+        for (var day = new DateOnly(year, 1, 1); day.Year == year; day = day.AddDays(1))
+        {
+            if (day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+            {
+                yield return day;
+            }
+        }
     }
 }

@@ -13,43 +13,46 @@ public sealed class CalendarExtensionException(string file, int line, string rea
 }
 
 /// <summary>
-/// Whole years the operator adds after the bundled calendar, typed from KRX's published closed days (휴장일), which
-/// KRX announces each December for the next year. The file is plain text, one row per line, fields separated by commas:
+/// The operator's override file: KRX's published closed days (휴장일, announced each December for the next year), and single
+/// days the rules cannot know (election days, temporary holidays, CSAT days). Plain text, one row per line, fields
+/// separated by commas:
 /// <code>
 /// # comment lines and blank lines are ignored
-/// year,2027                      a year the file covers, whole (1 January to 31 December)
-/// holiday,2027-01-01[,note]      a closed day; a weekend date is accepted and changes nothing
-/// special,2027-01-04,10:00,15:30[,note]   a session with other hours (KST), e.g. the 10:00 open of the first session
+/// year,2027                      a published year, whole (1 January to 31 December)
+/// holiday,2027-01-01[,note]      a closed day; the note becomes its reason; a weekend date is accepted and changes nothing
+/// special,2027-11-18,10:00,16:30[,note]   a session with other hours (KST), e.g. the CSAT day
 /// </code>
-/// The sessions of a covered year are its weekdays minus the listed holidays, 09:00–15:30 KST unless a special row
-/// says otherwise. Nothing is inferred: a year's closed days are exactly those the file lists. The years must follow the
-/// calendar being extended without a gap and must not repeat a year it already covers.
+/// A year with a <c>year</c> row is published: its sessions are its weekdays minus the listed holidays, 09:00–15:30 KST
+/// unless a special row says otherwise (the first session opens at 10:00, KRX's rule, unless a special row gives it other
+/// hours); no other closure is inferred. A <c>holiday</c> or <c>special</c> row in a year without a <c>year</c> row amends the
+/// rule-derived year (<see cref="KoreanHolidayRules"/>) on that day only: a closure added, or a day given these hours (a
+/// session even where the rules close it). The file wins over the rules for every day it covers; it cannot change the
+/// bundled years, which are KRX's published history, nor go past <see cref="KoreanHolidayRules.LastYear"/>.
 /// </summary>
 public sealed class KrxCalendarExtension
 {
-    public static readonly TimeOnly RegularOpen = new(9, 0);
-    public static readonly TimeOnly RegularClose = new(15, 30);
-
     private readonly SortedDictionary<int, int> _yearLines;
-    private readonly Dictionary<DateOnly, int> _holidays;
+    private readonly Dictionary<DateOnly, (int Line, string? Note)> _holidays;
     private readonly Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> _special;
+    private readonly Dictionary<DateOnly, int> _specialLines;
 
-    private KrxCalendarExtension(string file, SortedDictionary<int, int> yearLines, Dictionary<DateOnly, int> holidays,
-        Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> special)
+    private KrxCalendarExtension(string file, SortedDictionary<int, int> yearLines, Dictionary<DateOnly, (int Line, string? Note)> holidays,
+        Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> special, Dictionary<DateOnly, int> specialLines)
     {
         File = file;
         _yearLines = yearLines;
         _holidays = holidays;
         _special = special;
+        _specialLines = specialLines;
     }
 
     public string File { get; }
 
-    /// <summary>The covered years, ascending.</summary>
+    /// <summary>The published years (with a <c>year</c> row), ascending.</summary>
     public IReadOnlyCollection<int> Years => _yearLines.Keys;
 
-    /// <summary>The listed closed days (weekend ones included).</summary>
-    public IReadOnlyCollection<DateOnly> Holidays => _holidays.Keys;
+    /// <summary>The listed closed days (weekend ones included), with their notes.</summary>
+    public IReadOnlyDictionary<DateOnly, string?> Holidays => _holidays.ToDictionary(h => h.Key, h => h.Value.Note);
 
     /// <summary>Sessions whose hours are not the regular 09:00–15:30.</summary>
     public IReadOnlyDictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> SpecialSessions => _special;
@@ -61,7 +64,7 @@ public sealed class KrxCalendarExtension
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(file);
         var years = new SortedDictionary<int, int>();
-        var holidays = new Dictionary<DateOnly, int>();
+        var holidays = new Dictionary<DateOnly, (int Line, string? Note)>();
         var special = new Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)>();
         var specialLines = new Dictionary<DateOnly, int>();
         var lineNo = 0;
@@ -97,9 +100,10 @@ public sealed class KrxCalendarExtension
                     }
 
                     var closed = ParseDate(fields[1], Error);
-                    if (!holidays.TryAdd(closed, lineNo))
+                    var note = fields.Length == 3 && fields[2].Length > 0 ? fields[2] : null;
+                    if (!holidays.TryAdd(closed, (lineNo, note)))
                     {
-                        throw Error($"holiday {closed:yyyy-MM-dd} is listed twice (first on line {holidays[closed]})");
+                        throw Error($"holiday {closed:yyyy-MM-dd} is listed twice (first on line {holidays[closed].Line})");
                     }
 
                     break;
@@ -134,24 +138,16 @@ public sealed class KrxCalendarExtension
             }
         }
 
-        if (years.Count == 0)
+        if (years.Count == 0 && holidays.Count == 0 && special.Count == 0)
         {
-            throw new CalendarExtensionException(file, 0, "declares no year; add a row such as year,2027");
-        }
-
-        foreach (var (date, line) in holidays.Concat(specialLines))
-        {
-            if (!years.ContainsKey(date.Year))
-            {
-                throw new CalendarExtensionException(file, line, $"{date:yyyy-MM-dd} is in {date.Year}, which no year,{date.Year} row declares");
-            }
+            throw new CalendarExtensionException(file, 0, "lists nothing; add a published year (year,2027 and its holiday rows) or single days (holiday,… or special,…)");
         }
 
         foreach (var (date, line) in specialLines)
         {
-            if (holidays.TryGetValue(date, out var holidayLine))
+            if (holidays.TryGetValue(date, out var holiday))
             {
-                throw new CalendarExtensionException(file, line, $"{date:yyyy-MM-dd} is both a special session and a holiday (line {holidayLine})");
+                throw new CalendarExtensionException(file, line, $"{date:yyyy-MM-dd} is both a special session and a holiday (line {holiday.Line})");
             }
         }
 
@@ -166,55 +162,45 @@ public sealed class KrxCalendarExtension
             }
         }
 
-        return new KrxCalendarExtension(file, years, holidays, special);
+        return new KrxCalendarExtension(file, years, holidays, special, specialLines);
     }
 
-    /// <summary>
-    /// <paramref name="calendar"/> followed by this file's years. The first year must be the one after
-    /// <see cref="KrxCalendar.CoveredThrough"/>, and the years must follow each other without a gap.
-    /// </summary>
-    /// <exception cref="CalendarExtensionException">A year is already covered, or leaves a gap.</exception>
-    public KrxCalendar ApplyTo(KrxCalendar calendar)
+    /// <summary><paramref name="calendar"/> (the bundled layer) with this file over the rules: <see cref="KrxCalendar.Layered"/>.</summary>
+    /// <exception cref="CalendarExtensionException">A row falls in a bundled year or after <see cref="KoreanHolidayRules.LastYear"/>.</exception>
+    public KrxCalendar ApplyTo(KrxCalendar calendar) => KrxCalendar.Layered(calendar, this);
+
+    /// <summary>Checks that every row falls after the bundled years (through <paramref name="bundledEndYear"/>) and by <paramref name="lastYear"/>.</summary>
+    internal void CheckYears(int bundledEndYear, int lastYear)
     {
-        ArgumentNullException.ThrowIfNull(calendar);
-        var end = calendar.CoveredThrough;
-        var expected = end.Year + 1;
-        foreach (var (year, line) in _yearLines)
+        var rows = _yearLines.Select(y => (Year: y.Key, Line: y.Value, What: $"year {y.Key}"))
+            .Concat(_holidays.Select(h => (Year: h.Key.Year, Line: h.Value.Line, What: $"{h.Key:yyyy-MM-dd}")))
+            .Concat(_specialLines.Select(s => (Year: s.Key.Year, Line: s.Value, What: $"{s.Key:yyyy-MM-dd}")))
+            .OrderBy(r => r.Line);
+        foreach (var (year, line, what) in rows)
         {
-            if (year <= end.Year)
+            if (year <= bundledEndYear)
             {
                 throw new CalendarExtensionException(File, line,
-                    $"year {year} is already covered by the calendar (through {end:yyyy-MM-dd}); an extension adds later years only, starting with {end.Year + 1}");
+                    $"{what} is in the bundled calendar (KRX's published days through {bundledEndYear}-12-31), which an override file cannot change; it covers {bundledEndYear + 1} and later");
             }
 
-            if (year != expected)
+            if (year > lastYear)
             {
-                var coveredThrough = expected == end.Year + 1 ? end : new DateOnly(expected - 1, 12, 31);
-                throw new CalendarExtensionException(File, line,
-                    $"year {year} leaves a gap: the calendar covers through {coveredThrough:yyyy-MM-dd}, so the next year must be {expected}");
+                throw new CalendarExtensionException(File, line, $"{what} is after {lastYear}, the last year the KRX calendar covers");
             }
-
-            expected++;
         }
-
-        var first = new DateOnly(_yearLines.Keys.First(), 1, 1);
-        var last = new DateOnly(_yearLines.Keys.Last(), 12, 31);
-        var sessions = new List<SessionHours>();
-        for (var day = first; day <= last; day = day.AddDays(1))
-        {
-            if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday || _holidays.ContainsKey(day))
-            {
-                continue;
-            }
-
-            var (open, close) = _special.TryGetValue(day, out var hours) ? hours : (RegularOpen, RegularClose);
-            sessions.Add(new SessionHours(day, Kst(day, open), Kst(day, close)));
-        }
-
-        return calendar.Extend(sessions, new CalendarPart(File, first, last, sessions.Count, IsExtension: true));
     }
 
-    private static DateTimeOffset Kst(DateOnly day, TimeOnly time) => new(day.ToDateTime(time), KrxCalendar.KstOffset);
+    /// <summary>True when <paramref name="year"/> is published whole by a <c>year</c> row.</summary>
+    internal bool IsPublishedYear(int year) => _yearLines.ContainsKey(year);
+
+    /// <summary>The holidays listed for <paramref name="year"/>, with their notes.</summary>
+    internal IEnumerable<(DateOnly Date, string? Note)> HolidaysIn(int year) =>
+        _holidays.Where(h => h.Key.Year == year).Select(h => (h.Key, h.Value.Note));
+
+    /// <summary>The special sessions listed for <paramref name="year"/>.</summary>
+    internal IEnumerable<(DateOnly Date, TimeOnly Open, TimeOnly Close)> SpecialsIn(int year) =>
+        _special.Where(s => s.Key.Year == year).Select(s => (s.Key, s.Value.Open, s.Value.Close));
 
     private static DateOnly ParseDate(string text, Func<string, CalendarExtensionException> error) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)

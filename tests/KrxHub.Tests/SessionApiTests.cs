@@ -71,10 +71,17 @@ public class SessionApiTests
         Assert.Equal(HttpStatusCode.BadRequest, badStatus);
         Assert.Equal("'yesterday' is not an instant; use ISO 8601, e.g. 2024-11-14T16:25:00+09:00", bad.GetProperty("errors").GetProperty("at")[0].GetString());
 
-        var (outsideStatus, outside) = await GetAsync(hub.Client, "/api/session?at=2027-01-04T10:00:00%2B09:00");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, outsideStatus);
-        Assert.StartsWith("2027-01-04 is outside the KRX calendar, which ends on 2026-12-30; add KRX's closed days of 2027 with KRXHUB_CALENDAR__EXTENSIONFILE",
-            outside.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var (provisionalStatus, provisional) = await GetAsync(hub.Client, "/api/session?at=2027-05-03T10:00:00%2B09:00");
+        Assert.Equal(HttpStatusCode.OK, provisionalStatus);
+        Assert.Equal("holiday", provisional.GetProperty("phase").GetString());
+        Assert.Equal("대체공휴일(노동절)", provisional.GetProperty("reason").GetString());
+        Assert.True(provisional.GetProperty("provisional").GetBoolean());
+        Assert.Equal("rules", provisional.GetProperty("source").GetString());
+
+        var (outsideStatus, outside) = await GetAsync(hub.Client, "/api/session?at=2051-01-02T10:00:00%2B09:00");
+        Assert.Equal(HttpStatusCode.NotFound, outsideStatus);
+        Assert.Equal("2051-01-02 is outside the KRX calendar, which covers 1986-01-01..2050-12-31; the holiday rules end with 2050",
+            outside.GetProperty("detail").GetString());
     }
 
     [Fact]

@@ -6,7 +6,8 @@ public readonly record struct PhaseTransition(SessionPhase Phase, DateTimeOffset
 /// <summary>The calendar cannot answer for an instant: its KST date lies outside the calendar's coverage.</summary>
 public sealed class CalendarCoverageException(DateOnly date, DateOnly firstSession, DateOnly coveredThrough)
     : Exception($"{date:yyyy-MM-dd} is outside the KRX calendar, which covers {firstSession:yyyy-MM-dd}..{coveredThrough:yyyy-MM-dd}"
-        + (date > coveredThrough ? $"; add KRX's closed days of {date.Year} with a calendar extension file" : string.Empty))
+        + (date > coveredThrough && coveredThrough.Year >= KoreanHolidayRules.LastYear ? $"; the holiday rules end with {KoreanHolidayRules.LastYear}"
+            : date > coveredThrough ? $"; add KRX's closed days of {date.Year} with a calendar override file" : string.Empty))
 {
     public DateOnly Date { get; } = date;
 

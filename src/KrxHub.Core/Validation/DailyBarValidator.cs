@@ -50,6 +50,23 @@ public sealed class ValidatedBatch
 /// </summary>
 public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<StockCode, Stock> master, DateOnly todayKst)
 {
+    private readonly SortedSet<DateOnly> _provisionalRejections = [];
+
+    /// <summary>
+    /// Dates whose rows were rejected as <see cref="ReasonCodes.NotASession"/> on a provisional (rule-derived) calendar day:
+    /// if KRX traded that day, the rules are wrong for it and the override file must say so.
+    /// </summary>
+    public IReadOnlyList<DateOnly> ProvisionalRejections
+    {
+        get
+        {
+            lock (_provisionalRejections)
+            {
+                return [.. _provisionalRejections];
+            }
+        }
+    }
+
     /// <summary>Liquidation trading lasts 7 sessions; 21 calendar days before the delisting date covers it with holidays.</summary>
     public const int LiquidationWindowDays = 21;
 
@@ -285,6 +302,13 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         else if (calendar.Covers(date) && !calendar.IsSession(date))
         {
             Reject(row, ReasonCodes.NotASession);
+            if (calendar.IsProvisional(date))
+            {
+                lock (_provisionalRejections)
+                {
+                    _provisionalRejections.Add(date);
+                }
+            }
         }
 
         Market market = default;

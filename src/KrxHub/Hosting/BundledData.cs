@@ -13,10 +13,14 @@ public static class BundledData
     public static string AdjustedHistory => Path.Combine(Directory, "history", "krx-daily-adjusted-2761-stocks-2023-12-05_2025-06-17.csv.gz");
     public static string RawWindow => Path.Combine(Directory, "history", "krx-daily-raw-all-stocks-2024-01-02_2024-02-13.csv.gz");
 
+    private static KrxCalendar? _sessionFile;
     private static KrxCalendar? _calendar;
 
-    /// <summary>The KRX calendar from the bundled XKRX session file, parsed once.</summary>
-    public static KrxCalendar LoadCalendar() => _calendar ??= KrxCalendar.Load(Calendar);
+    /// <summary>The bundled XKRX session file alone (1986–2026, KRX's published days), parsed once.</summary>
+    public static KrxCalendar LoadSessionFile() => _sessionFile ??= KrxCalendar.Load(Calendar);
+
+    /// <summary>The KRX calendar without an override file: the bundled session file, then the holiday rules through 2050.</summary>
+    public static KrxCalendar LoadCalendar() => _calendar ??= KrxCalendar.Layered(LoadSessionFile());
 
     private static string FindDataDirectory()
     {

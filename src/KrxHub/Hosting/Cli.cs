@@ -162,7 +162,8 @@ public static class Cli
 
             var q = await QualityReport.ForDayAsync(store, calendar, d, ct);
             var table = new Table().AddColumns("measure", "value");
-            table.AddRow("date", $"{q.Date:yyyy-MM-dd}{(q.IsSession ? string.Empty : " (not a session)")}");
+            var closed = q.IsSession ? string.Empty : $" (not a session{(q.CalendarReason is { } why ? ": " + why : string.Empty)})";
+            table.AddRow("date", $"{q.Date:yyyy-MM-dd}{closed}{(q.Provisional ? ", provisional calendar day: holiday rules, not published by KRX" : string.Empty)}");
             table.AddRow("raw bars", q.RawBars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("adjusted bars", q.AdjustedBars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("no-trade bars (halts)", q.NoTradeBars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));

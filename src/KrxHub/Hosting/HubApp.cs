@@ -11,6 +11,7 @@ using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
 using KrxHub.Features.Session;
 using KrxHub.Features.Stocks;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Simulation;
 using KrxHub.Storage;
 
@@ -65,6 +66,7 @@ public static class HubApp
         app.MapCollection();
         app.MapBacktests();
         app.MapSession();
+        app.MapCalendar();
         app.MapLive();
         app.MapRankings();
         return app;

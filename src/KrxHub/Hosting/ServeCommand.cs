@@ -60,10 +60,11 @@ public static class ServeCommand
             };
             var calendar = CalendarFiles.Load(parse, settings.Calendar);
             var store = await Cli.OpenStoreAsync(parse, ct);
-            Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.FirstSession:yyyy-MM-dd}..{calendar.CoveredThrough:yyyy-MM-dd}");
-            if (CalendarCoverage.Warning(calendar, options.Time.GetUtcNow()) is { } calendarWarning)
+            Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.CoveredFrom:yyyy-MM-dd}..{calendar.CoveredThrough:yyyy-MM-dd} "
+                + $"(published through {calendar.PublishedThrough:yyyy-MM-dd}, then provisional)");
+            if (CalendarCoverage.Notice(calendar, options.Time.GetUtcNow()) is { } calendarNotice)
             {
-                Console.WriteLine($"warning: {calendarWarning}");
+                Console.WriteLine($"notice: {calendarNotice}");
             }
 
             Console.WriteLine(CollectionServices.Describe(settings));

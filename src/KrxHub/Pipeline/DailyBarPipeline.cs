@@ -123,7 +123,7 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
             await store.UpsertStocksAsync(masterUpdates, ct);
             var summary = new ImportSummary(runId, "daily_bars", state.Read, state.Accepted, state.Quarantined,
                 state.DuplicatesDropped, state.NoTrade, promoted.Changed, promoted.Unchanged,
-                state.ByReason, stopwatch.Elapsed) { StocksUpdated = masterUpdates.Count };
+                state.ByReason, stopwatch.Elapsed) { StocksUpdated = masterUpdates.Count, Notes = ProvisionalNotes(calendar, validator) };
             await store.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded, state.Read, state.Accepted,
                 state.Quarantined, promoted.Changed, time.GetUtcNow(), null), CancellationToken.None);
             return summary;
@@ -356,4 +356,8 @@ public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, T
 
         public void Count(string reason) => ByReason[reason] = ByReason.GetValueOrDefault(reason) + 1;
     }
+
+    /// <summary>One note per date rejected as not_a_session on a provisional calendar day: the operator may need to correct the rules.</summary>
+    internal static IReadOnlyList<string> ProvisionalNotes(KrxCalendar calendar, DailyBarValidator validator) =>
+        [.. validator.ProvisionalRejections.Select(d => $"{ReasonCodes.NotASession}: {calendar.Day(d).DescribeClosed()}")];
 }

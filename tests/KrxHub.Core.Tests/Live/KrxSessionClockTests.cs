@@ -133,7 +133,7 @@ public class KrxSessionClockTests
     public void Outside_the_calendar_the_clock_says_so()
     {
         var error = Assert.Throws<CalendarCoverageException>(() => Clock.PhaseAt(Kst("2027-01-04 10:00:00")));
-        Assert.Equal("2027-01-04 is outside the KRX calendar, which covers 1986-01-04..2026-12-30; add KRX's closed days of 2027 with a calendar extension file", error.Message);
+        Assert.Equal("2027-01-04 is outside the KRX calendar, which covers 1986-01-04..2026-12-30; add KRX's closed days of 2027 with a calendar override file", error.Message);
         Assert.Throws<CalendarCoverageException>(() => Clock.PhaseAt(Kst("1985-12-31 10:00:00")));
         // The last covered evening has no known next transition.
         Assert.Throws<CalendarCoverageException>(() => Clock.NextTransition(Kst("2026-12-30 20:00:00")));

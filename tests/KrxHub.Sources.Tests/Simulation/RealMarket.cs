@@ -14,7 +14,8 @@ internal static class RealMarket
 {
     public static readonly DateOnly LastStoredSession = new(2024, 2, 13);
 
-    public static KrxCalendar Calendar { get; } = KrxCalendar.Load(TestPaths.Data("calendar", "xkrx-sessions-1986-2026.csv"));
+    /// <summary>The hub's calendar: the bundled session file, then the holiday rules through 2050.</summary>
+    public static KrxCalendar Calendar { get; } = KrxCalendar.Layered(KrxCalendar.Load(TestPaths.Data("calendar", "xkrx-sessions-1986-2026.csv")));
 
     public static KrxSessionClock Clock { get; } = new(Calendar);
 

@@ -218,10 +218,28 @@ public class SimulatedExchangeTests
     [Fact]
     public void Outside_the_calendar_it_fails_clearly_unless_always_open()
     {
-        var start = RealMarket.Kst(2027, 1, 4, 10, 0);
+        var start = RealMarket.Kst(2051, 1, 2, 10, 0);
         var events = new List<LiveEvent>();
-        Assert.Throws<CalendarCoverageException>(() => Exchange(start, new SimulatorOptions()).GenerateUntil(start.AddSeconds(1), events));
+        var e = Assert.Throws<CalendarCoverageException>(() => Exchange(start, new SimulatorOptions()).GenerateUntil(start.AddSeconds(1), events));
+        Assert.EndsWith("the holiday rules end with 2050", e.Message, StringComparison.Ordinal);
         Assert.True(Exchange(start, new SimulatorOptions { AlwaysOpen = true }).GenerateUntil(start.AddSeconds(1), events) > 0);
+    }
+
+    [Fact]
+    public void In_a_provisional_year_it_trades_in_calendar_mode_from_the_10_o_clock_first_open()
+    {
+        // 2027-01-04 is the first session of 2027 by the holiday rules: books of the opening auction from 09:30, the first trade at 10:00.
+        var events = new List<LiveEvent>();
+        var evening = Exchange(RealMarket.Kst(2026, 12, 30, 18, 0), new SimulatorOptions { TradesPerSecond = 100 });
+        Assert.Equal(0, evening.GenerateUntil(RealMarket.Kst(2027, 1, 4, 9, 29, 59), events));
+        evening.GenerateUntil(RealMarket.Kst(2027, 1, 4, 10, 0, 1), events);
+        Assert.Equal(RealMarket.Kst(2027, 1, 4, 9, 30), events[0].Time);
+        Assert.Equal(RealMarket.Kst(2027, 1, 4, 10, 0), events.OfType<LiveTick>().First().Time);
+
+        events.Clear();
+        var regular = RealMarket.Kst(2027, 3, 2, 9, 5);
+        Assert.True(Exchange(regular, new SimulatorOptions()).GenerateUntil(regular.AddSeconds(1), events) > 0);
+        Assert.NotEmpty(events.OfType<LiveTick>());
     }
 
     [Theory]

@@ -121,7 +121,7 @@ public sealed partial class CollectionConfigTests
                 await RunAsync("""{ "Kiwoom": { "AppKey": "from-the-file" } }""", null));
 
             // With the secret from the environment the settings pass; the Saturday is refused next, before any request.
-            Assert.Equal((2, "error: 2024-01-13 is not a KRX session"),
+            Assert.Equal((2, "error: 2024-01-13 is not a KRX session (Saturday)"),
                 await RunAsync("""{ "Kiwoom": { "AppKey": "from-the-file", "BaseUrl": "http://127.0.0.1:9" } }""",
                     new Dictionary<string, string?> { ["KRXHUB_KIWOOM__SECRETKEY"] = "from-the-environment" }));
 

@@ -122,7 +122,7 @@ public static class BarsApi
         {
             var previous = calendar.PreviousSession(d);
             return ApiErrors.NotFound("Not a session",
-                $"{d:yyyy-MM-dd} is not a KRX session" + (previous is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
+                calendar.Day(d).DescribeClosed() + (previous is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
         }
 
         var bars = await store.GetBarsOnDateAsync(d, m, b, ct);

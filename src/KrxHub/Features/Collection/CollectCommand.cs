@@ -93,7 +93,7 @@ public static class CollectCommand
                 : CollectionCli.ParseDate("--date", dateText);
             if (cli.Calendar.Covers(day) && !cli.Calendar.IsSession(day))
             {
-                throw new CliException($"{day:yyyy-MM-dd} is not a KRX session", 2);
+                throw new CliException(cli.Calendar.Day(day).DescribeClosed(), 2);
             }
 
             if (day > KrxCalendar.KstDate(CollectionCli.Time.GetUtcNow()))

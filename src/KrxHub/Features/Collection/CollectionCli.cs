@@ -142,6 +142,10 @@ internal sealed class CollectionCli : IAsyncDisposable
         table.AddRow("time", string.Create(CultureInfo.InvariantCulture,
             $"{elapsed.TotalSeconds:F1} s, {rate:F2} requests/s{(rateLimit is { } limit ? $" ({rate / limit:P0} of the {limit:0.##}/s limit)" : string.Empty)}"));
         AnsiConsole.Write(table);
+        foreach (var note in outcome.Runs.SelectMany(r => r.Notes).Distinct())
+        {
+            Console.WriteLine($"note: {note}");
+        }
     }
 
     public async ValueTask DisposeAsync()

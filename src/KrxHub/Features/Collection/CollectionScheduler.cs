@@ -20,6 +20,9 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
 
     private CollectionSettings Settings => jobs.Settings.Collection;
 
+    private readonly Lock _provisionalLogGate = new();
+    private DateOnly _provisionalLoggedFor;
+
     /// <summary>The jobs this node schedules: those enabled whose source is configured.</summary>
     public IReadOnlyList<string> Jobs
     {
@@ -91,6 +94,7 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
 
     private async Task TickAsync(string job, Dictionary<string, (int Attempts, DateTimeOffset RetryAt)> state, CancellationToken ct)
     {
+        LogIfProvisional(KrxCalendar.KstDate(time.GetUtcNow()));
         foreach (var occurrence in JobSchedule.Due(job, time.GetUtcNow(), calendar, Settings))
         {
             var tried = state.GetValueOrDefault(occurrence.Key);
@@ -206,5 +210,37 @@ public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store,
         var scheduled = request with { SkipCompleted = request.Dataset != CollectDataset.Minute, BatchUnits = BatchUnits, Trigger = "schedule" };
         var units = await jobs.PlanAsync(scheduled, ct);
         return await jobs.RunAsync(scheduled, units, null, ct);
+    }
+
+    /// <summary>
+    /// Once a day, when today comes from the holiday rules alone: whether the jobs run or skip the day, the operator should
+    /// know that KRX has not confirmed it (an election or temporary holiday the rules cannot know would be missed).
+    /// </summary>
+    private void LogIfProvisional(DateOnly today)
+    {
+        if (!calendar.Covers(today) || !calendar.IsProvisional(today))
+        {
+            return;
+        }
+
+        lock (_provisionalLogGate)
+        {
+            if (_provisionalLoggedFor == today)
+            {
+                return;
+            }
+
+            _provisionalLoggedFor = today;
+        }
+
+        var day = calendar.Day(today);
+        if (day.IsSession)
+        {
+            logger.LogWarning("Collection scheduler: {Date} is a session by the provisional calendar; scheduled jobs run. {Note}", today, day.ProvisionalNote);
+        }
+        else
+        {
+            logger.LogWarning("Collection scheduler: {Closed}; scheduled jobs skip the day", day.DescribeClosed());
+        }
     }
 }

@@ -7,10 +7,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace KrxHub.Features.Health;
 
-/// <param name="CalendarEndsOn">The last day the KRX calendar covers (readiness only).</param>
-/// <param name="CalendarWarning">Set when the calendar ends within 30 days or has ended; the hub stays ready, but needs an extension file.</param>
+/// <param name="CalendarEndsOn">The last day the KRX calendar covers, provisional days included (readiness only).</param>
+/// <param name="CalendarPublishedThrough">The last day of KRX's published days (bundled, then override years); rule-derived, provisional days follow.</param>
+/// <param name="CalendarNotice">Set while today's year, or in December next year, is provisional; the hub stays ready.</param>
 public sealed record HealthDto(string Status, string? Backend = null, int? SchemaVersion = null, int? ExpectedSchemaVersion = null, string? Error = null,
-    CollectionStatusDto? Collection = null, DateOnly? CalendarEndsOn = null, string? CalendarWarning = null);
+    CollectionStatusDto? Collection = null, DateOnly? CalendarEndsOn = null, DateOnly? CalendarPublishedThrough = null, string? CalendarNotice = null);
 
 public static class HealthApi
 {
@@ -25,20 +26,22 @@ public static class HealthApi
     private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(IMarketStore store, CollectionJobs jobs,
         [FromServices] CollectionScheduler? scheduler, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
     {
-        var calendarWarning = CalendarCoverage.Warning(calendar, time.GetUtcNow());
+        var calendarNotice = CalendarCoverage.Notice(calendar, time.GetUtcNow());
         try
         {
             var version = await store.GetSchemaVersionAsync(ct);
             var collection = version == MarketStore.LatestSchemaVersion ? await CollectionStatus.ReadAsync(store, jobs, scheduler, ct) : null;
             var dto = new HealthDto(version == MarketStore.LatestSchemaVersion ? "ready" : "migrations pending",
-                store.Backend, version, MarketStore.LatestSchemaVersion, Collection: collection, CalendarEndsOn: calendar.CoveredThrough, CalendarWarning: calendarWarning);
+                store.Backend, version, MarketStore.LatestSchemaVersion, Collection: collection, CalendarEndsOn: calendar.CoveredThrough,
+                CalendarPublishedThrough: calendar.PublishedThrough, CalendarNotice: calendarNotice);
             return version == MarketStore.LatestSchemaVersion
                 ? TypedResults.Ok(dto)
                 : TypedResults.Json(dto, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return TypedResults.Json(new HealthDto("store unreachable", store.Backend, Error: e.Message, CalendarEndsOn: calendar.CoveredThrough, CalendarWarning: calendarWarning),
+            return TypedResults.Json(new HealthDto("store unreachable", store.Backend, Error: e.Message, CalendarEndsOn: calendar.CoveredThrough,
+                CalendarPublishedThrough: calendar.PublishedThrough, CalendarNotice: calendarNotice),
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

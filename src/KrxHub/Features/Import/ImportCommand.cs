@@ -248,5 +248,9 @@ public static class ImportCommand
         var seconds = Math.Max(s.Elapsed.TotalSeconds, 1e-3);
         table.AddRow("time", $"{s.Elapsed.TotalSeconds:F2} s ({N((long)(s.RowsRead / seconds))} rows/s)");
         AnsiConsole.Write(table);
+        foreach (var note in s.Notes)
+        {
+            Console.WriteLine($"note: {note}");
+        }
     }
 }

@@ -13,7 +13,9 @@ public sealed record DayQualityDto(
     IReadOnlyDictionary<string, long> QuarantinedByReason,
     long ListedStocks,
     long ListedWithoutBar,
-    bool MissingData);
+    bool MissingData,
+    bool Provisional,
+    string? CalendarReason);
 
 public sealed record QualityRangeDto(
     DateOnly From,
@@ -29,9 +31,11 @@ public static class QualityReport
     {
         var q = await store.GetDayQualityAsync(date, ct);
         var isSession = calendar.IsSession(date);
+        // A provisional day (holiday rules, not yet published by KRX) says so: its session flag may still change.
+        var day = calendar.Covers(date) ? calendar.Day(date) : (CalendarDay?)null;
         return new DayQualityDto(date, isSession, q.RawBars, q.AdjustedBars, q.NoTradeBars,
             q.QuarantinedByReason.Values.Sum(), q.QuarantinedByReason, q.ListedStocks, q.ListedWithoutBar,
-            isSession && q.RawBars + q.AdjustedBars == 0);
+            isSession && q.RawBars + q.AdjustedBars == 0, day?.Provisional ?? false, day?.Reason);
     }
 
     /// <summary>Every session in the range, and which of them have no bars at all.</summary>

@@ -103,7 +103,7 @@ public static class RankingsApi
 
     private static ProblemHttpResult NotASession(KrxCalendar calendar, DateOnly d) =>
         ApiErrors.NotFound("Not a session",
-            $"{d:yyyy-MM-dd} is not a KRX session" + (calendar.PreviousSession(d) is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
+            calendar.Day(d).DescribeClosed() + (calendar.PreviousSession(d) is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
 
     private static IEnumerable<DateOnly> RecentSessions(KrxCalendar calendar, DateOnly today)
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Core.Live;
-using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Simulation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -12,7 +11,8 @@ public sealed record SessionTransitionDto(string Phase, DateTimeOffset At);
 /// <summary>
 /// The market phase at <see cref="At"/> (KST), the session hours of that KST <see cref="Date"/> (null on a holiday) and
 /// the next phase change. <see cref="AlwaysOpen"/> says the simulated feed runs its all-day demo session, trading
-/// whatever <see cref="Phase"/> the real calendar is in.
+/// whatever <see cref="Phase"/> the real calendar is in. <see cref="Provisional"/> says the day comes from the holiday rules
+/// (KRX has not published it); <see cref="Reason"/> names a closed weekday.
 /// </summary>
 public sealed record SessionDto(
     string Phase,
@@ -21,7 +21,10 @@ public sealed record SessionDto(
     DateTimeOffset? Open,
     DateTimeOffset? Close,
     SessionTransitionDto Next,
-    bool AlwaysOpen);
+    bool AlwaysOpen,
+    bool Provisional,
+    string? Reason,
+    string Source);
 
 public static class SessionApi
 {
@@ -54,18 +57,14 @@ public static class SessionApi
             var phase = clock.PhaseAt(kst);
             var next = clock.NextTransition(kst);
             var date = DateOnly.FromDateTime(kst.DateTime);
-            var hours = clock.Calendar.Hours(date);
-            return TypedResults.Ok(new SessionDto(phase.Name(), kst, date, hours?.Open, hours?.Close,
-                new SessionTransitionDto(next.Phase.Name(), next.At), simulator.AlwaysOpen));
+            var day = clock.Calendar.Day(date);
+            return TypedResults.Ok(new SessionDto(phase.Name(), kst, date, day.Hours?.Open, day.Hours?.Close,
+                new SessionTransitionDto(next.Phase.Name(), next.At), simulator.AlwaysOpen, day.Provisional, day.Reason, day.SourceLabel));
         }
         catch (CalendarCoverageException e)
         {
-            // Past the end, the operator can fix it without a release: say how.
-            var detail = e.IsAfterEnd
-                ? $"{e.Date:yyyy-MM-dd} is outside the KRX calendar, which ends on {e.CoveredThrough:yyyy-MM-dd}; add KRX's closed days of {e.Date.Year} "
-                    + $"with {CalendarSettings.ExtensionFileVariable} (or serve --calendar-file), see README \"Trading calendar coverage\""
-                : e.Message;
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Outside the KRX calendar", detail: detail);
+            // Only before 1986 or after 2050: the rules cover every year the lunar calendar does.
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Outside the KRX calendar", detail: e.Message);
         }
     }
 }

@@ -2,22 +2,43 @@ using KrxHub.Core;
 
 namespace KrxHub.Features.TradingCalendar;
 
-/// <summary>How close the calendar's end is: /health/ready and `krxhub calendar` warn a month ahead.</summary>
+/// <summary>
+/// How far the calendar's published and provisional days reach, and the notice /health/ready, `krxhub serve` and
+/// `krxhub calendar` give while a year the hub is in (or, in December, the next one) is provisional.
+/// </summary>
 public static class CalendarCoverage
 {
-    /// <summary>KRX publishes next year's closed days in December; a month's notice leaves time to add them.</summary>
-    public const int WarningDays = 30;
-
-    /// <summary>A one-line warning when the calendar ends within <see cref="WarningDays"/> days of <paramref name="now"/> (KST), else null.</summary>
-    public static string? Warning(KrxCalendar calendar, DateTimeOffset now)
+    /// <summary>
+    /// A one-line notice when today's year is provisional, or when it is December and next year is: KRX publishes next
+    /// year's closed days each December. Null when both are published.
+    /// </summary>
+    public static string? Notice(KrxCalendar calendar, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(calendar);
         var today = KrxCalendar.KstDate(now);
-        var end = calendar.CoveredThrough;
-        var daysLeft = end.DayNumber - today.DayNumber;
-        var fix = $"set {CalendarSettings.ExtensionFileVariable} (or --calendar-file) to a file with KRX's closed days of {end.Year + 1}";
-        return daysLeft < 0 ? $"the KRX calendar ended on {end:yyyy-MM-dd}: no session phases and no scheduled collection after it; {fix}"
-            : daysLeft <= WarningDays ? $"the KRX calendar ends on {end:yyyy-MM-dd}, in {daysLeft} days; {fix}"
+        var fix = $"when KRX publishes its closed days, add them to {CalendarSettings.ExtensionFileVariable} (or --calendar-file); see docs/calendar.md";
+        if (!calendar.Covers(today))
+        {
+            return today > calendar.CoveredThrough
+                ? $"the KRX calendar ended on {calendar.CoveredThrough:yyyy-MM-dd}: no session phases and no scheduled collection after it"
+                : null;
+        }
+
+        if (calendar.IsProvisional(today))
+        {
+            return $"the KRX calendar of {today.Year} is provisional: derived from the holiday rules, so election days, temporary holidays and the CSAT day are not in it; {fix}";
+        }
+
+        var nextYear = new DateOnly(today.Year + 1, 1, 1);
+        return today.Month == 12 && calendar.IsProvisional(nextYear)
+            ? $"the KRX calendar of {nextYear.Year} is provisional (derived from the holiday rules) until KRX publishes it; {fix}"
             : null;
+    }
+
+    /// <summary>The first provisional day, or null when every covered day is published.</summary>
+    public static DateOnly? ProvisionalFrom(KrxCalendar calendar)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        return calendar.PublishedThrough < calendar.CoveredThrough ? calendar.PublishedThrough.AddDays(1) : null;
     }
 }

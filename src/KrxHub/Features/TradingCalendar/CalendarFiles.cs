@@ -9,8 +9,8 @@ public static class CalendarFiles
 {
     public static readonly Option<string?> ExtensionFile = new("--calendar-file")
     {
-        Description = "Calendar extension file: KRX's closed days of the years after the bundled calendar "
-            + $"(or {CalendarSettings.ExtensionFileVariable}; README \"Trading calendar coverage\")",
+        Description = "Calendar override file: KRX's published closed days of the years after the bundled calendar, election days, "
+            + $"temporary holidays and CSAT days; it wins over the holiday rules (or {CalendarSettings.ExtensionFileVariable}; docs/calendar.md)",
     };
 
     /// <summary>The calendar for a verb: --calendar-file wins over the setting; a bad file is a one-line error (exit 2).</summary>
@@ -24,34 +24,38 @@ public static class CalendarFiles
     /// <summary>As <see cref="Load(ParseResult, CalendarSettings)"/> for verbs that read no other setting.</summary>
     public static KrxCalendar Load(ParseResult parse) => Load(parse, HubSettings.LoadCalendarSettings());
 
-    /// <summary>The bundled calendar, followed by the years of <paramref name="extensionFile"/> when it is not null.</summary>
+    /// <summary>The bundled calendar, then <paramref name="extensionFile"/> (when not null) over the holiday rules through 2050.</summary>
     public static KrxCalendar Load(string? extensionFile)
     {
-        var bundled = BundledData.LoadCalendar();
         if (string.IsNullOrWhiteSpace(extensionFile))
         {
-            return bundled;
+            return BundledData.LoadCalendar();
         }
 
         try
         {
             using var reader = new StreamReader(extensionFile);
-            return KrxCalendarExtension.Parse(reader, extensionFile).ApplyTo(bundled);
+            return KrxCalendarExtension.Parse(reader, extensionFile).ApplyTo(BundledData.LoadSessionFile());
         }
         catch (CalendarExtensionException e)
         {
-            throw new CliException($"calendar extension {e.Message}", 2);
+            throw new CliException($"calendar override file {e.Message}", 2);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"calendar extension {extensionFile}: cannot be read: {e.Message.ReplaceLineEndings(" ")}", 2);
+            throw new CliException($"calendar override file {extensionFile}: cannot be read: {e.Message.ReplaceLineEndings(" ")}", 2);
         }
     }
 
-    /// <summary>"bundled" or "extension file", and the file, for one part of the calendar.</summary>
+    /// <summary>Where one part of the calendar comes from, for `krxhub calendar`.</summary>
     public static string Describe(CalendarPart part)
     {
         ArgumentNullException.ThrowIfNull(part);
-        return part.IsExtension ? $"extension file {Path.GetFullPath(part.Source)}" : $"bundled {Path.GetFileName(part.Source)}";
+        return part.Kind switch
+        {
+            CalendarSource.Bundled => $"bundled {Path.GetFileName(part.Source)} (published)",
+            CalendarSource.Override => $"override file {Path.GetFullPath(part.Source)} (published)",
+            _ => "holiday rules (provisional until KRX publishes each year)",
+        };
     }
 }

@@ -11,8 +11,8 @@ public sealed record CalendarSettings
     public static string ExtensionFileVariable => SettingsBinder.EnvName(SectionName, nameof(ExtensionFile));
 
     /// <summary>
-    /// A calendar extension file with KRX's closed days of the years after the bundled calendar (see
-    /// <see cref="Core.KrxCalendarExtension"/>); null: the bundled calendar alone.
+    /// The calendar override file: KRX's published closed days of the years after the bundled calendar, and single days the
+    /// rules cannot know (see <see cref="Core.KrxCalendarExtension"/>); null: the bundled calendar, then the holiday rules.
     /// </summary>
     public string? ExtensionFile { get; init; }
 }
