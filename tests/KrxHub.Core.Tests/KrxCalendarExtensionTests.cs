@@ -83,7 +83,7 @@ public class KrxCalendarExtensionTests
         Assert.Equal(SessionPhase.Regular, clock.PhaseAt(kst("2050-12-29 10:00")));
 
         var beyond = Assert.Throws<CalendarCoverageException>(() => clock.PhaseAt(kst("2051-01-02 10:00")));
-        Assert.Equal("2051-01-02 is outside the KRX calendar, which covers 1986-01-04..2050-12-31; the holiday rules end with 2050", beyond.Message);
+        Assert.Equal("2051-01-02 is outside the KRX calendar, which covers 1986-01-01..2050-12-31; the holiday rules end with 2050", beyond.Message);
         Assert.True(beyond.IsAfterEnd);
     }
 

@@ -259,14 +259,30 @@ internal sealed class LiveHub : IAsyncDisposable
         return await StartAsync(new StoreLocation(dir, null), live, feed ?? new ReplayFeed(), dir);
     }
 
-    /// <summary>A hub over an existing store location (e.g. a PostgreSQL database shared with another hub).</summary>
-    public static async Task<LiveHub> StartAsync(StoreLocation location, LiveOptions? live, ReplayFeed? feed, string? ownedDirectory = null)
+    /// <summary>
+    /// A hub whose live source is the default one without broker keys, the simulated exchange following the KRX calendar,
+    /// on <paramref name="time"/>, over a fresh copy of the template SQLite store.
+    /// </summary>
+    public static async Task<LiveHub> StartSimulatedAsync(TimeProvider time)
+    {
+        var template = await Template.Value;
+        var dir = Directory.CreateTempSubdirectory("krxhub-live-").FullName;
+        foreach (var file in Directory.GetFiles(template))
+        {
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        }
+
+        return await StartAsync(new StoreLocation(dir, null), null, null, dir, time);
+    }
+
+    /// <summary>A hub over an existing store location (e.g. a PostgreSQL database shared with another hub); a null feed is the simulator.</summary>
+    public static async Task<LiveHub> StartAsync(StoreLocation location, LiveOptions? live, ReplayFeed? feed, string? ownedDirectory = null, TimeProvider? time = null)
     {
         var store = MarketStore.Open(location.Database, location.DataDirectory);
         await store.MigrateAsync(CancellationToken.None);
         var options = new HubOptions(location, "http://127.0.0.1:0", false)
         {
-            Time = FixedTime.Default,
+            Time = time ?? FixedTime.Default,
             ShowProgress = false,
             Live = live ?? new LiveOptions(),
             LiveFeed = feed,

@@ -105,7 +105,7 @@ public sealed class KrxSessionClock
     {
         if (!_calendar.Covers(date))
         {
-            throw new CalendarCoverageException(date, _calendar.FirstSession, _calendar.CoveredThrough);
+            throw new CalendarCoverageException(date, _calendar.CoveredFrom, _calendar.CoveredThrough);
         }
 
         var midnight = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);

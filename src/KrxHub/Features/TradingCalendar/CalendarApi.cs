@@ -23,9 +23,6 @@ public sealed record CalendarRangeDto(DateOnly From, DateOnly To, int Sessions, 
 
 public static class CalendarApi
 {
-    /// <summary>At most a year a request: 366 dates.</summary>
-    public const int MaxDays = 366;
-
     public static IEndpointRouteBuilder MapCalendar(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/calendar", Get).WithTags("Calendar")
@@ -52,9 +49,9 @@ public static class CalendarApi
             return ApiErrors.BadParameter("to", $"to ({t:yyyy-MM-dd}) is before from ({f:yyyy-MM-dd})");
         }
 
-        if (t.DayNumber - f.DayNumber + 1 > MaxDays)
+        if (t >= f.AddYears(1))
         {
-            return ApiErrors.BadParameter("to", $"the range {f:yyyy-MM-dd}..{t:yyyy-MM-dd} has {t.DayNumber - f.DayNumber + 1} days; ask for at most a year ({MaxDays} days) per request");
+            return ApiErrors.BadParameter("to", $"the range {f:yyyy-MM-dd}..{t:yyyy-MM-dd} is longer than a year; ask for at most a year per request (to before {f.AddYears(1):yyyy-MM-dd})");
         }
 
         foreach (var (name, date) in new[] { ("from", f), ("to", t) })

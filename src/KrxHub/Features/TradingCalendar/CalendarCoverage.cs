@@ -16,7 +16,7 @@ public static class CalendarCoverage
     {
         ArgumentNullException.ThrowIfNull(calendar);
         var today = KrxCalendar.KstDate(now);
-        var fix = $"when KRX publishes its closed days, add them to {CalendarSettings.ExtensionFileVariable} (or --calendar-file); see docs/calendar.md";
+        var fix = $"add KRX's published closed days to the file named by {CalendarSettings.ExtensionFileVariable} (or --calendar-file); see docs/calendar.md";
         if (!calendar.Covers(today))
         {
             return today > calendar.CoveredThrough
@@ -31,7 +31,7 @@ public static class CalendarCoverage
 
         var nextYear = new DateOnly(today.Year + 1, 1, 1);
         return today.Month == 12 && calendar.IsProvisional(nextYear)
-            ? $"the KRX calendar of {nextYear.Year} is provisional (derived from the holiday rules) until KRX publishes it; {fix}"
+            ? $"the KRX calendar of {nextYear.Year} is provisional (derived from the holiday rules) until KRX publishes it this month; {fix}"
             : null;
     }
 
