@@ -64,7 +64,7 @@ public readonly record struct CalendarDay(DateOnly Date, SessionHours? Hours, st
 /// <item>the bundled XKRX session file (exchange_calendars), which lists every session with its open and close in UTC:
 /// holidays, ad-hoc closures (elections), 10:00 late opens and 16:30 CSAT closes are all in the data. It holds whole years
 /// (1986–2026): a day after its last session in that year is a closure (the 연말 휴장일);</item>
-/// <item>the operator's override file (<see cref="KrxCalendarExtension"/>): whole published years, and single days
+/// <item>the operator's override file (<see cref="KrxCalendarOverrides"/>): whole published years, and single days
 /// (elections, temporary holidays, CSAT days) in years the rules derive;</item>
 /// <item>the rules (<see cref="KoreanHolidayRules"/>) for every later year up to <see cref="KoreanHolidayRules.LastYear"/>:
 /// provisional.</item>
@@ -298,8 +298,8 @@ public sealed class KrxCalendar
     /// <paramref name="overrides"/> where it speaks, then the rules for every later day through 31 December of
     /// <paramref name="lastYear"/>.
     /// </summary>
-    /// <exception cref="CalendarExtensionException">The override file names a bundled year or one after <paramref name="lastYear"/>.</exception>
-    public static KrxCalendar Layered(KrxCalendar bundled, KrxCalendarExtension? overrides = null, int lastYear = KoreanHolidayRules.LastYear)
+    /// <exception cref="CalendarOverrideException">The override file names a bundled year or one after <paramref name="lastYear"/>.</exception>
+    public static KrxCalendar Layered(KrxCalendar bundled, KrxCalendarOverrides? overrides = null, int lastYear = KoreanHolidayRules.LastYear)
     {
         ArgumentNullException.ThrowIfNull(bundled);
         if (bundled._parts.Length != 1)

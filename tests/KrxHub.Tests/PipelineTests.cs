@@ -229,3 +229,33 @@ public class PipelineTests
         Assert.True(first.QuarantinedByReason[ReasonCodes.UnknownCode] > 900);
     }
 }
+
+/// <summary>Days of the provisional (rule-derived) calendar say so where they decide something.</summary>
+public class ProvisionalCalendarDayTests
+{
+    [Fact]
+    public async Task A_row_rejected_on_a_provisional_closed_day_is_named_in_the_import_notes_and_the_quality_report()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var path = TestData.TempFile(test.DataDirectory, "provisional.csv",
+        [
+            "code,date,open,high,low,close,volume,change_pct",
+            "005930,2027-05-03,78200,79800,78200,79600,17142847,0", // 대체공휴일(노동절) by the rules
+            "005930,2024-01-06,78200,79800,78200,79600,17142847,0", // a Saturday of the bundled years: published
+        ]);
+
+        var summary = await TestData.ImportAsync(store, path, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw,
+            new FixedTime(new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero)));
+
+        Assert.Equal(2, summary.QuarantinedByReason[ReasonCodes.NotASession]);
+        var note = Assert.Single(summary.Notes);
+        Assert.StartsWith("not_a_session: 2027-05-03 is not a KRX session (대체공휴일(노동절); provisional: 2027-05-03 comes from the holiday rules", note, StringComparison.Ordinal);
+
+        var day = await Features.Quality.QualityReport.ForDayAsync(store, TestData.Calendar, new DateOnly(2027, 5, 3), CancellationToken.None);
+        Assert.Equal((false, true, "대체공휴일(노동절)", 1L), (day.IsSession, day.Provisional, day.CalendarReason, day.Quarantined));
+        var published = await Features.Quality.QualityReport.ForDayAsync(store, TestData.Calendar, new DateOnly(2024, 1, 2), CancellationToken.None);
+        Assert.Equal((true, false, (string?)null), (published.IsSession, published.Provisional, published.CalendarReason));
+    }
+}

@@ -16,7 +16,7 @@ public sealed class CalendarCoverageException(DateOnly date, DateOnly firstSessi
     /// <summary>The last day the calendar covers (<see cref="KrxCalendar.CoveredThrough"/>).</summary>
     public DateOnly CoveredThrough { get; } = coveredThrough;
 
-    /// <summary>True when the date lies after the end of the calendar (an extension file can fix it), not before its start.</summary>
+    /// <summary>True when the date lies after the end of the calendar (past 2050, where the holiday rules end), not before its start.</summary>
     public bool IsAfterEnd => Date > CoveredThrough;
 }
 

@@ -30,7 +30,7 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>The live bus and /ws (KRXHUB_LIVE__MAXSUBSCRIPTIONS, __RUNSOURCE, __HEARTBEATINTERVAL …).</summary>
     public Features.Live.LiveOptions Live { get; init; } = new();
 
-    /// <summary>The trading calendar's extension file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
+    /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
     /// <summary>Reads the process environment and ./appsettings.json; a bad or missing key is a one-line <see cref="CliException"/>.</summary>

@@ -120,6 +120,46 @@ public sealed class SchedulerTests
         Assert.Equal(codes.Count * 2, await check.CountDailyBarsAsync(Ct));
     }
 
+    [Fact]
+    public void Past_2026_the_jobs_follow_the_rule_derived_calendar()
+    {
+        Assert.Empty(Due(JobSchedule.Master, new(2027, 5, 3, 9, 0, 0, Kst)));                     // 대체공휴일(노동절), provisional
+        Assert.Equal(["2027-04-30"], Due(JobSchedule.Eod, new(2027, 5, 3, 20, 0, 0, Kst)));        // the last session's
+        Assert.Equal(["2027-05-04"], Due(JobSchedule.Master, new(2027, 5, 4, 8, 0, 0, Kst)));
+        Assert.Equal(["2027-01-04T10:05"], Due(JobSchedule.Minute, new(2027, 1, 4, 10, 5, 0, Kst))); // first session of 2027: 10:00
+    }
+
+    [Fact]
+    public async Task On_a_provisional_closed_day_the_scheduler_logs_once_that_it_skips_a_day_KRX_has_not_confirmed()
+    {
+        var clock = new FixedTime(new DateTimeOffset(2027, 5, 3, 9, 0, 0, Kst));
+        await using var market = await KiwoomMarket.StartAsync(clock);
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var environment = market.Environment();
+        environment["KRXHUB_COLLECTION__MINUTE"] = "false";
+        environment["KRXHUB_COLLECTION__EOD"] = "false";
+        environment["KRXHUB_COLLECTION__POLLINTERVAL"] = "00:00:00.05";
+        var logs = new Sources.Tests.Kiwoom.CapturingLoggerProvider();
+        var options = new HubOptions(new StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
+        {
+            Settings = KiwoomMarket.Settings(environment),
+            Time = clock,
+            ShowProgress = false,
+            ConfigureLogging = l => l.AddProvider(logs),
+        };
+        await using var app = HubApp.Build(options, await test.OpenAsync(), TestData.Calendar);
+        await app.StartAsync();
+
+        await Eventually.TrueAsync(() => Task.FromResult(logs.AllText.Contains("scheduled jobs skip the day", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), () => "the provisional-day log line; logs: " + logs.AllText);
+        await Task.Delay(TimeSpan.FromMilliseconds(300)); // several more polls: still one line
+        await app.StopAsync();
+
+        var line = Assert.Single(logs.Entries, e => e.Contains("scheduled jobs skip the day", StringComparison.Ordinal));
+        Assert.Contains("2027-05-03 is not a KRX session (대체공휴일(노동절); provisional: 2027-05-03 comes from the holiday rules", line, StringComparison.Ordinal);
+        Assert.Empty(market.Server.Calls("ka10099"));
+    }
+
     [PostgresFact]
     public async Task A_node_that_loses_its_lease_mid_run_stops_and_another_node_finishes_the_occurrence()
     {

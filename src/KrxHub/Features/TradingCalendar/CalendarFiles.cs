@@ -35,9 +35,9 @@ public static class CalendarFiles
         try
         {
             using var reader = new StreamReader(extensionFile);
-            return KrxCalendarExtension.Parse(reader, extensionFile).ApplyTo(BundledData.LoadSessionFile());
+            return KrxCalendarOverrides.Parse(reader, extensionFile).ApplyTo(BundledData.LoadSessionFile());
         }
-        catch (CalendarExtensionException e)
+        catch (CalendarOverrideException e)
         {
             throw new CliException($"calendar override file {e.Message}", 2);
         }

@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace KrxHub.Core;
 
-/// <summary>A calendar extension file that cannot be used: names the file and, when one is to blame, the line.</summary>
-public sealed class CalendarExtensionException(string file, int line, string reason)
+/// <summary>A calendar override file that cannot be used: names the file and, when one is to blame, the line.</summary>
+public sealed class CalendarOverrideException(string file, int line, string reason)
     : FormatException(line > 0 ? $"{file}:{line}: {reason}" : $"{file}: {reason}")
 {
     public string File { get; } = file;
@@ -29,14 +29,14 @@ public sealed class CalendarExtensionException(string file, int line, string rea
 /// session even where the rules close it). The file wins over the rules for every day it covers; it cannot change the
 /// bundled years, which are KRX's published history, nor go past <see cref="KoreanHolidayRules.LastYear"/>.
 /// </summary>
-public sealed class KrxCalendarExtension
+public sealed class KrxCalendarOverrides
 {
     private readonly SortedDictionary<int, int> _yearLines;
     private readonly Dictionary<DateOnly, (int Line, string? Note)> _holidays;
     private readonly Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> _special;
     private readonly Dictionary<DateOnly, int> _specialLines;
 
-    private KrxCalendarExtension(string file, SortedDictionary<int, int> yearLines, Dictionary<DateOnly, (int Line, string? Note)> holidays,
+    private KrxCalendarOverrides(string file, SortedDictionary<int, int> yearLines, Dictionary<DateOnly, (int Line, string? Note)> holidays,
         Dictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> special, Dictionary<DateOnly, int> specialLines)
     {
         File = file;
@@ -57,9 +57,9 @@ public sealed class KrxCalendarExtension
     /// <summary>Sessions whose hours are not the regular 09:00–15:30.</summary>
     public IReadOnlyDictionary<DateOnly, (TimeOnly Open, TimeOnly Close)> SpecialSessions => _special;
 
-    /// <summary>Reads an extension file; <paramref name="file"/> names it in errors and in the calendar's parts.</summary>
-    /// <exception cref="CalendarExtensionException">A row is malformed, repeated or contradicts another.</exception>
-    public static KrxCalendarExtension Parse(TextReader reader, string file)
+    /// <summary>Reads an override file; <paramref name="file"/> names it in errors and in the calendar's parts.</summary>
+    /// <exception cref="CalendarOverrideException">A row is malformed, repeated or contradicts another.</exception>
+    public static KrxCalendarOverrides Parse(TextReader reader, string file)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(file);
@@ -78,7 +78,7 @@ public sealed class KrxCalendarExtension
             }
 
             var fields = line.Split(',').Select(f => f.Trim()).ToArray();
-            CalendarExtensionException Error(string reason) => new(file, lineNo, reason);
+            CalendarOverrideException Error(string reason) => new(file, lineNo, reason);
             switch (fields[0].ToLowerInvariant())
             {
                 case "year":
@@ -140,14 +140,14 @@ public sealed class KrxCalendarExtension
 
         if (years.Count == 0 && holidays.Count == 0 && special.Count == 0)
         {
-            throw new CalendarExtensionException(file, 0, "lists nothing; add a published year (year,2027 and its holiday rows) or single days (holiday,… or special,…)");
+            throw new CalendarOverrideException(file, 0, "lists nothing; add a published year (year,2027 and its holiday rows) or single days (holiday,… or special,…)");
         }
 
         foreach (var (date, line) in specialLines)
         {
             if (holidays.TryGetValue(date, out var holiday))
             {
-                throw new CalendarExtensionException(file, line, $"{date:yyyy-MM-dd} is both a special session and a holiday (line {holiday.Line})");
+                throw new CalendarOverrideException(file, line, $"{date:yyyy-MM-dd} is both a special session and a holiday (line {holiday.Line})");
             }
         }
 
@@ -157,16 +157,16 @@ public sealed class KrxCalendarExtension
             // weekday holiday is a list the operator has not typed in yet, and would make every weekday a session.
             if (!holidays.Keys.Any(d => d.Year == year && d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)))
             {
-                throw new CalendarExtensionException(file, line,
+                throw new CalendarOverrideException(file, line,
                     $"year {year} lists no weekday holiday; KRX closes on weekdays every year (Seollal, Chuseok, the year end): add them as holiday,yyyy-MM-dd rows");
             }
         }
 
-        return new KrxCalendarExtension(file, years, holidays, special, specialLines);
+        return new KrxCalendarOverrides(file, years, holidays, special, specialLines);
     }
 
     /// <summary><paramref name="calendar"/> (the bundled layer) with this file over the rules: <see cref="KrxCalendar.Layered"/>.</summary>
-    /// <exception cref="CalendarExtensionException">A row falls in a bundled year or after <see cref="KoreanHolidayRules.LastYear"/>.</exception>
+    /// <exception cref="CalendarOverrideException">A row falls in a bundled year or after <see cref="KoreanHolidayRules.LastYear"/>.</exception>
     public KrxCalendar ApplyTo(KrxCalendar calendar) => KrxCalendar.Layered(calendar, this);
 
     /// <summary>Checks that every row falls after the bundled years (through <paramref name="bundledEndYear"/>) and by <paramref name="lastYear"/>.</summary>
@@ -180,13 +180,13 @@ public sealed class KrxCalendarExtension
         {
             if (year <= bundledEndYear)
             {
-                throw new CalendarExtensionException(File, line,
+                throw new CalendarOverrideException(File, line,
                     $"{what} is in the bundled calendar (KRX's published days through {bundledEndYear}-12-31), which an override file cannot change; it covers {bundledEndYear + 1} and later");
             }
 
             if (year > lastYear)
             {
-                throw new CalendarExtensionException(File, line, $"{what} is after {lastYear}, the last year the KRX calendar covers");
+                throw new CalendarOverrideException(File, line, $"{what} is after {lastYear}, the last year the KRX calendar covers");
             }
         }
     }
@@ -202,12 +202,12 @@ public sealed class KrxCalendarExtension
     internal IEnumerable<(DateOnly Date, TimeOnly Open, TimeOnly Close)> SpecialsIn(int year) =>
         _special.Where(s => s.Key.Year == year).Select(s => (s.Key, s.Value.Open, s.Value.Close));
 
-    private static DateOnly ParseDate(string text, Func<string, CalendarExtensionException> error) =>
+    private static DateOnly ParseDate(string text, Func<string, CalendarOverrideException> error) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
             ? date
             : throw error($"'{text}' is not a date; use yyyy-MM-dd");
 
-    private static TimeOnly ParseTime(string text, string what, Func<string, CalendarExtensionException> error) =>
+    private static TimeOnly ParseTime(string text, string what, Func<string, CalendarOverrideException> error) =>
         TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
             ? time
             : throw error($"{what} '{text}' is not a time; use HH:mm in KST (e.g. 10:00)");

@@ -5,7 +5,7 @@ using KrxHub.Testing;
 
 namespace KrxHub.Core.Tests;
 
-public class KrxCalendarExtensionTests
+public class KrxCalendarOverridesTests
 {
     private static readonly KrxCalendar Bundled = KrxCalendar.Load(TestPaths.Data("calendar", "xkrx-sessions-1986-2026.csv"));
 
@@ -22,8 +22,8 @@ public class KrxCalendarExtensionTests
         holiday,2027-12-31
         """;
 
-    private static KrxCalendarExtension Parse(string text, string file = "test-2027.csv") =>
-        KrxCalendarExtension.Parse(new StringReader(text), file);
+    private static KrxCalendarOverrides Parse(string text, string file = "test-2027.csv") =>
+        KrxCalendarOverrides.Parse(new StringReader(text), file);
 
     private static DateOnly D(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
@@ -163,7 +163,7 @@ public class KrxCalendarExtensionTests
     {
         var extension = Parse(text);
 
-        var error = Assert.Throws<CalendarExtensionException>(() => extension.ApplyTo(Bundled));
+        var error = Assert.Throws<CalendarOverrideException>(() => extension.ApplyTo(Bundled));
 
         Assert.Equal(expected, error.Message);
     }
@@ -184,7 +184,7 @@ public class KrxCalendarExtensionTests
     [InlineData("# only a comment\n\n", "test-2027.csv: lists nothing; add a published year (year,2027 and its holiday rows) or single days (holiday,… or special,…)")]
     public void A_bad_file_is_one_error_naming_the_file_and_line(string text, string expected)
     {
-        var error = Assert.Throws<CalendarExtensionException>(() => Parse(text));
+        var error = Assert.Throws<CalendarOverrideException>(() => Parse(text));
 
         Assert.Equal(expected, error.Message);
         Assert.Equal("test-2027.csv", error.File);
