@@ -212,7 +212,7 @@ internal static class BacktestBench
     }
 
     /// <summary>005930's real adjusted bars 2013-2023 (QuantKang) through the import pipeline, for the ten-year case.</summary>
-    private static async Task ImportTenYearsAsync(IMarketStore store, KrxCalendar calendar)
+    private static async Task ImportTenYearsAsync(MarketStore store, KrxCalendar calendar)
     {
         var source = Path.Combine(SharedReference(), "ohlcv", "quantkang_stock_data", "005930_D.csv");
         var csv = Path.Combine(Path.GetTempPath(), "krxhub-bench-005930-2013-2023.csv");

@@ -199,7 +199,7 @@ internal static class CollectBench
     }
 
     /// <summary>A new SQLite store holding the bundled master, as a hub has it before its first collection.</summary>
-    private static async Task<IMarketStore> FreshStoreAsync(string directory)
+    private static async Task<MarketStore> FreshStoreAsync(string directory)
     {
         var store = MarketStore.Open(null, directory);
         await store.MigrateAsync(CancellationToken.None);

@@ -120,7 +120,7 @@ internal static class ImportBench
     }
 
     /// <summary>Master loaded first (not timed), then the timed part: read, validate, stage, promote.</summary>
-    private static async Task<(double Seconds, long Accepted)> ImportOnceAsync(IMarketStore store, KrxCalendar calendar, string csv)
+    private static async Task<(double Seconds, long Accepted)> ImportOnceAsync(MarketStore store, KrxCalendar calendar, string csv)
     {
         await using (store)
         {

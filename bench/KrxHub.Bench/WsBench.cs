@@ -342,14 +342,14 @@ internal static class WsBench
 
         public string Source => "bench";
 
-        public static async Task<Dictionary<StockCode, decimal>> LastClosesAsync(IMarketStore store)
+        public static async Task<Dictionary<StockCode, decimal>> LastClosesAsync(MarketStore store)
         {
             var listed = (await store.GetAllStocksAsync(CancellationToken.None)).Where(s => s.DelistingDate is null).ToList();
             var closes = await store.GetLastRawClosesBeforeAsync(listed.ToDictionary(s => s.Code, _ => DateOnly.MaxValue), CancellationToken.None);
             return closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close);
         }
 
-        public static async Task<BenchFeed> CreateAsync(IMarketStore store, int ticksPerSecond, TimeSpan duration)
+        public static async Task<BenchFeed> CreateAsync(MarketStore store, int ticksPerSecond, TimeSpan duration)
         {
             var closes = await LastClosesAsync(store);
             var master = (await store.GetAllStocksAsync(CancellationToken.None)).ToDictionary(s => s.Code);

@@ -1,30 +1,93 @@
+using System.Data.Common;
+using System.Globalization;
+using KrxHub.Core;
+using KrxHub.Core.Backtesting;
+using KrxHub.Core.Validation;
+
 namespace KrxHub.Storage;
 
-/// <summary>Chooses the backend: PostgreSQL when a connection string is configured, else the embedded SQLite file.</summary>
-public static class MarketStore
+/// <summary>
+/// The one store: SQLite (the embedded default) or PostgreSQL (scale), chosen by <see cref="Open"/>. Every query both
+/// backends share is written here once, split by concern into the partial files <c>MarketStore.*.cs</c>; what really
+/// differs (opening, migration, value types, bulk staging and promotion, the quarantine bulk insert, the bar-series read,
+/// the lease) is in the dialect (<see cref="SqliteDialect"/>, <see cref="PostgresDialect"/>). Bulk paths stage, then
+/// promote atomically; every method passes its CancellationToken on.
+/// </summary>
+public sealed partial class MarketStore : IAsyncDisposable
 {
     /// <summary>The file name of the SQLite database inside the data directory.</summary>
     public const string SqliteFileName = "krxhub.db";
 
-    /// <summary>The schema version both dialects reach after <see cref="IMarketStore.MigrateAsync"/>.</summary>
+    private readonly StoreDialect _dialect;
+    private readonly TimeProvider _time;
+
+    private MarketStore(StoreDialect dialect, TimeProvider time)
+    {
+        _dialect = dialect;
+        _time = time;
+    }
+
+    /// <summary>The schema version both dialects reach after <see cref="MigrateAsync"/>.</summary>
     public static int LatestSchemaVersion { get; } = SqliteSchema.Migrations[^1].Version;
+
+    /// <summary>"sqlite" or "postgresql".</summary>
+    public string Backend => _dialect.Backend;
+
+    /// <summary>The full path of the SQLite database file; null on PostgreSQL.</summary>
+    public string? DatabasePath => (_dialect as SqliteDialect)?.DatabasePath;
 
     /// <summary>
     /// Opens the PostgreSQL store when <paramref name="postgresConnectionString"/> is set, otherwise the SQLite
     /// store at <c>{dataDirectory}/krxhub.db</c> (creating the directory). Call MigrateAsync before use.
     /// </summary>
-    public static IMarketStore Open(string? postgresConnectionString, string dataDirectory, TimeProvider? time = null)
+    public static MarketStore Open(string? postgresConnectionString, string dataDirectory, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         if (!string.IsNullOrWhiteSpace(postgresConnectionString))
         {
-            return new PostgresMarketStore(postgresConnectionString, time);
+            return new MarketStore(new PostgresDialect(postgresConnectionString, time), time);
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         Directory.CreateDirectory(dataDirectory);
-        return new SqliteMarketStore(Path.Combine(dataDirectory, SqliteFileName), time);
+        return OpenSqlite(Path.Combine(dataDirectory, SqliteFileName), time);
     }
-}
 
-/// <summary>One schema step of one dialect; versions are shared by both dialects.</summary>
-internal sealed record Migration(int Version, string Name, string Sql);
+    /// <summary>The SQLite store in the file <paramref name="databasePath"/>.</summary>
+    public static MarketStore OpenSqlite(string databasePath, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        return new MarketStore(new SqliteDialect(databasePath, time), time);
+    }
+
+    public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+
+    /// <summary>Applies missing migrations (idempotent). Safe to call from several nodes at once on PostgreSQL.</summary>
+    public Task MigrateAsync(CancellationToken ct) => _dialect.MigrateAsync(ct);
+
+    /// <summary>The highest applied migration, or 0 when the schema does not exist.</summary>
+    public Task<int> GetSchemaVersionAsync(CancellationToken ct) => _dialect.GetSchemaVersionAsync(ct);
+
+    /// <summary>
+    /// Tries to become the one runner of <paramref name="name"/> (a scheduled job, the live source) among every
+    /// process on this store: a PostgreSQL session advisory lock, or an exclusive lock file next to the SQLite
+    /// database. Returns null when another holder has it. Disposing the lease releases it; a crashed holder
+    /// releases it with its connection or file handle.
+    /// </summary>
+    public Task<StoreLease?> TryAcquireLeaseAsync(string name, CancellationToken ct) => _dialect.TryAcquireLeaseAsync(name, ct);
+
+    // ---------------------------------------------------------------- plumbing
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql) => StoreDialect.Command(connection, tx, sql);
+
+    private static string Where(List<string> conditions) => conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions);
+
+    private async Task<long> ScalarLongAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var command = Command(connection, null, sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    private DbParameter Int(string name, int value) => _dialect.Long(name, value);
+}

@@ -1,7 +1,7 @@
 namespace KrxHub.Storage;
 
 /// <summary>
-/// Exclusive right to run one named thing (see <see cref="IMarketStore.TryAcquireLeaseAsync"/>) until disposed.
+/// Exclusive right to run one named thing (see <see cref="MarketStore.TryAcquireLeaseAsync"/>) until disposed.
 /// </summary>
 public sealed class StoreLease : IAsyncDisposable
 {

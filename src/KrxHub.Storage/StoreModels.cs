@@ -63,8 +63,6 @@ public sealed record DayQuality(
     long ListedStocks,
     long ListedWithoutBar);
 
-public sealed record IndexConstituent(string IndexCode, DateOnly Date, StockCode Code, decimal? Weight);
-
 /// <summary>
 /// An upstream access token kept in the store (Kiwoom limits how often one may be issued). <paramref name="Scope"/>
 /// says where it is valid (the REST host), so a mock token is never used against the real server.

@@ -62,7 +62,7 @@ public sealed class BarSeriesReadTests
             await db.Store.GetBarSeriesAsync(PriceBasis.Raw, from, to, [corrected.Code], Ct));
     }
 
-    private static async Task StageAndPromoteAsync(IMarketStore store, IReadOnlyList<DailyBar> bars)
+    private static async Task StageAndPromoteAsync(MarketStore store, IReadOnlyList<DailyBar> bars)
     {
         var runId = await store.StartRunAsync("import", "{}", Samples.FetchedAt, Ct);
         await store.StageDailyBarsAsync(runId, bars, Ct);

@@ -63,22 +63,6 @@ public sealed class RunTests
         Assert.Equal(0, await db.Store.AbandonDeadRunsAsync(Ct));
     }
 
-    [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public async Task Index_constituents_upsert_by_index_date_and_code(string backend)
-    {
-        await using var db = await TestStore.CreateAsync(backend);
-
-        await db.Store.UpsertIndexConstituentsAsync(
-            [new("KOSPI200", Samples.Jan2, Samples.Samsung, 0.3012m), new("KOSPI200", Samples.Jan2, Samples.Hynix, null)], Ct);
-        await db.Store.UpsertIndexConstituentsAsync(
-            [new("KOSPI200", Samples.Jan2, Samples.Samsung, null), new("KOSPI200", Samples.Jan2, Samples.Hynix, 0.0712m)], Ct);
-
-        Assert.Equal(2, await db.ScalarAsync("SELECT count(*) FROM index_constituents"));
-        Assert.Equal(1, await db.ScalarAsync("SELECT count(*) FROM index_constituents WHERE code = '005930' AND weight = 0.3012"));
-        Assert.Equal(1, await db.ScalarAsync("SELECT count(*) FROM index_constituents WHERE code = '000660' AND weight = 0.0712"));
-    }
-
     private static async Task<int> ExitedProcessIdAsync()
     {
         using var process = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;

@@ -15,7 +15,7 @@ internal sealed class TestStore : IAsyncDisposable
     private readonly string _location;
     private readonly string? _adminConnectionString;
 
-    private TestStore(string backend, IMarketStore store, string location, string? adminConnectionString)
+    private TestStore(string backend, MarketStore store, string location, string? adminConnectionString)
     {
         _backend = backend;
         Store = store;
@@ -23,7 +23,7 @@ internal sealed class TestStore : IAsyncDisposable
         _adminConnectionString = adminConnectionString;
     }
 
-    public IMarketStore Store { get; }
+    public MarketStore Store { get; }
 
     /// <summary>The SQLite data directory, or the PostgreSQL connection string of the fresh database.</summary>
     public string Location => _location;
@@ -60,7 +60,7 @@ internal sealed class TestStore : IAsyncDisposable
     }
 
     /// <summary>Another store on the same database, as a second hub node would open it.</summary>
-    public Task<IMarketStore> OpenSecondStoreAsync() =>
+    public Task<MarketStore> OpenSecondStoreAsync() =>
         Task.FromResult(_backend == "sqlite" ? MarketStore.Open(null, _location) : MarketStore.Open(_location, "unused"));
 
     /// <summary>Runs SQL straight against the database, for setting up states the store API cannot reach.</summary>

@@ -21,7 +21,7 @@ internal sealed class HubServer : IAsyncDisposable
     private readonly TestStore _test;
     private readonly WebApplication _app;
 
-    private HubServer(TestStore test, IMarketStore store, WebApplication app, Uri address)
+    private HubServer(TestStore test, MarketStore store, WebApplication app, Uri address)
     {
         _test = test;
         Store = store;
@@ -29,7 +29,7 @@ internal sealed class HubServer : IAsyncDisposable
         Client = new HttpClient { BaseAddress = address };
     }
 
-    public IMarketStore Store { get; }
+    public MarketStore Store { get; }
 
     public HttpClient Client { get; }
 

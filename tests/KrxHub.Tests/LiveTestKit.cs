@@ -226,7 +226,7 @@ internal sealed class LiveHub : IAsyncDisposable
     private readonly string? _ownedDirectory;
     private bool _stopped;
 
-    private LiveHub(WebApplication app, IMarketStore store, Uri address, ReplayFeed? feed, string? ownedDirectory)
+    private LiveHub(WebApplication app, MarketStore store, Uri address, ReplayFeed? feed, string? ownedDirectory)
     {
         _app = app;
         Store = store;
@@ -236,7 +236,7 @@ internal sealed class LiveHub : IAsyncDisposable
         Client = new HttpClient { BaseAddress = address };
     }
 
-    public IMarketStore Store { get; }
+    public MarketStore Store { get; }
 
     public Uri Address { get; }
 

@@ -20,7 +20,7 @@ internal static class TestData
     public static KrxCalendar Calendar => BundledData.LoadCalendar();
 
     /// <summary>The bundled master: 2,882 listed and the delisted stocks.</summary>
-    public static async Task LoadMasterAsync(IMarketStore store)
+    public static async Task LoadMasterAsync(MarketStore store)
     {
         var listed = MasterFiles.ReadListed(BundledData.Master);
         var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
@@ -29,14 +29,14 @@ internal static class TestData
                 .. listed.Records.Select(s => s with { AsOf = BundledLoader.MasterAsOf })], []), "bundled:krx-master", CancellationToken.None);
     }
 
-    public static async Task<ImportSummary> ImportAsync(IMarketStore store, string path, ImportOptions options, PriceBasis? basis = null, TimeProvider? time = null)
+    public static async Task<ImportSummary> ImportAsync(MarketStore store, string path, ImportOptions options, PriceBasis? basis = null, TimeProvider? time = null)
     {
         var file = ImportReader.Open(path, options);
         return await ImportCommand.ImportAsync(store, Calendar, time ?? FixedTime.Default, file, basis ?? file.Basis, show: false, CancellationToken.None);
     }
 
     /// <summary>Every daily bar of the store, ordered, as comparable text (provenance excluded unless asked for).</summary>
-    public static async Task<List<string>> AllBarsAsync(IMarketStore store, bool withFetchedAt = false)
+    public static async Task<List<string>> AllBarsAsync(MarketStore store, bool withFetchedAt = false)
     {
         var result = new List<string>();
         foreach (var date in await store.GetDatesWithBarsAsync(DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None))

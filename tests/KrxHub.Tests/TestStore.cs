@@ -45,7 +45,7 @@ internal sealed class TestStore : IAsyncDisposable
         return new TestStore(backend, dir, builder.ConnectionString);
     }
 
-    public async Task<IMarketStore> OpenAsync()
+    public async Task<MarketStore> OpenAsync()
     {
         var store = MarketStore.Open(Database, DataDirectory);
         await store.MigrateAsync(CancellationToken.None);

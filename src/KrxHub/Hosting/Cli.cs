@@ -65,10 +65,10 @@ public static class Cli
     }
 
     /// <summary>Opens the store named by --data-dir/--database and applies migrations.</summary>
-    public static async Task<IMarketStore> OpenStoreAsync(ParseResult parse, CancellationToken ct)
+    public static async Task<MarketStore> OpenStoreAsync(ParseResult parse, CancellationToken ct)
     {
         var location = StoreLocation.Resolve(parse.GetValue(DataDir), parse.GetValue(Database));
-        IMarketStore? store = null;
+        MarketStore? store = null;
         try
         {
             store = MarketStore.Open(location.Database, location.DataDirectory);

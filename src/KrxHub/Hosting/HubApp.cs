@@ -21,7 +21,7 @@ namespace KrxHub.Hosting;
 public static class HubApp
 {
     /// <summary>Builds the app over an opened, migrated store. The app owns the store and disposes it on shutdown.</summary>
-    public static WebApplication Build(HubOptions options, IMarketStore store, KrxCalendar calendar)
+    public static WebApplication Build(HubOptions options, MarketStore store, KrxCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -44,7 +44,7 @@ public static class HubApp
         builder.Services.AddSingleton(calendar);
         builder.Services.AddSingleton(new KrxSessionClock(calendar));
         builder.Services.AddSingleton(options.Simulator);
-        builder.Services.AddSingleton<IMarketStore>(_ => store);
+        builder.Services.AddSingleton<MarketStore>(_ => store);
         builder.Services.AddSingleton<BarsResponseCache>();
         builder.Services.AddSingleton<BacktestJobs>();
         builder.Services.AddLive(options);

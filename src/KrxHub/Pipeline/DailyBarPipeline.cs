@@ -13,7 +13,7 @@ namespace KrxHub.Pipeline;
 /// the whole run at the end: a run that dies half-way leaves production untouched, and re-running
 /// promotes exactly the same rows (identical rows change nothing).
 /// </summary>
-public sealed class DailyBarPipeline(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, TimeProvider time)
 {
     /// <summary>
     /// Rows validated at a time. Small on purpose: a chunk's raw rows, their text and their bars stay alive until the

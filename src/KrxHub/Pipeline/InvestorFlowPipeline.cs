@@ -12,7 +12,7 @@ namespace KrxHub.Pipeline;
 /// the rest is promoted in one transaction. Investor bodies are small (one stock or one market, a date
 /// range), so they need no staging table.
 /// </summary>
-public sealed class InvestorFlowPipeline(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+public sealed class InvestorFlowPipeline(MarketStore store, KrxCalendar calendar, TimeProvider time)
 {
     public async Task<ImportSummary> RunAsync(string job, object parameters, ParsedRecords<InvestorFlow> parsed, string source, CancellationToken ct)
     {

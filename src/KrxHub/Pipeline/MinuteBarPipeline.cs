@@ -12,7 +12,7 @@ namespace KrxHub.Pipeline;
 /// prices, inconsistent OHLC, negative volume and conflicting repeats are quarantined; the rest is upserted in one
 /// transaction. A poll holds a few hundred bars per stock, so no staging table is needed.
 /// </summary>
-public sealed class MinuteBarPipeline(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+public sealed class MinuteBarPipeline(MarketStore store, KrxCalendar calendar, TimeProvider time)
 {
     public const string Dataset = "minute_bars";
 

@@ -8,13 +8,13 @@ namespace KrxHub.Tests.Collection;
 /// <summary>The collection jobs over a real store and the fake servers, as `collect` and the scheduler build them.</summary>
 internal sealed class CollectionHarness : IAsyncDisposable
 {
-    private CollectionHarness(IMarketStore store, CollectionJobs jobs)
+    private CollectionHarness(MarketStore store, CollectionJobs jobs)
     {
         Store = store;
         Jobs = jobs;
     }
 
-    public IMarketStore Store { get; }
+    public MarketStore Store { get; }
 
     public CollectionJobs Jobs { get; }
 

@@ -17,7 +17,7 @@ public sealed record BacktestOutcome(BacktestPlan Plan, BacktestResult? Single, 
 public sealed class BacktestDataException(string message) : Exception(message);
 
 /// <summary>Loads bars through the store seam and runs the Core engine.</summary>
-public sealed class BacktestRunner(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+public sealed class BacktestRunner(MarketStore store, KrxCalendar calendar, TimeProvider time)
 {
     /// <summary>Checks that explicitly named stocks exist in the master; returns the first unknown code.</summary>
     public async Task<StockCode?> FindUnknownCodeAsync(BacktestPlan plan, CancellationToken ct)

@@ -26,7 +26,7 @@ public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset cre
 }
 
 /// <summary>Background runs: at most one at a time per node (a whole-market run uses every core), the last 100 kept.</summary>
-public sealed class BacktestJobs(IMarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<BacktestJobs> logger) : IDisposable
+public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<BacktestJobs> logger) : IDisposable
 {
     private const int Kept = 100;
     private readonly ConcurrentDictionary<string, BacktestJob> _jobs = new(StringComparer.Ordinal);
@@ -116,7 +116,7 @@ public static class BacktestsApi
     }
 
     private static async Task<Results<Accepted<BacktestStartedDto>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        BacktestRequest? request, BacktestJobs jobs, IMarketStore store, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
+        BacktestRequest? request, BacktestJobs jobs, MarketStore store, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
     {
         if (request is null)
         {

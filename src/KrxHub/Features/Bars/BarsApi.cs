@@ -21,7 +21,7 @@ public static class BarsApi
     }
 
     private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
-        HttpContext context, IMarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
+        HttpContext context, MarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
             !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
@@ -99,7 +99,7 @@ public static class BarsApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<MarketBarDto>>, ValidationProblem, ProblemHttpResult>> GetSessionBarsAsync(
-        IMarketStore store, KrxCalendar calendar, string date, string? market, string? basis, CancellationToken ct)
+        MarketStore store, KrxCalendar calendar, string date, string? market, string? basis, CancellationToken ct)
     {
         if (!ApiErrors.TryDate(date, "date", default, out var d, out var problem) ||
             !ApiErrors.TryMarket(market, "market", out var m, out problem))

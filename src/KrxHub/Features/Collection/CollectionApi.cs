@@ -13,7 +13,7 @@ public static class CollectionApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<CollectionRun>>, ValidationProblem>> GetRunsAsync(
-        IMarketStore store, string? limit, string? offset, CancellationToken ct)
+        MarketStore store, string? limit, string? offset, CancellationToken ct)
     {
         if (!ApiErrors.TryRange(limit, "limit", 50, 1, 1000, out var take, out var problem) ||
             !ApiErrors.TryRange(offset, "offset", 0, 0, int.MaxValue, out var skip, out problem))

@@ -20,7 +20,7 @@ internal sealed class CollectionCli : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
 
-    private CollectionCli(IMarketStore store, KrxCalendar calendar, CollectionJobs jobs, ILoggerFactory loggers)
+    private CollectionCli(MarketStore store, KrxCalendar calendar, CollectionJobs jobs, ILoggerFactory loggers)
     {
         Store = store;
         Calendar = calendar;
@@ -28,7 +28,7 @@ internal sealed class CollectionCli : IAsyncDisposable
         _loggers = loggers;
     }
 
-    public IMarketStore Store { get; }
+    public MarketStore Store { get; }
 
     public KrxCalendar Calendar { get; }
 

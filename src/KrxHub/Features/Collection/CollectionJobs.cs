@@ -30,7 +30,7 @@ public sealed record CollectionRequest(CollectDataset Dataset, DateOnly From, Da
 /// The collection jobs behind `krxhub collect`, `krxhub backfill` and the scheduler. Every job goes through the pipeline
 /// (validate → stage → promote) and writes a collection run; a dataset whose source is not configured is a one-line error.
 /// </summary>
-public sealed class CollectionJobs(IMarketStore store, KrxCalendar calendar, TimeProvider time, HubSettings settings, KiwoomClient? kiwoom,
+public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, HubSettings settings, KiwoomClient? kiwoom,
     KrxOpenApiClient? krx = null)
 {
     public HubSettings Settings => settings;

@@ -7,7 +7,7 @@ namespace KrxHub.Features.Collection;
 public static class CollectionPlan
 {
     /// <summary>The master's stocks that were listed on some day of [from, to], by code.</summary>
-    public static async Task<IReadOnlyList<StockCode>> ListedStocksAsync(IMarketStore store, DateOnly from, DateOnly to, CancellationToken ct)
+    public static async Task<IReadOnlyList<StockCode>> ListedStocksAsync(MarketStore store, DateOnly from, DateOnly to, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         return [.. (await store.GetAllStocksAsync(ct))

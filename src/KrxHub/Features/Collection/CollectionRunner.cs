@@ -33,7 +33,7 @@ public sealed class CollectionFailedException(string message, long runId, Except
 /// process killed mid-batch loses only that batch's fetches; the next run fetches them again and promotion is
 /// idempotent, so nothing is duplicated.
 /// </summary>
-public sealed class CollectionRunner(IMarketStore store, TimeProvider time)
+public sealed class CollectionRunner(MarketStore store, TimeProvider time)
 {
     /// <summary>After this many units in a row failed on their own, the source is taken to be failing as a whole.</summary>
     public const int MaxConsecutiveUnitFailures = 20;
@@ -140,7 +140,7 @@ public sealed class CollectionRunner(IMarketStore store, TimeProvider time)
     }
 
     /// <summary>Writes a failed run (and quarantines what it holds) for a collection that stopped before any pipeline run.</summary>
-    public static async Task<long> RecordFailureAsync(IMarketStore store, TimeProvider time, string job, object parameters, string error,
+    public static async Task<long> RecordFailureAsync(MarketStore store, TimeProvider time, string job, object parameters, string error,
         IReadOnlyList<RejectedRecord> rejected, string dataset, string source, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);

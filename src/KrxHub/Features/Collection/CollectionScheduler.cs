@@ -9,7 +9,7 @@ namespace KrxHub.Features.Collection;
 /// while it checks, runs and records the occurrence, and a node that gets the lease later finds it recorded.
 /// A failed occurrence is tried again after <see cref="CollectionSettings.RetryAfter"/>.
 /// </summary>
-public sealed class CollectionScheduler(CollectionJobs jobs, IMarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<CollectionScheduler> logger)
+public sealed class CollectionScheduler(CollectionJobs jobs, MarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<CollectionScheduler> logger)
     : BackgroundService
 {
     /// <summary>Units per promotion of the scheduled end-of-day jobs: a retry after a failure resumes after the last batch.</summary>

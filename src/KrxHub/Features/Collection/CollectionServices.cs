@@ -19,7 +19,7 @@ public static class CollectionServices
         services.AddSingleton(settings);
         if (settings.Kiwoom is { } kiwoom)
         {
-            services.AddSingleton(sp => KiwoomWiring.CreateClient(kiwoom, sp.GetRequiredService<IMarketStore>(), sp.GetRequiredService<TimeProvider>(),
+            services.AddSingleton(sp => KiwoomWiring.CreateClient(kiwoom, sp.GetRequiredService<MarketStore>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetService<ILogger<KiwoomClient>>()));
 
             // Hosted services stop in reverse order: the scheduler (registered later) stops before the token goes.
@@ -35,7 +35,7 @@ public static class CollectionServices
                 new RequestRateLimiter(krx.RequestsPerSecond, TimeProvider.System), sp.GetService<ILogger<KrxOpenApiClient>>()));
         }
 
-        services.AddSingleton(sp => new CollectionJobs(sp.GetRequiredService<IMarketStore>(), sp.GetRequiredService<KrxCalendar>(),
+        services.AddSingleton(sp => new CollectionJobs(sp.GetRequiredService<MarketStore>(), sp.GetRequiredService<KrxCalendar>(),
             sp.GetRequiredService<TimeProvider>(), settings, sp.GetService<KiwoomClient>(), sp.GetService<KrxOpenApiClient>()));
         if (settings.Collection.Schedule && (settings.Kiwoom is not null || settings.Krx is not null))
         {

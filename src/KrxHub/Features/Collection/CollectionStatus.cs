@@ -22,7 +22,7 @@ public static class CollectionStatus
         _ => "unknown",
     };
 
-    public static async Task<CollectionStatusDto> ReadAsync(IMarketStore store, CollectionJobs jobs, CollectionScheduler? scheduler, CancellationToken ct)
+    public static async Task<CollectionStatusDto> ReadAsync(MarketStore store, CollectionJobs jobs, CollectionScheduler? scheduler, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(jobs);

@@ -14,7 +14,7 @@ namespace KrxHub.Features.Collection;
 /// always asked for as of <paramref name="asOf"/> (the last final session) and never continued from another base date:
 /// every adjusted bar of the store shares one adjustment base, and the progress key names it.
 /// </summary>
-public sealed class DailyBarsCollector(KiwoomClient client, IMarketStore store, KrxCalendar calendar, TimeProvider time, PriceBasis basis, DateOnly asOf)
+public sealed class DailyBarsCollector(KiwoomClient client, MarketStore store, KrxCalendar calendar, TimeProvider time, PriceBasis basis, DateOnly asOf)
     : DatasetCollector<RawDailyRow>
 {
     public override CollectDataset Dataset => CollectDataset.Daily;

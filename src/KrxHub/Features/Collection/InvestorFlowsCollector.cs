@@ -7,7 +7,7 @@ using KrxHub.Storage;
 namespace KrxHub.Features.Collection;
 
 /// <summary>ka10059 net buying per investor type of one stock over a range (amounts or share counts), into the investor pipeline.</summary>
-public sealed class InvestorFlowsCollector(KiwoomClient client, IMarketStore store, KrxCalendar calendar, TimeProvider time, KiwoomFlowMeasure measure)
+public sealed class InvestorFlowsCollector(KiwoomClient client, MarketStore store, KrxCalendar calendar, TimeProvider time, KiwoomFlowMeasure measure)
     : DatasetCollector<InvestorFlow>
 {
     public override CollectDataset Dataset => CollectDataset.Investors;

@@ -10,7 +10,7 @@ public static class KiwoomWiring
     public const string TokenSource = "kiwoom";
 
     /// <summary>The token in the store, so that a restart (or another node) reuses it instead of issuing a new one.</summary>
-    public static KiwoomTokenStore TokenStore(IMarketStore store)
+    public static KiwoomTokenStore TokenStore(MarketStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         return new KiwoomTokenStore(
@@ -18,7 +18,7 @@ public static class KiwoomWiring
             (token, ct) => store.SaveSourceTokenAsync(TokenSource, token is null ? null : new SourceToken(token.Token, token.ExpiresAt, token.BaseUrl), ct));
     }
 
-    public static KiwoomClient CreateClient(KiwoomOptions options, IMarketStore store, TimeProvider time, ILogger<KiwoomClient>? logger)
+    public static KiwoomClient CreateClient(KiwoomOptions options, MarketStore store, TimeProvider time, ILogger<KiwoomClient>? logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         // Permits return after a real second whatever clock the hub runs on: the limit is about real requests.

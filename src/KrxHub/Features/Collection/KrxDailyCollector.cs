@@ -11,7 +11,7 @@ namespace KrxHub.Features.Collection;
 /// The KRX Open API's all-stock day of every market (raw basis, with names, markets and listed shares), one session per
 /// unit, into the daily-bar pipeline. The markets of a day come all or nothing.
 /// </summary>
-public sealed class KrxDailyCollector(KrxOpenApiClient client, IMarketStore store, KrxCalendar calendar, TimeProvider time)
+public sealed class KrxDailyCollector(KrxOpenApiClient client, MarketStore store, KrxCalendar calendar, TimeProvider time)
     : DatasetCollector<RawDailyRow>
 {
     /// <summary>The progress key of a unit: every market at once.</summary>

@@ -11,7 +11,7 @@ namespace KrxHub.Features.Collection;
 /// ka10099 for KOSPI (0), KOSDAQ (10) and KONEX (50) into the stock master, as of today. All three lists are fetched
 /// before anything is written: a failed market fails the run and leaves the master as it was. Stocks are never deleted.
 /// </summary>
-public sealed class MasterCollector(KiwoomClient client, IMarketStore store, TimeProvider time)
+public sealed class MasterCollector(KiwoomClient client, MarketStore store, TimeProvider time)
 {
     public async Task<ImportSummary> RunAsync(string job, object parameters, CancellationToken ct)
     {

@@ -10,7 +10,7 @@ namespace KrxHub.Features.Collection;
 /// ka10080 1-minute bars (raw, tic_scope 1) of one stock over a range of sessions, into the minute-bar pipeline.
 /// <paramref name="labelIsEnd"/>: whether cntr_tm names the end of its minute (UNCONFIRMED, see <see cref="CollectionSettings.MinuteBarTime"/>).
 /// </summary>
-public sealed class MinuteBarsCollector(KiwoomClient client, IMarketStore store, KrxCalendar calendar, TimeProvider time, bool labelIsEnd)
+public sealed class MinuteBarsCollector(KiwoomClient client, MarketStore store, KrxCalendar calendar, TimeProvider time, bool labelIsEnd)
     : DatasetCollector<MinuteBar>
 {
     public override CollectDataset Dataset => CollectDataset.Minute;

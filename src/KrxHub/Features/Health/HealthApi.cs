@@ -23,7 +23,7 @@ public static class HealthApi
         return app;
     }
 
-    private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(IMarketStore store, CollectionJobs jobs,
+    private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(MarketStore store, CollectionJobs jobs,
         [FromServices] CollectionScheduler? scheduler, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
     {
         var calendarNotice = CalendarCoverage.Notice(calendar, time.GetUtcNow());

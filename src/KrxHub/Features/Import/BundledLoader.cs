@@ -20,7 +20,7 @@ public static class BundledLoader
     public static readonly DateOnly MasterAsOf = new(2026, 4, 14);
     public static readonly DateOnly DelistedAsOf = new(2026, 3, 20);
 
-    public static async Task LoadMissingAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, bool showProgress, CancellationToken ct)
+    public static async Task LoadMissingAsync(MarketStore store, KrxCalendar calendar, TimeProvider time, bool showProgress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         var done = (await store.GetRunsAsync(1000, 0, ct))
@@ -41,7 +41,7 @@ public static class BundledLoader
     /// `import` into a store whose stock master is empty: loads the bundled master first, since every price row of a
     /// stock missing from the master is quarantined as unknown_code. Returns false when the store already had stocks.
     /// </summary>
-    public static async Task<bool> LoadMasterIfEmptyAsync(IMarketStore store, TimeProvider time, bool showProgress, CancellationToken ct)
+    public static async Task<bool> LoadMasterIfEmptyAsync(MarketStore store, TimeProvider time, bool showProgress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         if ((await store.GetAllStocksAsync(ct)).Count > 0)
@@ -54,7 +54,7 @@ public static class BundledLoader
         return true;
     }
 
-    private static async Task LoadMasterAsync(IMarketStore store, TimeProvider time, bool showProgress, CancellationToken ct)
+    private static async Task LoadMasterAsync(MarketStore store, TimeProvider time, bool showProgress, CancellationToken ct)
     {
         var listed = MasterFiles.ReadListed(BundledData.Master);
         var delisted = MasterFiles.ReadDelisted(BundledData.Delisted);
@@ -67,7 +67,7 @@ public static class BundledLoader
         Say(showProgress, $"stock master: {listed.Records.Count:N0} listed + {delisted.Records.Count:N0} delisted stocks ({s.Quarantined:N0} records skipped)");
     }
 
-    private static async Task LoadBarsAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, string job, string path,
+    private static async Task LoadBarsAsync(MarketStore store, KrxCalendar calendar, TimeProvider time, string job, string path,
         ImportFormat format, PriceBasis basis, string source, HashSet<string> done, bool show, CancellationToken ct)
     {
         if (done.Contains(job))

@@ -89,7 +89,7 @@ public static class ImportCommand
     }
 
     /// <summary>Loads one opened file through the matching pipeline.</summary>
-    public static async Task<ImportSummary> ImportAsync(IMarketStore store, KrxCalendar calendar, TimeProvider time, ImportFile file,
+    public static async Task<ImportSummary> ImportAsync(MarketStore store, KrxCalendar calendar, TimeProvider time, ImportFile file,
         PriceBasis? basis, bool show, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -123,7 +123,7 @@ public static class ImportCommand
     }
 
     /// <summary>A listing (KRX MDCSTAT01901 or the master CSV) updates the master; stocks are never deleted.</summary>
-    public static async Task<ImportSummary> ImportStocksAsync(IMarketStore store, TimeProvider time, string job, object parameters, ImportFile file, CancellationToken ct)
+    public static async Task<ImportSummary> ImportStocksAsync(MarketStore store, TimeProvider time, string job, object parameters, ImportFile file, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(file);
         var parsed = file.ReadStocks();
@@ -133,7 +133,7 @@ public static class ImportCommand
             parsed with { Records = parsed.Records.Select(s => s.AsOf is null ? s with { AsOf = asOf } : s).ToList() }, file.Source, ct);
     }
 
-    public static async Task<ImportSummary> ImportStocksAsync(IMarketStore store, TimeProvider time, string job, object parameters,
+    public static async Task<ImportSummary> ImportStocksAsync(MarketStore store, TimeProvider time, string job, object parameters,
         ParsedRecords<Stock> parsed, string source, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(parsed);

@@ -27,7 +27,7 @@ public static class InvestorsApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<InvestorFlowDto>>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        IMarketStore store, string code, string? from, string? to, CancellationToken ct)
+        MarketStore store, string code, string? from, string? to, CancellationToken ct)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
             !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||

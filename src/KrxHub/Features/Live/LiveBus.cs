@@ -37,7 +37,7 @@ public sealed record LiveStats(
 /// </summary>
 public sealed class LiveBus : BackgroundService
 {
-    private readonly IMarketStore _store;
+    private readonly MarketStore _store;
     private readonly StoredQuotes _storedQuotes;
     private readonly TimeProvider _time;
     private readonly LiveOptions _options;
@@ -74,7 +74,7 @@ public sealed class LiveBus : BackgroundService
     private volatile string? _remoteSource;
     private long _remoteHeardAtTicks;
 
-    public LiveBus(IMarketStore store, StoredQuotes storedQuotes, TimeProvider time, LiveOptions options, ILogger<LiveBus> logger)
+    public LiveBus(MarketStore store, StoredQuotes storedQuotes, TimeProvider time, LiveOptions options, ILogger<LiveBus> logger)
     {
         _store = store;
         _storedQuotes = storedQuotes;

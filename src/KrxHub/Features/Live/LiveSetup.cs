@@ -42,7 +42,7 @@ public static class LiveSetup
         services.AddHostedService(sp => new LiveSourceRunner(
             sp.GetRequiredService<LiveFeedFactory>(),
             sp.GetRequiredService<LiveBus>(),
-            sp.GetRequiredService<Storage.IMarketStore>(),
+            sp.GetRequiredService<Storage.MarketStore>(),
             sp.GetRequiredService<MinuteBarRecorder>(),
             sp.GetRequiredService<TimeProvider>(),
             options.Live,
@@ -72,7 +72,7 @@ public static class LiveSetup
     /// </summary>
     private static async Task<ILiveFeed?> SimulatedExchangeAsync(IServiceProvider services, HubOptions options, CancellationToken ct)
     {
-        var store = services.GetRequiredService<IMarketStore>();
+        var store = services.GetRequiredService<MarketStore>();
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("KrxHub.Live.Simulator");
         var listed = (await store.GetAllStocksAsync(ct)).Where(s => s.DelistingDate is null).ToList();

@@ -10,7 +10,7 @@ public delegate Task<ILiveFeed?> LiveFeedFactory(CancellationToken ct);
 
 /// <summary>
 /// Runs the live source on exactly one node of a store: it holds the <see cref="LeaseName"/> lease
-/// (<see cref="IMarketStore.TryAcquireLeaseAsync"/>: a PostgreSQL advisory lock, or a lock file beside the SQLite
+/// (<see cref="MarketStore.TryAcquireLeaseAsync"/>: a PostgreSQL advisory lock, or a lock file beside the SQLite
 /// database) while the feed runs, and the nodes without it retry every <see cref="LiveOptions.LeaseRetryInterval"/>.
 /// The feed's events go to this node's bus, to the backplane for the other nodes, and to the minute-bar recorder.
 /// A feed that fails gives the lease up (another node may take over) and is restarted after a backoff.
@@ -18,7 +18,7 @@ public delegate Task<ILiveFeed?> LiveFeedFactory(CancellationToken ct);
 public sealed class LiveSourceRunner(
     LiveFeedFactory feedFactory,
     LiveBus bus,
-    IMarketStore store,
+    MarketStore store,
     MinuteBarRecorder recorder,
     TimeProvider time,
     LiveOptions options,

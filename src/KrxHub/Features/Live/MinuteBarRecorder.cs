@@ -10,10 +10,10 @@ namespace KrxHub.Features.Live;
 /// a later trade of the same stock ends it, and so does the clock — every second, minutes that ended more than
 /// <see cref="Grace"/> before the latest trade time are completed, and all open bars when no trade came for
 /// <see cref="IdleAfter"/>. Bars are validated (prices on the tick grid of the stock's market, OHLC consistent, volume not
-/// negative) before <see cref="IMarketStore.UpsertMinuteBarsAsync"/>; bad ones are quarantined with their reasons under
+/// negative) before <see cref="MarketStore.UpsertMinuteBarsAsync"/>; bad ones are quarantined with their reasons under
 /// the collection run of the source's tenure, never stored.
 /// </summary>
-public sealed class MinuteBarRecorder(IMarketStore store, LiveBus bus, TimeProvider time, ILogger<MinuteBarRecorder> logger)
+public sealed class MinuteBarRecorder(MarketStore store, LiveBus bus, TimeProvider time, ILogger<MinuteBarRecorder> logger)
 {
     public const string Job = "live:minute-bars";
     public const string Dataset = "minute_bars";

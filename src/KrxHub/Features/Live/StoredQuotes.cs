@@ -24,7 +24,7 @@ public sealed record StoredQuote(
 /// Reads <see cref="StoredQuote"/>s for the stale path (REST without live data, WebSocket snapshots of stocks that have not
 /// traded live). Answers are cached for a short while: thousands of clients subscribing at once cost one read per stock.
 /// </summary>
-public sealed class StoredQuotes(IMarketStore store, KrxCalendar calendar, TimeProvider time)
+public sealed class StoredQuotes(MarketStore store, KrxCalendar calendar, TimeProvider time)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MinuteBarLookback = TimeSpan.FromDays(7);

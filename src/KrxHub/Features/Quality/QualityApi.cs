@@ -32,7 +32,7 @@ public static class QualityApi
     }
 
     private static async Task<Results<Ok<DayQualityDto>, Ok<QualityRangeDto>, ValidationProblem>> GetAsync(
-        IMarketStore store, KrxCalendar calendar, TimeProvider time, string? date, string? from, string? to, CancellationToken ct)
+        MarketStore store, KrxCalendar calendar, TimeProvider time, string? date, string? from, string? to, CancellationToken ct)
     {
         if (!string.IsNullOrWhiteSpace(from) || !string.IsNullOrWhiteSpace(to))
         {
@@ -73,7 +73,7 @@ public static class QualityApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<QuarantineDto>>, ValidationProblem>> GetQuarantineAsync(
-        IMarketStore store, string? date, string? reason, string? limit, string? offset, CancellationToken ct)
+        MarketStore store, string? date, string? reason, string? limit, string? offset, CancellationToken ct)
     {
         DateOnly? d = null;
         if (!string.IsNullOrWhiteSpace(date))

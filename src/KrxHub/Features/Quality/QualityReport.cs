@@ -27,7 +27,7 @@ public sealed record QualityRangeDto(
 /// <summary>The daily quality report, shared by GET /api/quality and `krxhub quality-report`.</summary>
 public static class QualityReport
 {
-    public static async Task<DayQualityDto> ForDayAsync(IMarketStore store, KrxCalendar calendar, DateOnly date, CancellationToken ct)
+    public static async Task<DayQualityDto> ForDayAsync(MarketStore store, KrxCalendar calendar, DateOnly date, CancellationToken ct)
     {
         var q = await store.GetDayQualityAsync(date, ct);
         var isSession = calendar.IsSession(date);
@@ -39,7 +39,7 @@ public static class QualityReport
     }
 
     /// <summary>Every session in the range, and which of them have no bars at all.</summary>
-    public static async Task<QualityRangeDto> ForRangeAsync(IMarketStore store, KrxCalendar calendar, DateOnly from, DateOnly to, CancellationToken ct)
+    public static async Task<QualityRangeDto> ForRangeAsync(MarketStore store, KrxCalendar calendar, DateOnly from, DateOnly to, CancellationToken ct)
     {
         var sessions = calendar.Sessions(from, to).ToArray();
         var withData = (await store.GetDatesWithBarsAsync(from, to, ct)).ToHashSet();

@@ -40,7 +40,7 @@ public static class RankingsApi
     }
 
     private static async Task<Results<Ok<RankingsDto>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        IMarketStore store, KrxCalendar calendar, LiveBus bus, TimeProvider time,
+        MarketStore store, KrxCalendar calendar, LiveBus bus, TimeProvider time,
         string? market, string? metric, string? n, string? date, CancellationToken ct)
     {
         var today = KrxCalendar.KstDate(time.GetUtcNow());
@@ -119,7 +119,7 @@ public static class RankingsApi
     /// The ranking of one past session from stored raw bars (no-trade rows left out), markets and names from the master,
     /// change % against the previous session's raw close rounded to two decimals; null when no raw bar is stored that day.
     /// </summary>
-    internal static async Task<RankingsDto?> StoredAsync(IMarketStore store, KrxCalendar calendar, DateOnly date, Market? market,
+    internal static async Task<RankingsDto?> StoredAsync(MarketStore store, KrxCalendar calendar, DateOnly date, Market? market,
         RankingMetric metric, int n, CancellationToken ct)
     {
         var bars = await store.GetBarsOnDateAsync(date, market, PriceBasis.Raw, ct);

@@ -14,7 +14,7 @@ public static class StocksApi
     }
 
     private static async Task<Results<Ok<IReadOnlyList<StockDto>>, ValidationProblem>> SearchAsync(
-        IMarketStore store, string? market, string? q, string? limit, string? offset, CancellationToken ct)
+        MarketStore store, string? market, string? q, string? limit, string? offset, CancellationToken ct)
     {
         if (!ApiErrors.TryMarket(market, "market", out var m, out var problem) ||
             !ApiErrors.TryRange(limit, "limit", 50, 1, 1000, out var take, out problem) ||
@@ -28,7 +28,7 @@ public static class StocksApi
     }
 
     private static async Task<Results<Ok<StockDto>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        IMarketStore store, string code, CancellationToken ct)
+        MarketStore store, string code, CancellationToken ct)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem))
         {

@@ -1,0 +1,139 @@
+using System.Data.Common;
+using KrxHub.Core;
+using KrxHub.Core.Backtesting;
+using KrxHub.Core.Validation;
+
+namespace KrxHub.Storage;
+
+/// <summary>
+/// What really differs between the two backends, and nothing else: opening and migration, value binding and reading
+/// (SQLite keeps dates and instants as ISO text and decimals as INTEGER or REAL; PostgreSQL has date, timestamptz and
+/// numeric), a few SQL fragments, and the bulk paths (staging, promotion, quarantine, the bar-series read, the lease).
+/// Every query both backends share is written once in <see cref="MarketStore"/>, with <c>@name</c> parameters.
+/// </summary>
+internal abstract class StoreDialect : IAsyncDisposable
+{
+    /// <summary>The columns of a daily bar, in the order <see cref="ReadBar"/> reads them.</summary>
+    public const string BarColumns =
+        "code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at";
+
+    protected StoreDialect(TimeProvider time) => Time = time;
+
+    protected TimeProvider Time { get; }
+
+    /// <summary>"sqlite" or "postgresql".</summary>
+    public abstract string Backend { get; }
+
+    public abstract Task<DbConnection> OpenAsync(CancellationToken ct);
+
+    /// <summary>A transaction that only reads, seeing one snapshot (SQLite: deferred; PostgreSQL: repeatable read).</summary>
+    public abstract Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken ct);
+
+    public abstract Task MigrateAsync(CancellationToken ct);
+
+    public abstract Task<int> GetSchemaVersionAsync(CancellationToken ct);
+
+    public abstract ValueTask DisposeAsync();
+
+    // ---------------------------------------------------------------- values
+
+    public abstract DbParameter Text(string name, string? value);
+
+    /// <summary>A JSON document (PostgreSQL json; SQLite text).</summary>
+    public abstract DbParameter Json(string name, string value);
+
+    public abstract DbParameter Long(string name, long? value);
+
+    public abstract DbParameter Date(string name, DateOnly? value);
+
+    /// <summary>An instant, stored in UTC with microsecond precision on both backends (<see cref="StoredValues.ToStoredInstant"/>).</summary>
+    public abstract DbParameter Instant(string name, DateTimeOffset? value);
+
+    public abstract DbParameter Decimal(string name, decimal? value);
+
+    public abstract DateOnly ReadDate(DbDataReader reader, int ordinal);
+
+    public abstract DateTimeOffset ReadInstant(DbDataReader reader, int ordinal);
+
+    public abstract decimal ReadDecimal(DbDataReader reader, int ordinal);
+
+    public abstract bool ReadBool(DbDataReader reader, int ordinal);
+
+    // ---------------------------------------------------------------- SQL fragments
+
+    /// <summary>A case-insensitive LIKE: SQLite's LIKE already ignores ASCII case (Korean names have none); PostgreSQL's ILIKE.</summary>
+    public abstract string CaseInsensitiveLike { get; }
+
+    /// <summary>An expression that is positive when <paramref name="needle"/> occurs in <paramref name="haystack"/>.</summary>
+    public abstract string Position(string haystack, string needle);
+
+    /// <summary>Appended to a SELECT that should lock its rows until the transaction ends (nothing on SQLite, which locks the file).</summary>
+    public abstract string ForUpdate { get; }
+
+    // ---------------------------------------------------------------- statements
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> once per row, in order (a key repeated within the rows is applied twice), binding each
+    /// row's parameters with <paramref name="bind"/>. Returns the rows affected.
+    /// </summary>
+    public abstract Task<long> ExecuteEachAsync<T>(DbConnection connection, DbTransaction tx, string sql, IEnumerable<T> rows,
+        Action<DbParameterCollection, T> bind, CancellationToken ct);
+
+    // ---------------------------------------------------------------- bulk paths
+
+    /// <summary>For each code, the last raw close strictly before the given date.</summary>
+    public abstract Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(
+        IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct);
+
+    public abstract Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct);
+
+    public abstract Task<IReadOnlyList<DailyBar>> UnstageDailyBarsAsync(long runId, IReadOnlyCollection<(StockCode Code, DateOnly Date)> keys, CancellationToken ct);
+
+    public abstract Task<PromotionResult> PromoteDailyBarsAsync(long runId, CancellationToken ct);
+
+    public abstract Task<IReadOnlyList<BarSeries>> GetBarSeriesAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct);
+
+    public abstract Task QuarantineAsync(IReadOnlyList<QuarantineEntry> entries, CancellationToken ct);
+
+    public abstract Task<StoreLease?> TryAcquireLeaseAsync(string name, CancellationToken ct);
+
+    // ---------------------------------------------------------------- shared plumbing
+
+    public static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    /// <summary>Reads the columns of <see cref="BarColumns"/>, in order.</summary>
+    public DailyBar ReadBar(DbDataReader reader) => new(
+        StockCode.Parse(reader.GetString(0)),
+        ReadDate(reader, 1),
+        ReadDecimal(reader, 3),
+        ReadDecimal(reader, 4),
+        ReadDecimal(reader, 5),
+        ReadDecimal(reader, 6),
+        reader.GetInt64(7),
+        NullableDecimal(reader, 8),
+        NullableDecimal(reader, 9),
+        NullableLong(reader, 10),
+        StoredValues.ParseBasis(reader.GetString(2)),
+        reader.GetString(12),
+        ReadInstant(reader, 13),
+        ReadBool(reader, 11));
+
+    public decimal? NullableDecimal(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadDecimal(reader, ordinal);
+
+    public DateOnly? NullableDate(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadDate(reader, ordinal);
+
+    public DateTimeOffset? NullableInstant(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadInstant(reader, ordinal);
+
+    public static long? NullableLong(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    public static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
+
+/// <summary>One schema step of one dialect; versions are shared by both dialects.</summary>
+internal sealed record Migration(int Version, string Name, string Sql);
