@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 
 namespace KrxHub.Sources.Kiwoom;
 
@@ -386,66 +385,19 @@ public sealed partial class KiwoomClient
         return text;
     }
 
-    private ResiliencePipeline BuildPipeline()
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
-        if (_options.MaxRetries > 0)
+    private ResiliencePipeline BuildPipeline() => SourceResilience.Build(
+        new SourceResilienceOptions("Kiwoom", ApiIdKey,
+            e => e is KiwoomTransientException, e => e is KiwoomRateLimitedException,
+            _options.MaxRetries, _options.RetryBaseDelay, TimeSpan.FromSeconds(30), _options.RateLimitBackoff,
+            _options.BreakerFailureRatio, _options.BreakerMinimumThroughput, _options.BreakerSamplingDuration, _options.BreakerBreakDuration)
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<KiwoomTransientException>().Handle<KiwoomRateLimitedException>(),
-                MaxRetryAttempts = _options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.RetryBaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(30),
-
-                // Rate-limit answers wait a fixed, growing step instead: the limit is per second, jitter does not help.
-                DelayGenerator = args => new ValueTask<TimeSpan?>(
-                    args.Outcome.Exception is KiwoomRateLimitedException ? _options.RateLimitBackoff * (args.AttemptNumber + 1) : null),
-                OnRetry = args =>
-                {
-                    _logger.LogWarning("Kiwoom {ApiId}: attempt {Attempt} failed ({Error}); retrying in {Delay} ms",
-                        ApiIdOf(args.Context), args.AttemptNumber + 1, args.Outcome.Exception?.Message, (long)args.RetryDelay.TotalMilliseconds);
-                    return default;
-                },
-            });
-        }
-
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            // Only infrastructure failures count: a refused TR or a bad payload says nothing about the server's health.
-            ShouldHandle = new PredicateBuilder().Handle<KiwoomTransientException>(),
-            FailureRatio = _options.BreakerFailureRatio,
-            MinimumThroughput = _options.BreakerMinimumThroughput,
-            SamplingDuration = _options.BreakerSamplingDuration,
-            BreakDuration = _options.BreakerBreakDuration,
             StateProvider = _breaker,
-            OnOpened = args =>
-            {
-                Volatile.Write(ref _openUntilUtcTicks, (_time.GetUtcNow() + args.BreakDuration).UtcTicks);
-                _logger.LogError("Kiwoom circuit opened for {Seconds} s after repeated failures (last: {Error})",
-                    args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);
-                return default;
-            },
-            OnHalfOpened = args =>
-            {
-                Volatile.Write(ref _openUntilUtcTicks, long.MaxValue);
-                _logger.LogInformation("Kiwoom circuit half-open: probing with {ApiId}", ApiIdOf(args.Context));
-                return default;
-            },
-            OnClosed = _ =>
-            {
-                Volatile.Write(ref _openUntilUtcTicks, long.MaxValue);
-                _logger.LogInformation("Kiwoom circuit closed");
-                return default;
-            },
-        });
-        return builder.Build();
-    }
+            OnOpened = breakDuration => Volatile.Write(ref _openUntilUtcTicks, (_time.GetUtcNow() + breakDuration).UtcTicks),
+            OnNotOpen = () => Volatile.Write(ref _openUntilUtcTicks, long.MaxValue),
+        },
+        _time,
+        _logger);
 
-    private static string ApiIdOf(ResilienceContext context) =>
-        context.Properties.TryGetValue(ApiIdKey, out var apiId) ? apiId : "?";
 }
 
 /// <summary>The bracketed detail code Kiwoom puts in return_msg ("…[1700:허용된 요청 개수를 초과하였습니다…]").</summary>

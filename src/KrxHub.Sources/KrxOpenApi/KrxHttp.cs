@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 
 namespace KrxHub.Sources.KrxOpenApi;
 
@@ -170,55 +169,12 @@ internal sealed class KrxHttp
 
     private static string OneLine(string text) => string.Join(' ', text.Split((char[]?)null, 60, StringSplitOptions.RemoveEmptyEntries));
 
-    private ResiliencePipeline BuildPipeline()
-    {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
-        if (_settings.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<KrxTransientException>().Handle<KrxRateLimitedException>(),
-                MaxRetryAttempts = _settings.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _settings.RetryBaseDelay,
-                MaxDelay = TimeSpan.FromMinutes(1),
+    private ResiliencePipeline BuildPipeline() => SourceResilience.Build(
+        new SourceResilienceOptions("KRX", RequestKey,
+            e => e is KrxTransientException, e => e is KrxRateLimitedException,
+            _settings.MaxRetries, _settings.RetryBaseDelay, TimeSpan.FromMinutes(1), _settings.RateLimitBackoff,
+            BreakerFailureRatio, BreakerMinimumThroughput, BreakerWindow, BreakerWindow),
+        _time,
+        _logger);
 
-                // 429 waits a fixed, growing step instead: the budget refills with time, jitter does not help.
-                DelayGenerator = args => new ValueTask<TimeSpan?>(
-                    args.Outcome.Exception is KrxRateLimitedException ? _settings.RateLimitBackoff * (args.AttemptNumber + 1) : null),
-                OnRetry = args =>
-                {
-                    _logger.LogWarning("KRX {Request}: attempt {Attempt} failed ({Error}); retrying in {Delay} ms",
-                        RequestOf(args.Context), args.AttemptNumber + 1, args.Outcome.Exception?.Message, (long)args.RetryDelay.TotalMilliseconds);
-                    return default;
-                },
-            });
-        }
-
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            // Only infrastructure failures count: a refused key or a bad payload says nothing about the server's health.
-            ShouldHandle = new PredicateBuilder().Handle<KrxTransientException>(),
-            FailureRatio = BreakerFailureRatio,
-            MinimumThroughput = BreakerMinimumThroughput,
-            SamplingDuration = BreakerWindow,
-            BreakDuration = BreakerWindow,
-            OnOpened = args =>
-            {
-                _logger.LogError("KRX circuit opened for {Seconds} s after repeated failures (last: {Error})",
-                    args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);
-                return default;
-            },
-            OnClosed = _ =>
-            {
-                _logger.LogInformation("KRX circuit closed");
-                return default;
-            },
-        });
-        return builder.Build();
-    }
-
-    private static string RequestOf(ResilienceContext context) =>
-        context.Properties.TryGetValue(RequestKey, out var request) ? request : "?";
 }
