@@ -183,24 +183,26 @@ public class RankingsTests
     }
 
     [Theory]
-    [InlineData("date=2024-01-06", HttpStatusCode.NotFound)]   // a Saturday
-    [InlineData("date=2099-01-02", HttpStatusCode.BadRequest)] // the future
-    [InlineData("date=2024-13-01", HttpStatusCode.BadRequest)]
-    [InlineData("metric=popularity", HttpStatusCode.BadRequest)]
-    [InlineData("market=NASDAQ", HttpStatusCode.BadRequest)]
-    [InlineData("n=0", HttpStatusCode.BadRequest)]
-    [InlineData("n=101", HttpStatusCode.BadRequest)]
-    [InlineData("date=2023-06-01", HttpStatusCode.NotFound)]   // a session without stored raw bars
-    public async Task Bad_ranking_requests_are_refused_with_a_problem_naming_the_parameter(string query, HttpStatusCode status)
+    [InlineData("date=2024-01-06", HttpStatusCode.NotFound, null, "2024-01-06 is not a KRX session (Saturday); the previous session is 2024-01-05")]
+    [InlineData("date=2099-01-02", HttpStatusCode.BadRequest, "date", "2099-01-02 is in the future (today is 2025-06-30 in Seoul)")]
+    [InlineData("date=2024-13-01", HttpStatusCode.BadRequest, "date", "'2024-13-01' is not a date; use yyyy-MM-dd, e.g. 2024-01-02")]
+    [InlineData("metric=popularity", HttpStatusCode.BadRequest, "metric", "unknown metric 'popularity'; use volume, value or change")]
+    [InlineData("market=NASDAQ", HttpStatusCode.BadRequest, "market", "unknown market 'NASDAQ'; use KOSPI, KOSDAQ, KONEX or ALL")]
+    [InlineData("n=0", HttpStatusCode.BadRequest, "n", "n must be between 1 and 100, got 0")]
+    [InlineData("n=101", HttpStatusCode.BadRequest, "n", "n must be between 1 and 100, got 101")]
+    [InlineData("date=2023-06-01", HttpStatusCode.NotFound, null, "no raw daily bars are stored for 2023-06-01")] // a session without stored raw bars
+    public async Task Bad_ranking_requests_are_refused_with_a_problem_naming_the_parameter(string query, HttpStatusCode status, string? parameter, string message)
     {
         var server = await HubServer.ForAsync("sqlite");
         using var response = await server.Client.GetAsync(new Uri("/api/rankings?" + query, UriKind.Relative));
         Assert.Equal(status, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("detail").GetString()));
-        if (status == HttpStatusCode.BadRequest)
+        Assert.Equal(message, body.GetProperty("detail").GetString());
+        if (parameter is not null)
         {
-            Assert.True(body.GetProperty("errors").EnumerateObject().Any());
+            // The one parameter at fault, and only it.
+            Assert.Equal([parameter], body.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+            Assert.Equal(message, body.GetProperty("errors").GetProperty(parameter)[0].GetString());
         }
     }
 
