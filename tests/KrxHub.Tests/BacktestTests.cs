@@ -120,13 +120,51 @@ public class BacktestTests
     {
         var hub = await HubServer.ForAsync(backend);
         var document = await RunAsync(hub, new { strategy = "buy-and-hold", codes = new[] { "ALL" }, market = "KOSPI", from = "2024-01-02", to = "2024-02-13", basis = "raw" });
-        var runs = document.GetProperty("runs");
-        Assert.True(runs.GetArrayLength() > 800, $"{runs.GetArrayLength()} runs");
+        var runs = document.GetProperty("runs").EnumerateArray().ToList();
         var metrics = document.GetProperty("metrics");
-        Assert.Equal(runs.GetArrayLength(), metrics.GetProperty("stocks").GetInt32());
-        Assert.True(metrics.GetProperty("p10Return").GetDouble() <= metrics.GetProperty("medianReturn").GetDouble());
-        Assert.True(metrics.GetProperty("medianReturn").GetDouble() <= metrics.GetProperty("p90Return").GetDouble());
-        Assert.All(runs.EnumerateArray(), r => Assert.Equal("KOSPI", r.GetProperty("market").GetString()));
+
+        // One run per KOSPI stock of the master that has raw bars in the window, from the raw file and the master CSVs.
+        var expectedCodes = LiveTestData.On(new DateOnly(2024, 1, 2)).Concat(LiveTestData.On(new DateOnly(2024, 2, 13)))
+            .Select(b => b.Code).Where(c => LiveTestData.MasterMarkets.Value.TryGetValue(c, out var m) && m == Market.Kospi)
+            .Select(c => c.Value).ToHashSet();
+        var runCodes = runs.Select(r => r.GetProperty("code").GetString()!).ToHashSet();
+        Assert.Equal(expectedCodes.Order(StringComparer.Ordinal), runCodes.Order(StringComparer.Ordinal));
+        Assert.Equal(runs.Count, metrics.GetProperty("stocks").GetInt32());
+        Assert.All(runs, r => Assert.Equal("KOSPI", r.GetProperty("market").GetString()));
+
+        // The distribution, recomputed here from the per-stock returns (type-7 quantiles: linear between closest ranks).
+        var returns = runs.Select(r => r.GetProperty("metrics").GetProperty("totalReturn").GetDouble()).Order().ToArray();
+        double Quantile(double q)
+        {
+            var h = (returns.Length - 1) * q;
+            var lo = (int)Math.Floor(h);
+            return lo + 1 < returns.Length ? returns[lo] + ((h - lo) * (returns[lo + 1] - returns[lo])) : returns[lo];
+        }
+
+        Assert.Equal(Quantile(0.1), metrics.GetProperty("p10Return").GetDouble(), 12);
+        Assert.Equal(Quantile(0.5), metrics.GetProperty("medianReturn").GetDouble(), 12);
+        Assert.Equal(Quantile(0.9), metrics.GetProperty("p90Return").GetDouble(), 12);
+        Assert.Equal(returns.Average(), metrics.GetProperty("meanReturn").GetDouble(), 12);
+        Assert.Equal((returns[0], returns[^1]), (metrics.GetProperty("minReturn").GetDouble(), metrics.GetProperty("maxReturn").GetDouble()));
+
+        // A few stocks run alone give exactly the result their line in the universe run shows, and 005930's final equity
+        // is its cash plus its shares at the window's last raw close from the file.
+        foreach (var code in new[] { "005930", "000660", "005380" })
+        {
+            var alone = await RunAsync(hub, new { strategy = "buy-and-hold", codes = new[] { code }, from = "2024-01-02", to = "2024-02-13", basis = "raw" });
+            var line = runs.Single(r => r.GetProperty("code").GetString() == code).GetProperty("metrics");
+            Assert.Equal(alone.GetProperty("metrics").GetProperty("finalEquity").GetDecimal(), line.GetProperty("finalEquity").GetDecimal());
+            Assert.Equal(alone.GetProperty("metrics").GetProperty("totalReturn").GetDouble(), line.GetProperty("totalReturn").GetDouble());
+            if (code == "005930")
+            {
+                var buys = alone.GetProperty("trades").EnumerateArray().Where(t => t.GetProperty("side").GetString() == "buy").ToList();
+                var shares = buys.Sum(t => t.GetProperty("quantity").GetInt64());
+                var spent = buys.Sum(t => (t.GetProperty("price").GetDecimal() * t.GetProperty("quantity").GetInt64()) + t.GetProperty("commission").GetDecimal());
+                var cash = alone.GetProperty("metrics").GetProperty("initialCash").GetDecimal() - spent;
+                var lastClose = LiveTestData.Bar("005930", new DateOnly(2024, 2, 13)).Close;
+                Assert.Equal(cash + (shares * lastClose), alone.GetProperty("metrics").GetProperty("finalEquity").GetDecimal());
+            }
+        }
     }
 
     [Theory]
