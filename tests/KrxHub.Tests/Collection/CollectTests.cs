@@ -84,21 +84,46 @@ public sealed class CollectTests
         await TestData.LoadMasterAsync(harness.Store);
         var codes = KiwoomMarket.TradedEverySession(3).Select(StockCode.Parse).ToList();
 
+        // One ka10059 row written here, a different net value (백만원) in every column, as broker-apis.md names them; the four
+        // main types (개인, 외국인, 기관계, 기타법인) net to zero, and 기관계 is the sum of its seven parts.
+        var served = new Dictionary<string, long>
+        {
+            ["ind_invsr"] = 1234, ["frgnr_invsr"] = -987, ["orgn"] = -262, ["etc_corp"] = 15,
+            ["fnnc_invt"] = -101, ["insrnc"] = -37, ["invtrt"] = -53, ["etc_fnnc"] = -7, ["bank"] = -11, ["samo_fund"] = -29, ["penfnd_etc"] = -24,
+            ["natn"] = 3, ["natfor"] = 5,
+        };
+        var row = new JsonObject { ["dt"] = "20240115", ["cur_prc"] = "+70000" };
+        foreach (var (field, value) in served)
+        {
+            row[field] = (value > 0 ? "+" : "") + value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var realRows = market.Server.RowsFor!;
+        market.Server.RowsFor = (apiId, body) => apiId == "ka10059" ? [row.DeepClone()] : realRows(apiId, body);
+
         var outcome = await harness.RunAsync(new CollectionRequest(CollectDataset.Investors, Jan15, Jan15) { Codes = codes });
 
         Assert.Equal((3, 0, 3L), (outcome.UnitsPlanned, outcome.UnitsFailed, outcome.Requests));
+        var expected = new Dictionary<InvestorType, string>
+        {
+            [InvestorType.Individual] = "ind_invsr", [InvestorType.Foreign] = "frgnr_invsr", [InvestorType.InstitutionTotal] = "orgn",
+            [InvestorType.OtherCorporation] = "etc_corp", [InvestorType.FinancialInvestment] = "fnnc_invt", [InvestorType.Insurance] = "insrnc",
+            [InvestorType.Trust] = "invtrt", [InvestorType.OtherFinance] = "etc_fnnc", [InvestorType.Bank] = "bank",
+            [InvestorType.PrivateFund] = "samo_fund", [InvestorType.Pension] = "penfnd_etc", [InvestorType.State] = "natn",
+        };
         foreach (var code in codes)
         {
             var flows = await harness.Store.GetInvestorFlowsAsync(code, KiwoomMarket.First, KiwoomMarket.Last, Ct);
             Assert.All(flows, f => Assert.Equal(Jan15, f.Date));
-            Assert.Equal(12, flows.Count);
+            // natfor (내외국인) has no investor type and is not stored.
+            Assert.Equal(expected.Keys.Order(), flows.Select(f => f.Investor).Order());
+            foreach (var flow in flows)
+            {
+                Assert.Equal(served[expected[flow.Investor]] * 1_000_000m, flow.NetValue); // 백만원 → won
+            }
+
             var main = flows.Where(f => f.Investor is InvestorType.Individual or InvestorType.Foreign or InvestorType.InstitutionTotal or InvestorType.OtherCorporation);
             Assert.Equal(0m, main.Sum(f => f.NetValue!.Value));
-            var institution = flows.Single(f => f.Investor == InvestorType.InstitutionTotal).NetValue;
-            var parts = flows.Where(f => f.Investor is InvestorType.FinancialInvestment or InvestorType.Insurance or InvestorType.Trust
-                or InvestorType.OtherFinance or InvestorType.Bank or InvestorType.PrivateFund or InvestorType.Pension).Sum(f => f.NetValue!.Value);
-            Assert.Equal(institution, parts);
-            Assert.All(flows, f => Assert.Equal(0m, f.NetValue!.Value % 1_000_000m)); // 백만원 → won
         }
 
         var body = JsonNode.Parse(market.Server.Calls("ka10059")[0].Body)!;
