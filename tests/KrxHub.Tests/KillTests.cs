@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using KrxHub.Hosting;
+using Microsoft.Data.Sqlite;
+using Npgsql;
 using KrxHub.Sources.Import;
 using KrxHub.Testing;
 
 namespace KrxHub.Tests;
 
-/// <summary>Crash safety: SIGKILL in the middle of an import, then a re-run, equals one clean import.</summary>
+/// <summary>Crash safety: SIGKILL in the middle of an import (while staging, or inside the promotion transaction), then a re-run, equals one clean import.</summary>
 public class KillTests
 {
     [Theory]
@@ -68,5 +70,135 @@ public class KillTests
         Assert.Equal(["succeeded", "abandoned"], statuses);
         Assert.Equal((await a.GetQuarantineAsync(null, null, 1000, 0, CancellationToken.None)).Count,
             (await b.GetQuarantineAsync(null, null, 1000, 0, CancellationToken.None)).Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Killing_an_import_inside_its_promotion_transaction_promotes_nothing_and_a_rerun_equals_one_clean_import(string backend)
+    {
+        var file = BundledData.RawWindow;
+        await using var clean = await TestStore.CreateAsync(backend);
+        await using (var store = await clean.OpenAsync())
+        {
+            await TestData.LoadMasterAsync(store);
+        }
+
+        var cleanRun = await CliProcess.RunAsync(["import", file, .. clean.CliArgs]);
+        Assert.True(cleanRun.ExitCode == 0, cleanRun.Stderr);
+
+        await using var killed = await TestStore.CreateAsync(backend);
+        await using (var store = await killed.OpenAsync())
+        {
+            await TestData.LoadMasterAsync(store);
+        }
+
+        // After the "promoting" line every row is staged; the next write transaction the process holds is the promotion's.
+        // It is killed as soon as that transaction is seen from outside: SQLite's write lock, PostgreSQL's promotion lock.
+        using (var p = Process.Start(CliProcess.StartInfo(["import", file, .. killed.CliArgs]))!)
+        {
+            var stderr = p.StandardError.ReadToEndAsync();
+            var killedInside = false;
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (!line.Contains("promoting the staged bars", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (!p.HasExited && DateTime.UtcNow < deadline)
+                {
+                    if (await PromotionTransactionOpenAsync(killed))
+                    {
+                        p.Kill(); // SIGKILL
+                        killedInside = true;
+                        break;
+                    }
+                }
+
+                break;
+            }
+
+            await p.WaitForExitAsync();
+            Assert.True(killedInside, "the promotion transaction was never seen open: " + await stderr);
+        }
+
+        await using (var store = await killed.OpenAsync())
+        {
+            Assert.Empty(await TestData.AllBarsAsync(store)); // the transaction rolled back as a whole
+            Assert.Equal(80_712, await ScalarAsync(killed, "SELECT count(*) FROM staging_daily_bars"));
+            Assert.Equal("running", (await store.GetRunsAsync(10, 0, CancellationToken.None)).First(r => r.Job.StartsWith("import", StringComparison.Ordinal)).Status);
+            if (backend == "sqlite")
+            {
+                // The promotion drops and rebuilds the by-date index inside its transaction: the index is back.
+                Assert.Equal(1, await ScalarAsync(killed, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'daily_bars_by_date'"));
+            }
+        }
+
+        var rerun = await CliProcess.RunAsync(["import", file, .. killed.CliArgs]);
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        await using var a = await clean.OpenAsync();
+        await using var b = await killed.OpenAsync();
+        Assert.Equal(await TestData.AllBarsAsync(a), await TestData.AllBarsAsync(b));
+        Assert.Equal(0, await ScalarAsync(killed, "SELECT count(*) FROM staging_daily_bars"));
+        var statuses = (await b.GetRunsAsync(10, 0, CancellationToken.None)).Where(r => r.Job.StartsWith("import", StringComparison.Ordinal)).Select(r => r.Status).ToList();
+        Assert.Equal(["succeeded", "abandoned"], statuses);
+    }
+
+    /// <summary>True while some connection holds the store's promotion transaction open (checked from outside the process).</summary>
+    private static async Task<bool> PromotionTransactionOpenAsync(TestStore test)
+    {
+        if (test.Database is null)
+        {
+            // BEGIN IMMEDIATE fails at once while another connection holds SQLite's write lock. Called through SQLitePCL
+            // directly: Microsoft.Data.Sqlite retries a busy statement for its whole command timeout (a second at least).
+            var path = Path.Combine(test.DataDirectory, "krxhub.db");
+            SQLitePCL.Batteries_V2.Init();
+            if (SQLitePCL.raw.sqlite3_open_v2(path, out var db, SQLitePCL.raw.SQLITE_OPEN_READWRITE, null) != SQLitePCL.raw.SQLITE_OK)
+            {
+                db.Dispose();
+                return false;
+            }
+
+            using (db)
+            {
+                SQLitePCL.raw.sqlite3_busy_timeout(db, 0);
+                var rc = SQLitePCL.raw.sqlite3_exec(db, "BEGIN IMMEDIATE");
+                if (rc == SQLitePCL.raw.SQLITE_OK)
+                {
+                    SQLitePCL.raw.sqlite3_exec(db, "ROLLBACK");
+                    return false;
+                }
+
+                return rc is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED;
+            }
+        }
+
+        // The promotion's transaction-scoped advisory lock (key 0x4b52_5848_5542_0001) in this test's database.
+        await using var pg = new NpgsqlConnection(test.Database);
+        await pg.OpenAsync();
+        await using var locks = new NpgsqlCommand("""
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND classid = 1263687752 AND objid = 1430388737 AND objsubid = 1 AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, pg);
+        return (long)(await locks.ExecuteScalarAsync())! > 0;
+    }
+
+    private static async Task<long> ScalarAsync(TestStore test, string sql)
+    {
+        if (test.Database is null)
+        {
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(test.DataDirectory, "krxhub.db")};Pooling=False");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await using var pg = new NpgsqlConnection(test.Database);
+        await pg.OpenAsync();
+        await using var pgCommand = new NpgsqlCommand(sql, pg);
+        return Convert.ToInt64(await pgCommand.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -7,6 +7,9 @@ using KrxHub.Storage;
 
 namespace KrxHub.Pipeline;
 
+/// <summary>Where a pipeline run is: rows read so far, and whether it has begun promoting its staged rows (one transaction).</summary>
+public readonly record struct PipelineProgress(long RowsRead, bool Promoting);
+
 /// <summary>
 /// source → validate → stage → promote for daily bars. Rows are validated in small chunks (bounded memory),
 /// good rows are staged under the run id in larger transactions, rejected rows go to quarantine, and one transaction promotes
@@ -31,7 +34,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
         IEnumerable<RawDailyRow> rows,
         PriceBasis basis,
         string source,
-        IProgress<long>? progress,
+        IProgress<PipelineProgress>? progress,
         CancellationToken ct) => RunAsync(job, parameters, rows, [], basis, source, progress, ct);
 
     /// <summary>
@@ -45,7 +48,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
         IReadOnlyList<Sources.Import.RejectedRecord> rejectedUpstream,
         PriceBasis basis,
         string source,
-        IProgress<long>? progress,
+        IProgress<PipelineProgress>? progress,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -112,11 +115,12 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
                     await FlushAsync(runId, pending, state, ct);
                 }
 
-                progress?.Report(state.Read);
+                progress?.Report(new PipelineProgress(state.Read, Promoting: false));
             }
 
             await producer;
             await FlushAsync(runId, pending, state, ct);
+            progress?.Report(new PipelineProgress(state.Read, Promoting: true));
             var promoted = await store.PromoteDailyBarsAsync(runId, ct);
 
             var masterUpdates = MasterUpdates(master, state.Described);

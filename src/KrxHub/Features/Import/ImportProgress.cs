@@ -1,3 +1,4 @@
+using KrxHub.Pipeline;
 using System.Globalization;
 using System.IO.Compression;
 using Spectre.Console;
@@ -10,12 +11,12 @@ namespace KrxHub.Features.Import;
 /// </summary>
 public static class ImportProgress
 {
-    public static async Task<T> RunAsync<T>(string title, string path, bool show, Func<IProgress<long>, Task<T>> work)
+    public static async Task<T> RunAsync<T>(string title, string path, bool show, Func<IProgress<PipelineProgress>, Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         if (!show)
         {
-            return await work(new Progress<long>());
+            return await work(new Progress<PipelineProgress>());
         }
 
         if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
@@ -31,7 +32,14 @@ public static class ImportProgress
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(1, total));
-                result = await work(new Progress<long>(n => task.Value = Math.Min(n, total)));
+                result = await work(new Progress<PipelineProgress>(p =>
+                {
+                    task.Value = Math.Min(p.RowsRead, total);
+                    if (p.Promoting)
+                    {
+                        task.Description = Markup.Escape($"{title}: promoting");
+                    }
+                }));
                 task.Value = task.MaxValue;
             });
         return result;
@@ -67,17 +75,29 @@ public static class ImportProgress
     /// Synchronous: reports arrive from the import loop and are printed in order, one line per 50,000 rows
     /// (the pipeline reports every 1,000-row chunk, too many lines for a log).
     /// </summary>
-    private sealed class LineProgress(string title) : IProgress<long>
+    private sealed class LineProgress(string title) : IProgress<PipelineProgress>
     {
         private const long Every = 50_000;
         private long _printed;
+        private bool _promoting;
 
-        public void Report(long value)
+        public void Report(PipelineProgress value)
         {
-            if (value / Every > _printed / Every)
+            if (value.Promoting)
             {
-                _printed = value;
-                Console.WriteLine($"{title}: {value.ToString("N0", CultureInfo.InvariantCulture)} rows");
+                if (!_promoting)
+                {
+                    _promoting = true;
+                    Console.WriteLine($"{title}: {value.RowsRead.ToString("N0", CultureInfo.InvariantCulture)} rows read; promoting the staged bars into daily_bars (one transaction)");
+                }
+
+                return;
+            }
+
+            if (value.RowsRead / Every > _printed / Every)
+            {
+                _printed = value.RowsRead;
+                Console.WriteLine($"{title}: {value.RowsRead.ToString("N0", CultureInfo.InvariantCulture)} rows");
             }
         }
     }
