@@ -17,7 +17,8 @@ public partial class LiveBackplaneTests
 
     private static readonly LiveOptions FastElection = new()
     {
-        LeaseRetryInterval = TimeSpan.FromMilliseconds(200),
+        // Apart from every other interval, so that the election rounds can be counted on the clock.
+        LeaseRetryInterval = TimeSpan.FromMilliseconds(190),
         BackplaneHeartbeatInterval = TimeSpan.FromMilliseconds(200),
     };
 
@@ -33,13 +34,15 @@ public partial class LiveBackplaneTests
         var location = new StoreLocation(test.DataDirectory, test.Database);
         var feedA = new ReplayFeed();
         var feedB = new ReplayFeed();
-        await using var a = await LiveHub.StartAsync(location, FastElection, feedA);
-        await using var b = await LiveHub.StartAsync(location, FastElection, feedB);
+        var clock = new FixedTime(FixedTime.Default.GetUtcNow());
+        await using var a = await LiveHub.StartAsync(location, FastElection, feedA, time: clock);
+        await using var b = await LiveHub.StartAsync(location, FastElection, feedB, time: clock);
         await Task.WhenAny(feedA.Running, feedB.Running);
         var (leader, follower) = feedA.HasRun ? (a, b) : (b, a);
 
-        // Many election rounds later, still exactly one feed has run.
-        await Task.Delay(FastElection.LeaseRetryInterval * 10);
+        // Ten election rounds of the follower later (counted on the clock, not slept), still exactly one feed has run.
+        var rounds = clock.TimersOf(FastElection.LeaseRetryInterval) + 10;
+        await LiveHub.EventuallyAsync(() => Task.FromResult(clock.TimersOf(FastElection.LeaseRetryInterval) >= rounds), "ten more election rounds");
         Assert.True(feedA.HasRun ^ feedB.HasRun, "both nodes ran the live source");
         await LiveHub.EventuallyAsync(async () => (await follower.StatusAsync()).GetProperty("sourceUp").GetBoolean(), "the follower hears the leader");
         var followerStatus = await follower.StatusAsync();

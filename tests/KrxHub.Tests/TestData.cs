@@ -12,7 +12,21 @@ internal sealed class FixedTime(DateTimeOffset now) : TimeProvider
 {
     public static readonly FixedTime Default = new(new DateTimeOffset(2025, 6, 30, 9, 0, 0, TimeSpan.Zero));
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TimeSpan, int> _timers = new();
+
     public override DateTimeOffset GetUtcNow() => now;
+
+    /// <summary>
+    /// How many timers (Task.Delay on this clock, among others) were created with this due time: a loop that waits its
+    /// poll interval between rounds creates one per round, so a test can wait for rounds instead of sleeping.
+    /// </summary>
+    public int TimersOf(TimeSpan dueTime) => _timers.GetValueOrDefault(dueTime);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        _timers.AddOrUpdate(dueTime, 1, (_, n) => n + 1);
+        return base.CreateTimer(callback, state, dueTime, period);
+    }
 }
 
 internal static class TestData

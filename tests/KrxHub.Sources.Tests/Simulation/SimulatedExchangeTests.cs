@@ -170,40 +170,36 @@ public class SimulatedExchangeTests
         time.Advance(TimeSpan.FromSeconds(59));
         Assert.False(channel.Reader.TryRead(out _));
 
+        // Each step of the clock: wait (no fixed sleep) until the feed has written every event a twin generates up to then.
         var received = new List<LiveEvent>();
+        var twin = new List<LiveEvent>();
+        var twinExchange = Exchange(start, options);
         for (var i = 0; i < 40; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(50));
-            await ReadAvailableAsync(channel.Reader, received);
+            twinExchange.GenerateUntil(time.GetUtcNow(), twin);
+            await ReadUntilAsync(channel.Reader, received, twin.Count);
         }
 
-        var twin = new List<LiveEvent>();
-        Exchange(start, options).GenerateUntil(time.GetUtcNow(), twin);
         Assert.NotEmpty(received);
         Assert.All(received, e => Assert.True(e.Time <= time.GetUtcNow() && e.Time >= RealMarket.Kst(2024, 2, 14, 8, 30)));
-        Assert.Equal(twin.Take(received.Count).Select(Line), received.Select(Line));
+        Assert.Equal(twin.Select(Line), received.Select(Line));
 
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
     }
 
-    private static async Task ReadAvailableAsync(ChannelReader<LiveEvent> reader, List<LiveEvent> into)
+    /// <summary>Reads until <paramref name="count"/> events have arrived in all; fails after a generous 30 s.</summary>
+    private static async Task ReadUntilAsync(ChannelReader<LiveEvent> reader, List<LiveEvent> into, int count)
     {
-        // The run loop wakes on the thread pool after the clock moves; give it a moment to write what is due.
-        using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        try
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (into.Count < count)
         {
-            while (await reader.WaitToReadAsync(wait.Token))
+            Assert.True(await reader.WaitToReadAsync(deadline.Token), "the feed stopped writing");
+            while (into.Count < count && reader.TryRead(out var e))
             {
-                while (reader.TryRead(out var e))
-                {
-                    into.Add(e);
-                }
+                into.Add(e);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Nothing more came within the moment.
         }
     }
 

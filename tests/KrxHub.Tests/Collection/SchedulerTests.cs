@@ -97,8 +97,8 @@ public sealed class SchedulerTests
             return true;
         }, TimeSpan.FromSeconds(60), () => "every occurrence recorded; logs: " + logs.AllText);
 
-        // Give the other node many more polls to (wrongly) run an occurrence again, then stop both.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Give the other node many more polls to (wrongly) run an occurrence again (counted, not slept), then stop both.
+        await PollsAsync(clock, 60);
         foreach (var node in nodes)
         {
             await node.StopAsync();
@@ -152,7 +152,7 @@ public sealed class SchedulerTests
 
         await Eventually.TrueAsync(() => Task.FromResult(logs.AllText.Contains("scheduled jobs skip the day", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30), () => "the provisional-day log line; logs: " + logs.AllText);
-        await Task.Delay(TimeSpan.FromMilliseconds(300)); // several more polls: still one line
+        await PollsAsync(clock, 10); // several more polls: still one line
         await app.StopAsync();
 
         var line = Assert.Single(logs.Entries, e => e.Contains("scheduled jobs skip the day", StringComparison.Ordinal));
@@ -250,7 +250,7 @@ public sealed class SchedulerTests
         await node.StartAsync();
         await using var check = await test.OpenAsync();
         await Eventually.TrueAsync(() => check.IsOccurrenceDoneAsync(JobSchedule.Minute, "2024-01-15T10:00", Ct), TimeSpan.FromSeconds(30), "the 10:00 poll");
-        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        await PollsAsync(clock, 10); // more polls of the same slot: still one request
         await node.StopAsync();
         await node.DisposeAsync();
 
@@ -259,5 +259,13 @@ public sealed class SchedulerTests
         Assert.Equal(63, bars.Count); // 09:00 … 10:02
         Assert.Empty(market.Server.Calls("ka10099"));
         Assert.Empty(market.Server.Calls("ka10081"));
+    }
+
+    /// <summary>Waits until the scheduler loops have waited out <paramref name="rounds"/> more poll intervals (50 ms) on <paramref name="clock"/>.</summary>
+    private static async Task PollsAsync(FixedTime clock, int rounds)
+    {
+        var interval = TimeSpan.FromMilliseconds(50);
+        var target = clock.TimersOf(interval) + rounds;
+        await Eventually.TrueAsync(() => Task.FromResult(clock.TimersOf(interval) >= target), TimeSpan.FromSeconds(60), $"{rounds} more scheduler polls");
     }
 }
