@@ -7,11 +7,22 @@ namespace KrxHub.Storage;
 /// <summary>Daily bars: staged, then promoted in one transaction (the dialects' bulk paths), and read back.</summary>
 public sealed partial class MarketStore
 {
-    /// <summary>For each code, the last raw close strictly before the given date.</summary>
-    public Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct)
+    /// <summary>For each code, the last raw close strictly before the given date (the validator's base for price limits).</summary>
+    public async Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct)
+    {
+        var closes = await GetLastClosesBeforeAsync(firstDates, PriceBasis.Raw, ct);
+        return closes.ToDictionary(kv => kv.Key, kv => new PreviousClose(kv.Value.Date, kv.Value.Close));
+    }
+
+    /// <summary>
+    /// For each code, its last close strictly before the given date on <paramref name="basis"/>, or on either basis when it
+    /// is null: the newest stored price (a session's adjusted close is its raw close unless a corporate action followed),
+    /// raw where both bases have that date. The answer says which basis each close is on.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<StockCode, StoredClose>> GetLastClosesBeforeAsync(IReadOnlyDictionary<StockCode, DateOnly> firstDates, PriceBasis? basis, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(firstDates);
-        return _dialect.GetLastRawClosesBeforeAsync(firstDates, ct);
+        return firstDates.Count == 0 ? new Dictionary<StockCode, StoredClose>() : await _dialect.GetLastClosesBeforeAsync(firstDates, basis, ct);
     }
 
     /// <summary>Appends validated bars to the staging table under the run id (PostgreSQL: binary COPY).</summary>

@@ -46,24 +46,19 @@ internal sealed partial class PostgresDialect
 
     // ---------------------------------------------------------------- daily bars
 
-    public override async Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(
-        IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct)
+    public override async Task<IReadOnlyDictionary<StockCode, StoredClose>> GetLastClosesBeforeAsync(
+        IReadOnlyDictionary<StockCode, DateOnly> firstDates, PriceBasis? basis, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(firstDates);
-        var result = new Dictionary<StockCode, PreviousClose>(firstDates.Count);
-        if (firstDates.Count == 0)
-        {
-            return result;
-        }
-
+        var result = new Dictionary<StockCode, StoredClose>(firstDates.Count);
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        // basis DESC: on a date with both bases, 'raw' comes before 'adjusted'.
         await using var select = Command(connection, null, """
-            SELECT k.code, last.date, last.close
+            SELECT k.code, last.date, last.close, last.basis
             FROM unnest(@codes::text[], @dates::date[]) AS k(code, before)
             CROSS JOIN LATERAL (
-                SELECT b.date, b.close FROM daily_bars b
-                WHERE b.code = k.code AND b.date < k.before AND b.basis = 'raw'
-                ORDER BY b.date DESC
+                SELECT b.date, b.close, b.basis FROM daily_bars b
+                WHERE b.code = k.code AND b.date < k.before AND (@basis::text IS NULL OR b.basis = @basis::text)
+                ORDER BY b.date DESC, b.basis DESC
                 LIMIT 1
             ) AS last
             """);
@@ -75,10 +70,11 @@ internal sealed partial class PostgresDialect
         {
             TypedValue = [.. firstDates.Values],
         });
+        select.Parameters.Add(TextParameter("basis", basis?.Name()));
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            result[StockCode.Parse(reader.GetString(0))] = new PreviousClose(reader.GetFieldValue<DateOnly>(1), ReadDecimal(reader, 2));
+            result[StockCode.Parse(reader.GetString(0))] = new StoredClose(reader.GetFieldValue<DateOnly>(1), ReadDecimal(reader, 2), StoredValues.ParseBasis(reader.GetString(3)));
         }
 
         return result;

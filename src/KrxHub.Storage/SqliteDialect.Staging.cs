@@ -15,26 +15,22 @@ internal sealed partial class SqliteDialect
 {
     // ---------------------------------------------------------------- daily bars
 
-    public override async Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(
-        IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct)
+    public override async Task<IReadOnlyDictionary<StockCode, StoredClose>> GetLastClosesBeforeAsync(
+        IReadOnlyDictionary<StockCode, DateOnly> firstDates, PriceBasis? basis, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(firstDates);
-        var result = new Dictionary<StockCode, PreviousClose>(firstDates.Count);
-        if (firstDates.Count == 0)
-        {
-            return result;
-        }
-
+        var result = new Dictionary<StockCode, StoredClose>(firstDates.Count);
         await using var connection = await OpenSqliteAsync(ct);
         await using var tx = connection.BeginTransaction(deferred: true);
+        // basis DESC: on a date with both bases, 'raw' comes before 'adjusted'.
         await using var select = Command(connection, tx, """
-            SELECT date, close FROM daily_bars
-            WHERE code = $code AND date < $date AND basis = 'raw'
-            ORDER BY date DESC
+            SELECT date, close, basis FROM daily_bars
+            WHERE code = $code AND date < $date AND ($basis IS NULL OR basis = $basis)
+            ORDER BY date DESC, basis DESC
             LIMIT 1
             """);
         var code = select.Parameters.Add("$code", SqliteType.Text);
         var date = select.Parameters.Add("$date", SqliteType.Text);
+        select.Parameters.Add("$basis", SqliteType.Text).Value = basis is { } b ? b.Name() : DBNull.Value;
         select.Prepare();
         foreach (var (stock, firstDate) in firstDates)
         {
@@ -44,7 +40,7 @@ internal sealed partial class SqliteDialect
             using var reader = select.ExecuteReader();
             if (reader.Read())
             {
-                result[stock] = new PreviousClose(ReadDate(reader, 0), ReadDecimal(reader, 1));
+                result[stock] = new StoredClose(ReadDate(reader, 0), ReadDecimal(reader, 1), StoredValues.ParseBasis(reader.GetString(2)));
             }
         }
 

@@ -81,9 +81,9 @@ internal abstract class StoreDialect : IAsyncDisposable
 
     // ---------------------------------------------------------------- bulk paths
 
-    /// <summary>For each code, the last raw close strictly before the given date.</summary>
-    public abstract Task<IReadOnlyDictionary<StockCode, PreviousClose>> GetLastRawClosesBeforeAsync(
-        IReadOnlyDictionary<StockCode, DateOnly> firstDates, CancellationToken ct);
+    /// <summary>For each code, its last close strictly before the given date on <paramref name="basis"/> (either basis when null: raw where both have that date).</summary>
+    public abstract Task<IReadOnlyDictionary<StockCode, StoredClose>> GetLastClosesBeforeAsync(
+        IReadOnlyDictionary<StockCode, DateOnly> firstDates, PriceBasis? basis, CancellationToken ct);
 
     public abstract Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct);
 

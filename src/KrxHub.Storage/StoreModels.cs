@@ -53,6 +53,9 @@ public sealed record RunOutcome(
     DateTimeOffset FinishedAt,
     string? Error);
 
+/// <summary>A stored close and the basis it is on.</summary>
+public sealed record StoredClose(DateOnly Date, decimal Close, PriceBasis Basis);
+
 /// <summary>Per-day quality figures straight from the store.</summary>
 public sealed record DayQuality(
     DateOnly Date,

@@ -302,6 +302,29 @@ public sealed class DailyBarTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_newest_close_of_either_basis_says_its_basis_and_prefers_raw_on_the_same_date(string backend)
+    {
+        await using var db = await TestStore.CreateAsync(backend);
+        // 005930: raw and adjusted on Jan 2, adjusted only on Jan 3. 000660: raw only.
+        var adjustedJan3 = Samples.SamsungJan2Adjusted with { Date = Samples.Jan3, Close = 76600 };
+        await db.Store.StageDailyBarsAsync(1, [Samples.SamsungJan2, Samples.SamsungJan2Adjusted, adjustedJan3, Samples.HynixJan2, Samples.HynixJan3], Ct);
+        await db.Store.PromoteDailyBarsAsync(1, Ct);
+        var before = new Dictionary<StockCode, DateOnly> { [Samples.Samsung] = Samples.Jan4, [Samples.Hynix] = Samples.Jan4, [Samples.CelltrionHealthcare] = Samples.Jan4 };
+
+        var either = await db.Store.GetLastClosesBeforeAsync(before, null, Ct);
+        Assert.Equal(2, either.Count);
+        Assert.Equal(new StoredClose(Samples.Jan3, 76600, PriceBasis.Adjusted), either[Samples.Samsung]);
+        Assert.Equal(new StoredClose(Samples.Jan3, Samples.HynixJan3.Close, PriceBasis.Raw), either[Samples.Hynix]);
+
+        var sameDate = await db.Store.GetLastClosesBeforeAsync(new Dictionary<StockCode, DateOnly> { [Samples.Samsung] = Samples.Jan3 }, null, Ct);
+        Assert.Equal(new StoredClose(Samples.Jan2, 79600, PriceBasis.Raw), sameDate[Samples.Samsung]);
+
+        var adjusted = await db.Store.GetLastClosesBeforeAsync(new Dictionary<StockCode, DateOnly> { [Samples.Samsung] = Samples.Jan3 }, PriceBasis.Adjusted, Ct);
+        Assert.Equal(new StoredClose(Samples.Jan2, Samples.SamsungJan2Adjusted.Close, PriceBasis.Adjusted), adjusted[Samples.Samsung]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Bars_of_a_session_filter_by_market_from_the_master_and_by_basis(string backend)
     {
         await using var db = await TestStore.CreateAsync(backend);
