@@ -7,7 +7,7 @@ namespace KrxHub.Features.Live;
 
 /// <summary>
 /// The price of one stock with its provenance: live (the live source is up and this is its latest trade: price, change
-/// and the day's totals) or stale (<see cref="Stale"/> true: the last stored minute or daily close, or the last live trade
+/// and the day's totals) or stale (<see cref="Stale"/> true: the last stored minute or daily close, on the <see cref="Basis"/> it names, or the last live trade
 /// seen before the source went down). <see cref="AsOf"/> is the time of that trade or the end of that bar.
 /// </summary>
 public sealed record QuoteDto(
@@ -21,7 +21,8 @@ public sealed record QuoteDto(
     decimal? Value,
     DateTimeOffset AsOf,
     string Source,
-    bool Stale);
+    bool Stale,
+    string? Basis = null);
 
 public sealed record SessionDto(string Phase, DateTimeOffset At, string? NextPhase, DateTimeOffset? NextAt);
 
@@ -145,7 +146,7 @@ public static class LiveApi
             else if (s is not null)
             {
                 result.Add(new QuoteDto(code.Value, stock.Name, stock.Market.Name(), s.Price, s.Change, s.ChangePct, s.Volume, s.Value,
-                    s.AsOf, s.Source, true));
+                    s.AsOf, s.Source, true, s.Basis?.Name()));
             }
         }
 

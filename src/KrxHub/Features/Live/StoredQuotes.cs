@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using KrxHub.Core;
-using KrxHub.Core.Validation;
 using KrxHub.Storage;
 
 namespace KrxHub.Features.Live;
 
 /// <summary>
 /// The last stored price of a stock: the close of its latest stored minute bar (written from live ticks) when that is
-/// newer than its latest raw daily bar, else that daily close. <see cref="AsOf"/> is the end of the minute or the
-/// session's close; <see cref="Change"/> is against the previous raw daily close (null when none is stored).
+/// newer than its latest daily bar, else that daily close, on whichever basis is newer (raw where both have the date:
+/// a session's adjusted close is its raw close unless a corporate action followed it). <see cref="AsOf"/> is the end of
+/// the minute or the session's close; <see cref="Change"/> is against the previous daily close on the same basis (null
+/// when none is stored); <see cref="Basis"/> says which daily basis the price or its change comes from.
 /// </summary>
 public sealed record StoredQuote(
     StockCode Code,
@@ -18,7 +19,8 @@ public sealed record StoredQuote(
     long Volume,
     decimal? Value,
     DateTimeOffset AsOf,
-    string Source);
+    string Source,
+    PriceBasis? Basis = null);
 
 /// <summary>
 /// Reads <see cref="StoredQuote"/>s for the stale path (REST without live data, WebSocket snapshots of stocks that have not
@@ -58,8 +60,17 @@ public sealed class StoredQuotes(MarketStore store, KrxCalendar calendar, TimePr
         }
 
         var tomorrow = KrxCalendar.KstDate(now).AddDays(1);
-        var last = await store.GetLastRawClosesBeforeAsync(missing.ToDictionary(c => c, _ => tomorrow), ct);
-        var previous = await store.GetLastRawClosesBeforeAsync(last.ToDictionary(kv => kv.Key, kv => kv.Value.Date), ct);
+        var last = await store.GetLastClosesBeforeAsync(missing.ToDictionary(c => c, _ => tomorrow), null, ct);
+        var previous = new Dictionary<StockCode, StoredClose>();
+        foreach (var basis in last.Values.Select(c => c.Basis).Distinct())
+        {
+            var before = last.Where(kv => kv.Value.Basis == basis).ToDictionary(kv => kv.Key, kv => kv.Value.Date);
+            foreach (var (code, close) in await store.GetLastClosesBeforeAsync(before, basis, ct))
+            {
+                previous[code] = close;
+            }
+        }
+
         foreach (var code in missing)
         {
             var quote = await ReadAsync(code, last.GetValueOrDefault(code), previous.GetValueOrDefault(code), now, ct);
@@ -73,7 +84,7 @@ public sealed class StoredQuotes(MarketStore store, KrxCalendar calendar, TimePr
         return result;
     }
 
-    private async Task<StoredQuote?> ReadAsync(StockCode code, PreviousClose? lastDaily, PreviousClose? beforeLast, DateTimeOffset now, CancellationToken ct)
+    private async Task<StoredQuote?> ReadAsync(StockCode code, StoredClose? lastDaily, StoredClose? beforeLast, DateTimeOffset now, CancellationToken ct)
     {
         // Minute bars after the last daily bar (or within the lookback when there is none) are the newer stored values.
         var minutesFrom = lastDaily is { } d
@@ -85,9 +96,9 @@ public sealed class StoredQuotes(MarketStore store, KrxCalendar calendar, TimePr
             var lastBar = minutes[^1];
             var day = KrxCalendar.KstDate(lastBar.Start);
             var ofDay = minutes.Where(m => KrxCalendar.KstDate(m.Start) == day).ToList();
-            var basis = lastDaily?.Close;
-            return new StoredQuote(code, lastBar.Close, lastBar.Close - basis, Percent(lastBar.Close, basis),
-                ofDay.Sum(m => m.Volume), ofDay.Sum(m => m.TradingValue ?? 0m), lastBar.Start.AddMinutes(1), lastBar.Source);
+            var reference = lastDaily?.Close;
+            return new StoredQuote(code, lastBar.Close, lastBar.Close - reference, Percent(lastBar.Close, reference),
+                ofDay.Sum(m => m.Volume), ofDay.Sum(m => m.TradingValue ?? 0m), lastBar.Start.AddMinutes(1), lastBar.Source, lastDaily?.Basis);
         }
 
         if (lastDaily is not { } daily)
@@ -95,7 +106,7 @@ public sealed class StoredQuotes(MarketStore store, KrxCalendar calendar, TimePr
             return null;
         }
 
-        var bars = await store.GetBarsAsync(code, daily.Date, daily.Date, PriceBasis.Raw, ct);
+        var bars = await store.GetBarsAsync(code, daily.Date, daily.Date, daily.Basis, ct);
         if (bars.Count == 0)
         {
             return null;
@@ -105,7 +116,7 @@ public sealed class StoredQuotes(MarketStore store, KrxCalendar calendar, TimePr
         var asOf = calendar.Hours(daily.Date)?.Close ?? new DateTimeOffset(daily.Date.ToDateTime(new TimeOnly(15, 30)), KrxCalendar.KstOffset);
         var prior = beforeLast?.Close;
         return new StoredQuote(code, bar.Close, bar.Close - prior, Percent(bar.Close, prior), bar.Volume, bar.TradingValue,
-            asOf.ToOffset(KrxCalendar.KstOffset), bar.Source);
+            asOf.ToOffset(KrxCalendar.KstOffset), bar.Source, daily.Basis);
     }
 
     /// <summary>Change in percent, rounded to two decimals like KRX's fluctuation rate.</summary>
