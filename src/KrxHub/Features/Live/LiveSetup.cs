@@ -90,7 +90,7 @@ public static class LiveSetup
         var samsung = StockCode.Parse("005930");
         logger.LogInformation("simulated exchange: {Count} stocks{Mode}, seed {Seed}; trade rates follow the average daily trading value of {Sessions} stored sessions to {Last} (005930: {Share:P2} of trades, about {Rate:0.#}/s)",
             exchange.Codes.Count, options.Simulator.AlwaysOpen ? " in an always-open demo session" : " following the KRX calendar",
-            options.Simulator.Seed, liquidity.Sessions, liquidity.Last, exchange.TradeShare(samsung), exchange.TradeShare(samsung) * options.Simulator.TradesPerSecond);
+            options.Simulator.Seed, liquidity.Sessions, liquidity.Last?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), exchange.TradeShare(samsung), exchange.TradeShare(samsung) * options.Simulator.TradesPerSecond);
         return exchange;
     }
 
