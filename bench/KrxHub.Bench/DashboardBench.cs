@@ -32,11 +32,32 @@ internal static class DashboardBench
             ExecutablePath = StringOption(args, "--chromium") ?? "/usr/bin/chromium", Headless = true, Args = ChromiumArgs,
         });
 
-        BundleSize();
-        await FirstLoadAsync(browser, url, runs);
-        await LongTasksAsync(browser, url, seconds);
-        await TenYearChartAsync(browser, url, runs);
-        await WholeMarketBacktestAsync(browser, url, runs);
+        var only = StringOption(args, "--only");
+        bool Wanted(string name) => only is null || only == name;
+        if (Wanted("js"))
+        {
+            BundleSize();
+        }
+
+        if (Wanted("first-load"))
+        {
+            await FirstLoadAsync(browser, url, runs);
+        }
+
+        if (Wanted("long-tasks"))
+        {
+            await LongTasksAsync(browser, url, seconds);
+        }
+
+        if (Wanted("chart"))
+        {
+            await TenYearChartAsync(browser, url, runs);
+        }
+
+        if (Wanted("backtest"))
+        {
+            await WholeMarketBacktestAsync(browser, url, runs);
+        }
         return 0;
     }
 
@@ -143,7 +164,7 @@ internal static class DashboardBench
     {
         var page = await NewPageAsync(browser, url);
         await page.GotoAsync("/backtests");
-        await page.Locator("select[name=strategy] option").First.WaitForAsync();
+        await page.Locator("select[name=strategy] option").First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         await page.Locator("input[name=all]").CheckAsync();
         var times = new List<double>();
         for (var i = 0; i <= runs; i++)

@@ -152,7 +152,7 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
                  })
         {
             await _page.GotoAsync(path);
-            await _page.Locator(ready).First.WaitForAsync();
+            await _page.Locator(ready).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
             await Assertions.Expect(_page.Locator("header.top nav")).ToContainTextAsync("시장");
             if (path == "/conditions")
             {

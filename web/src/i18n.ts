@@ -25,7 +25,7 @@ const ko = {
   calendarCoverage: '거래일 달력 범위', published: 'KRX 공표', provisional: '잠정(규칙 기반)', sourceStatus: '소스 및 서킷 브레이커',
   conditionsPending: '조건검색·알림 기능은 아직 준비 중입니다. 기능이 추가되면 이 화면에서 조건식을 작성하고 결과와 알림을 볼 수 있습니다.',
   notFound: '페이지를 찾을 수 없습니다', date: '일자', side: '구분', quantity: '수량', note: '비고', job: '작업', read: '읽음',
-  accepted: '반영', quarantined: '격리', started: '시작', error: '오류', none: '없음', total: '합계', open: '시가', high: '고가', low: '저가',
+  accepted: '반영', quarantined: '격리', started: '시작', error: '오류', none: '없음', total: '합계', open: '시가', high: '고가', low: '저가', fee: '수수료', tax: '세금',
 } as const;
 
 type Key = keyof typeof ko;
@@ -53,7 +53,7 @@ const en: Record<Key, string> = {
   calendarCoverage: 'Calendar coverage', published: 'published by KRX', provisional: 'provisional (rules)', sourceStatus: 'Sources and breaker',
   conditionsPending: 'Conditions and alerts have not landed yet. When they do, this page will hold condition editing, matches and alerts.',
   notFound: 'Page not found', date: 'Date', side: 'Side', quantity: 'Qty', note: 'Note', job: 'Job', read: 'Read',
-  accepted: 'Accepted', quarantined: 'Quarantined', started: 'Started', error: 'Error', none: 'none', total: 'Total', open: 'Open', high: 'High', low: 'Low',
+  accepted: 'Accepted', quarantined: 'Quarantined', started: 'Started', error: 'Error', none: 'none', total: 'Total', open: 'Open', high: 'High', low: 'Low', fee: 'Fee', tax: 'Tax',
 };
 
 let current: Lang = (localStorage.getItem('krxhub.lang') as Lang | null) ?? 'ko';

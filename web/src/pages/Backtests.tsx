@@ -219,7 +219,7 @@ function Trades({ trades }: { trades: Trade[] }) {
     <div class="table-wrap">
       <h2>{t('trades')} ({num(trades.length)})</h2>
       <table data-testid="trades">
-        <thead><tr><th>{t('date')}</th><th>{t('codes')}</th><th>{t('side')}</th><th class="num">{t('price')}</th><th class="num">{t('quantity')}</th><th class="num">{t('commission')}</th><th class="num">tax</th><th>{t('note')}</th></tr></thead>
+        <thead><tr><th>{t('date')}</th><th>{t('codes')}</th><th>{t('side')}</th><th class="num">{t('price')}</th><th class="num">{t('quantity')}</th><th class="num">{t('fee')}</th><th class="num">{t('tax')}</th><th>{t('note')}</th></tr></thead>
         <tbody>{rows.map((r, i) => (
           <tr key={i}><td>{r.date}</td><td><a href={`/stocks/${r.code}`}>{r.code}</a></td><td class={r.side === 'buy' ? 'up' : 'down'}>{r.side}</td>
             <td class="num">{num(r.price)}</td><td class="num">{num(r.quantity)}</td><td class="num">{num(r.commission)}</td><td class="num">{num(r.tax)}</td><td>{r.note ?? ''}</td></tr>
