@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using KrxHub.Tests;
 using Microsoft.Playwright;
 
 namespace KrxHub.Web.Tests;
@@ -54,6 +55,36 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
         await Assertions.Expect(rows).ToHaveCountAsync(20);
         await ScreenshotAsync("market-390px");
         AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task Without_live_data_today_home_shows_the_latest_stored_session_labelled_with_its_date()
+    {
+        // A second hub on its own store (master and raw window only) that never runs a live source.
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        await TestData.ImportAsync(store, Hosting.BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv });
+        var options = new Hosting.HubOptions(new Hosting.StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
+        {
+            ShowProgress = false,
+            Live = new Features.Live.LiveOptions { RunSource = false },
+        };
+        await using var app = Hosting.HubApp.Build(options, store, TestData.Calendar);
+        await app.StartAsync();
+        var address = app.Urls.First();
+
+        await _page.GotoAsync(address + "/");
+        await Assertions.Expect(_page.Locator("[data-testid=ranking] tbody tr")).ToHaveCountAsync(20);
+        await Assertions.Expect(_page.GetByTestId("stale-note")).ToContainTextAsync("2024-02-13");
+        await Assertions.Expect(_page.GetByTestId("live-note")).ToHaveCountAsync(0);
+        await Assertions.Expect(_page.GetByTestId("source-banner")).ToHaveCountAsync(0);
+        var first = await _page.Locator("[data-testid=ranking] tbody tr").First.GetAttributeAsync("data-code");
+        var stored = await new HttpClient().GetFromJsonAsync<JsonElement>(address + "/api/rankings?date=2024-02-13&n=20");
+        Assert.Equal(stored.GetProperty("rows")[0].GetProperty("code").GetString(), first);
+        await ScreenshotAsync("market-stale");
+        AssertNoConsoleErrors();
+        await app.StopAsync();
     }
 
     [BrowserFact]

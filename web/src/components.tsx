@@ -18,8 +18,8 @@ export function SessionBadge() {
   return (
     <span class={`badge phase phase-${phase}`} data-testid="session-badge" title={`${tAny(`phase.${s.phase}`)} ${kstDateTime(s.at)}`}>
       {tAny(`phase.${phase}`)}
-      {s.alwaysOpen && <small> ({t('alwaysOpen')})</small>}
-      {s.next && !s.alwaysOpen && <small> · {t('next')} {tAny(`phase.${s.next.phase}`)} {kstDateTime(s.next.at)}</small>}
+      {s.alwaysOpen && <small> ({t('alwaysOpen')} · {t('realPhase')} {tAny(`phase.${s.phase}`)})</small>}
+      {s.next && <small> · {t('next')} {tAny(`phase.${s.next.phase}`)} {kstDateTime(s.next.at)}</small>}
     </span>
   );
 }
