@@ -165,6 +165,7 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
         await rows.First.WaitForAsync();
         // The raw window quarantines 116 rows of codes neither in the master nor the delisted list (unknown_code).
         await Assertions.Expect(rows.First).ToContainTextAsync("unknown_code");
+        await Assertions.Expect(_page.GetByTestId("reason-counts")).ToContainTextAsync("unknown_code 116");
         await Assertions.Expect(_page.Locator("[data-testid=runs] tbody tr").First).ToBeVisibleAsync();
         await Assertions.Expect(_page.GetByTestId("calendar-coverage")).ToContainTextAsync("2026-12-31");
         await Assertions.Expect(_page.GetByTestId("source-status")).ToContainTextAsync("simulated");

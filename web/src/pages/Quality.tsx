@@ -15,6 +15,17 @@ const REASONS = ['', 'unknown_code', 'ohlc_inconsistent', 'missing_field', 'non_
   'not_a_session', 'future_date', 'conflicting_duplicate', 'outside_price_limit', 'off_tick_grid', 'bad_payload', 'source_refused', 'outside_session_hours'];
 
 export function QualityPage() {
+  const [from, setFrom] = useState('2024-01-02');
+  const [to, setTo] = useState('2024-02-13');
+  const [range, setRange] = useState<Range | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setRange(null); setError(null);
+    getJson<Range>(`/api/quality?from=${from}&to=${to}`).then(setRange).catch((e: Error) => setError(e.message));
+  }, [from, to]);
+  // Quarantined rows by reason over the chosen range (rows whose date falls in it).
+  const counts = new Map<string, number>();
+  range?.days.forEach((d) => Object.entries(d.quarantinedByReason).forEach(([r, n]) => counts.set(r, (counts.get(r) ?? 0) + n)));
   return (
     <div class="page quality">
       <div class="grid2">
@@ -22,8 +33,8 @@ export function QualityPage() {
         <CalendarCoverage />
       </div>
       <Runs />
-      <Quarantine />
-      <Missing />
+      <Quarantine counts={counts} />
+      <Missing from={from} to={to} setFrom={setFrom} setTo={setTo} range={range} error={error} />
     </div>
   );
 }
@@ -90,7 +101,7 @@ function Runs() {
   );
 }
 
-function Quarantine() {
+function Quarantine({ counts }: { counts: Map<string, number> }) {
   const [reason, setReason] = useState('');
   const [offset, setOffset] = useState(0);
   const [rows, setRows] = useState<Quarantined[] | null>(null);
@@ -106,6 +117,11 @@ function Quarantine() {
           {REASONS.map((r) => <option key={r} value={r}>{r || t('all')}</option>)}
         </select></label>
       </div>
+      <p data-testid="reason-counts">
+        {[...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => (
+          <button type="button" key={r} class="tag" onClick={() => { setReason(r); setOffset(0); }}>{r} {num(n)}</button>
+        ))}
+      </p>
       <div class="table-wrap">
         <table data-testid="quarantine">
           <thead><tr><th>{t('reason')}</th><th>dataset</th><th>{t('codes')}</th><th>{t('date')}</th><th>{t('source')}</th><th>{t('payload')}</th></tr></thead>
@@ -124,15 +140,8 @@ function Quarantine() {
   );
 }
 
-function Missing() {
-  const [to, setTo] = useState('2024-02-13');
-  const [from, setFrom] = useState('2024-01-02');
-  const [range, setRange] = useState<Range | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setRange(null); setError(null);
-    getJson<Range>(`/api/quality?from=${from}&to=${to}`).then(setRange).catch((e: Error) => setError(e.message));
-  }, [from, to]);
+function Missing({ from, to, setFrom, setTo, range, error }:
+  { from: string; to: string; setFrom: (v: string) => void; setTo: (v: string) => void; range: Range | null; error: string | null }) {
   const partial = range?.days.filter((d) => d.isSession && d.listedWithoutBar > 0 && !d.missingData) ?? [];
   return (
     <section class="card" data-testid="missing">
