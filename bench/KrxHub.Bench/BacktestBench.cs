@@ -197,7 +197,7 @@ internal static class BacktestBench
     }
 
     /// <summary>../shared/reference beside the repository: the first ancestor of the working directory that has shared/reference.</summary>
-    private static string SharedReference()
+    internal static string SharedReference()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {

@@ -9,7 +9,8 @@ namespace KrxHub.Sources.Simulation;
 /// from its last stored close. Every event says <see cref="LiveSources.Simulated"/>.
 /// <list type="bullet">
 /// <item>Time is cut into steps of 1/<see cref="SimulatorOptions.TradesPerSecond"/> s from the instant the exchange is built.
-/// A step in continuous trading is one trade of one stock (stocks are picked with fixed, heavy-tailed activity weights)
+/// A step in continuous trading is one trade of one stock (stocks are picked with fixed activity weights: each stock's real
+/// average daily trading value when it is given, which is heavy-tailed across the market, else a log-normal draw)
 /// followed by that stock's order book; a step in an auction (pre-open, closing auction) is only a book, because KRX
 /// matches auctions once; other phases produce nothing. With <see cref="SimulatorOptions.AlwaysOpen"/> every step trades.</item>
 /// <item>Prices walk on the tick grid (<see cref="KrxRules.TickSize"/> of the day and market), mostly by one tick with
@@ -37,6 +38,9 @@ public sealed class SimulatedExchange : ILiveFeed
     // A typical trade is worth about this much; the lot of a stock is this value in shares at its previous close.
     private const decimal TypicalTradeValue = 3_000_000m;
 
+    // The activity floor of a stock whose stored trading value is zero (halted).
+    private const double MinDailyValue = 1_000_000;
+
     // Strength of the pull toward the day's target, per unit of log distance (0.5 - 5 * ln(last/target) = P(up)).
     private const double Reversion = 5.0;
 
@@ -54,8 +58,13 @@ public sealed class SimulatedExchange : ILiveFeed
 
     /// <param name="stocks">The stock master; listed stocks (no delisting date) with a previous close are driven.</param>
     /// <param name="previousCloses">The last stored raw close per stock.</param>
+    /// <param name="averageDailyValue">
+    /// Each stock's average daily trading value (KRW) from stored bars: its share of the trades is its share of the market's
+    /// value, so 005930 trades far more often than a thin KOSDAQ name, as on the real market. Stocks missing here get the
+    /// median value times a log-normal factor.
+    /// </param>
     public SimulatedExchange(IEnumerable<Stock> stocks, IReadOnlyDictionary<StockCode, decimal> previousCloses,
-        KrxSessionClock clock, TimeProvider time, SimulatorOptions options)
+        KrxSessionClock clock, TimeProvider time, SimulatorOptions options, IReadOnlyDictionary<StockCode, decimal>? averageDailyValue = null)
     {
         ArgumentNullException.ThrowIfNull(stocks);
         ArgumentNullException.ThrowIfNull(previousCloses);
@@ -93,11 +102,18 @@ public sealed class SimulatedExchange : ILiveFeed
         _stocks = [.. driven];
         SkippedWithoutClose = skipped;
         _cumulativeActivity = new double[_stocks.Length];
+        var known = _stocks.Select(s => averageDailyValue?.GetValueOrDefault(s.Code) ?? 0m).Where(v => v > 0).Order().ToArray();
+        var median = known.Length > 0 ? (double)known[known.Length / 2] : 1.0;
         var total = 0.0;
         for (var i = 0; i < _stocks.Length; i++)
         {
-            // Log-normal activity: a few names trade far more often than the median one, as on the real market.
-            total += Math.Exp(1.2 * Gaussian());
+            // Drawn for every stock, so the random sequence is the same with or without liquidity data.
+            var lognormal = Math.Exp(1.2 * Gaussian());
+            var value = averageDailyValue?.GetValueOrDefault(_stocks[i].Code) ?? 0m;
+            // A stock halted through the whole window (value 0) still trades now and then, at the rate of 1 million KRW a day.
+            total += averageDailyValue is null ? lognormal
+                : averageDailyValue.ContainsKey(_stocks[i].Code) ? Math.Max((double)value, MinDailyValue)
+                : median * lognormal;
             _cumulativeActivity[i] = total;
         }
 
@@ -113,6 +129,13 @@ public sealed class SimulatedExchange : ILiveFeed
 
     /// <summary>The codes this exchange drives, ascending.</summary>
     public IReadOnlyList<StockCode> Codes => [.. _stocks.Select(s => s.Code)];
+
+    /// <summary>The probability that a step of continuous trading trades this stock (0 for a stock not driven).</summary>
+    public double TradeShare(StockCode code)
+    {
+        var i = Array.FindIndex(_stocks, s => s.Code == code);
+        return i < 0 ? 0 : (_cumulativeActivity[i] - (i == 0 ? 0 : _cumulativeActivity[i - 1])) / _cumulativeActivity[^1];
+    }
 
     /// <summary>Listed stocks of the master left out because no close is stored for them.</summary>
     public IReadOnlyList<StockCode> SkippedWithoutClose { get; }

@@ -25,12 +25,19 @@ public sealed record SimulatorOptions
     /// Command-line values win over the environment (<see cref="AlwaysOpenVariable"/>, <see cref="SeedVariable"/>),
     /// which wins over the defaults. A malformed environment value is an error, not a silent default.
     /// </summary>
+    /// <param name="alwaysOpenOption">true: --sim-always-open; false: --sim-calendar; null: neither was given.</param>
+    /// <param name="seedOption">--sim-seed, or null.</param>
+    /// <param name="environment">Reads an environment variable.</param>
+    /// <param name="defaultAlwaysOpen">
+    /// The mode when neither the command line nor the environment says: `serve` without broker keys passes true, so a
+    /// newcomer sees a moving (and clearly labelled) simulated market at any hour.
+    /// </param>
     /// <exception cref="FormatException">An environment value is not a boolean or a whole number.</exception>
-    public static SimulatorOptions Resolve(bool alwaysOpenOption, int? seedOption, Func<string, string?> environment)
+    public static SimulatorOptions Resolve(bool? alwaysOpenOption, int? seedOption, Func<string, string?> environment, bool defaultAlwaysOpen = false)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var alwaysOpen = alwaysOpenOption;
-        if (!alwaysOpen && environment(AlwaysOpenVariable) is { } flag && !string.IsNullOrWhiteSpace(flag))
+        var alwaysOpen = alwaysOpenOption ?? defaultAlwaysOpen;
+        if (alwaysOpenOption is null && environment(AlwaysOpenVariable) is { } flag && !string.IsNullOrWhiteSpace(flag))
         {
             alwaysOpen = flag.Trim().ToLowerInvariant() switch
             {

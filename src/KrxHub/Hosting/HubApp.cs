@@ -4,6 +4,7 @@ using KrxHub.Core.Live;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
+using KrxHub.Features.Dashboard;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
@@ -14,6 +15,7 @@ using KrxHub.Features.Stocks;
 using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Simulation;
 using KrxHub.Storage;
+using Scalar.AspNetCore;
 
 namespace KrxHub.Hosting;
 
@@ -28,6 +30,7 @@ public static class HubApp
         {
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         builder.WebHost.UseUrls(options.Urls);
         if (!options.ShowProgress)
@@ -58,6 +61,8 @@ public static class HubApp
         app.UseStatusCodePages();
         app.UseWebSockets();
         app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("KrxHub API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapDashboard();
         app.MapHealth();
         app.MapStocks();
         app.MapBars();

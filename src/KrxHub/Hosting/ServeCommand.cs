@@ -21,7 +21,12 @@ public static class ServeCommand
 
     public static readonly Option<bool> SimAlwaysOpen = new("--sim-always-open")
     {
-        Description = $"Simulated live feed: trade all day, every day, ignoring the calendar (a labelled demo for off-hours use; or {SimulatorOptions.AlwaysOpenVariable}=true)",
+        Description = $"Simulated live feed: trade all day, every day, ignoring the calendar (a labelled demo; the default without broker keys; or {SimulatorOptions.AlwaysOpenVariable}=true)",
+    };
+
+    public static readonly Option<bool> SimCalendar = new("--sim-calendar")
+    {
+        Description = $"Simulated live feed: follow the KRX calendar (trade only in sessions) instead of the always-open demo (or {SimulatorOptions.AlwaysOpenVariable}=false)",
     };
 
     public static readonly Option<int?> SimSeed = new("--sim-seed")
@@ -40,12 +45,13 @@ public static class ServeCommand
               krxhub serve --urls http://127.0.0.1:8080 --data-dir /var/lib/krxhub
               krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
               krxhub serve --no-bundled
-              krxhub serve --sim-always-open --sim-seed 7
+              krxhub serve --sim-calendar --sim-seed 7
               krxhub serve --calendar-file /etc/krxhub/krx-closed-days-2027.csv
             """);
         command.Options.Add(Urls);
         command.Options.Add(NoBundled);
         command.Options.Add(SimAlwaysOpen);
+        command.Options.Add(SimCalendar);
         command.Options.Add(SimSeed);
         command.Options.Add(CalendarFiles.ExtensionFile);
         command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
@@ -56,7 +62,7 @@ public static class ServeCommand
             {
                 Settings = settings,
                 Live = settings.Live,
-                Simulator = ResolveSimulator(parse),
+                Simulator = ResolveSimulator(parse, defaultAlwaysOpen: settings.Kiwoom is null),
             };
             var calendar = CalendarFiles.Load(parse, settings.Calendar);
             var store = await Cli.OpenStoreAsync(parse, ct);
@@ -81,11 +87,18 @@ public static class ServeCommand
         return command;
     }
 
-    private static SimulatorOptions ResolveSimulator(ParseResult parse)
+    /// <summary>Without broker keys the simulator is the live source and runs always-open by default (the demo must look alive).</summary>
+    private static SimulatorOptions ResolveSimulator(ParseResult parse, bool defaultAlwaysOpen)
     {
+        if (parse.GetValue(SimAlwaysOpen) && parse.GetValue(SimCalendar))
+        {
+            throw new CliException("--sim-always-open and --sim-calendar contradict each other; give one");
+        }
+
+        bool? mode = parse.GetValue(SimAlwaysOpen) ? true : parse.GetValue(SimCalendar) ? false : null;
         try
         {
-            return SimulatorOptions.Resolve(parse.GetValue(SimAlwaysOpen), parse.GetValue(SimSeed), Environment.GetEnvironmentVariable);
+            return SimulatorOptions.Resolve(mode, parse.GetValue(SimSeed), Environment.GetEnvironmentVariable, defaultAlwaysOpen);
         }
         catch (FormatException e)
         {

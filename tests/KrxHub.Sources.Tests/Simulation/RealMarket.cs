@@ -23,10 +23,30 @@ internal static class RealMarket
 
     public static IReadOnlyDictionary<StockCode, decimal> LastCloses { get; } = ReadLastCloses();
 
+    /// <summary>Each stock's mean KRX trading value over the raw window's sessions (2024-01-02..02-13), straight from the file.</summary>
+    public static IReadOnlyDictionary<StockCode, decimal> AverageTradingValues { get; } = ReadAverageTradingValues();
+
     public static IReadOnlyDictionary<StockCode, Market> Markets { get; } = Master.ToDictionary(s => s.Code, s => s.Market);
 
     public static DateTimeOffset Kst(int year, int month, int day, int hour, int minute, int second = 0) =>
         new(year, month, day, hour, minute, second, KrxCalendar.KstOffset);
+
+    private static Dictionary<StockCode, decimal> ReadAverageTradingValues()
+    {
+        var file = ImportReader.Open(TestPaths.Data("history", "krx-daily-raw-all-stocks-2024-01-02_2024-02-13.csv.gz"), new ImportOptions());
+        var sums = new Dictionary<StockCode, (decimal Sum, int Days)>();
+        foreach (var row in file.ReadDailyRows())
+        {
+            if (StockCode.TryParse(row.Code, out var code) &&
+                decimal.TryParse(row.TradingValue, NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
+            {
+                var (sum, days) = sums.GetValueOrDefault(code);
+                sums[code] = (sum + value, days + 1);
+            }
+        }
+
+        return sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Days);
+    }
 
     private static Dictionary<StockCode, decimal> ReadLastCloses()
     {

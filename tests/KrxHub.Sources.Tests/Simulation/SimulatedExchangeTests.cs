@@ -238,17 +238,46 @@ public class SimulatedExchangeTests
         Assert.NotEmpty(events.OfType<LiveTick>());
     }
 
+    [Fact]
+    public void Trade_rates_follow_each_stocks_real_average_trading_value()
+    {
+        var start = RealMarket.Kst(2024, 2, 17, 23, 0);
+        var values = RealMarket.AverageTradingValues;
+        var exchange = new SimulatedExchange(RealMarket.Master, RealMarket.LastCloses, RealMarket.Clock, new ManualTimeProvider(start),
+            new SimulatorOptions { AlwaysOpen = true, TradesPerSecond = 1000 }, values);
+        var samsung = StockCode.Parse("005930");
+        var hynix = StockCode.Parse("000660");
+
+        // The share of trades is the share of real trading value: 005930 and 000660 trade in the ratio of their values.
+        Assert.Equal((double)(values[samsung] / values[hynix]), exchange.TradeShare(samsung) / exchange.TradeShare(hynix), 9);
+        var events = new List<LiveEvent>();
+        exchange.GenerateUntil(start.AddSeconds(60), events);
+        var ticks = events.OfType<LiveTick>().GroupBy(t => t.Code).ToDictionary(g => g.Key, g => g.Count());
+        var total = ticks.Values.Sum();
+        var expected = exchange.TradeShare(samsung) * total;
+        Assert.InRange(ticks[samsung], expected * 0.9, expected * 1.1);
+        // Heavy-tailed like the market: 005930 alone trades many times a second (it traded about once in 7 s before), and the
+        // tenth of the stocks with the most value takes most of the trades.
+        Assert.True(ticks[samsung] / 60.0 > 10, $"005930 traded {ticks[samsung]} times in 60 s");
+        var top = exchange.Codes.OrderByDescending(c => values.GetValueOrDefault(c)).Take(exchange.Codes.Count / 10).ToHashSet();
+        Assert.True(ticks.Where(kv => top.Contains(kv.Key)).Sum(kv => kv.Value) > total / 2);
+    }
+
     [Theory]
-    [InlineData(false, null, null, null, false, SimulatorOptions.DefaultSeed)]
-    [InlineData(false, null, "true", "17", true, 17)]
-    [InlineData(false, null, "1", "-3", true, -3)]
-    [InlineData(false, null, "false", "", false, SimulatorOptions.DefaultSeed)]
-    [InlineData(true, 5, "false", "17", true, 5)]
-    public void Options_come_from_the_command_line_then_the_environment(bool flag, int? seed, string? envAlwaysOpen, string? envSeed, bool alwaysOpen, int expectedSeed)
+    [InlineData(null, null, null, null, false, false, SimulatorOptions.DefaultSeed)]
+    [InlineData(null, null, null, null, true, true, SimulatorOptions.DefaultSeed)]
+    [InlineData(null, null, "true", "17", false, true, 17)]
+    [InlineData(null, null, "1", "-3", false, true, -3)]
+    [InlineData(null, null, "false", "", false, false, SimulatorOptions.DefaultSeed)]
+    [InlineData(null, null, "false", "", true, false, SimulatorOptions.DefaultSeed)]
+    [InlineData(true, 5, "false", "17", false, true, 5)]
+    [InlineData(false, null, "true", null, true, false, SimulatorOptions.DefaultSeed)]
+    public void Options_come_from_the_command_line_then_the_environment_then_the_default(
+        bool? flag, int? seed, string? envAlwaysOpen, string? envSeed, bool defaultAlwaysOpen, bool alwaysOpen, int expectedSeed)
     {
         var env = new Dictionary<string, string?> { [SimulatorOptions.AlwaysOpenVariable] = envAlwaysOpen, [SimulatorOptions.SeedVariable] = envSeed };
 
-        var options = SimulatorOptions.Resolve(flag, seed, name => env.GetValueOrDefault(name));
+        var options = SimulatorOptions.Resolve(flag, seed, name => env.GetValueOrDefault(name), defaultAlwaysOpen);
 
         Assert.Equal((alwaysOpen, expectedSeed), (options.AlwaysOpen, options.Seed));
     }
@@ -256,9 +285,9 @@ public class SimulatedExchangeTests
     [Fact]
     public void Malformed_environment_values_are_refused_in_one_line()
     {
-        var e = Assert.Throws<FormatException>(() => SimulatorOptions.Resolve(false, null, n => n == SimulatorOptions.AlwaysOpenVariable ? "sometimes" : null));
+        var e = Assert.Throws<FormatException>(() => SimulatorOptions.Resolve(null, null, n => n == SimulatorOptions.AlwaysOpenVariable ? "sometimes" : null));
         Assert.Equal("KRXHUB_SIMULATOR__ALWAYSOPEN='sometimes' is not a boolean; use true or false", e.Message);
-        e = Assert.Throws<FormatException>(() => SimulatorOptions.Resolve(false, null, n => n == SimulatorOptions.SeedVariable ? "4.2" : null));
+        e = Assert.Throws<FormatException>(() => SimulatorOptions.Resolve(null, null, n => n == SimulatorOptions.SeedVariable ? "4.2" : null));
         Assert.Equal("KRXHUB_SIMULATOR__SEED='4.2' is not a whole number; use e.g. 42", e.Message);
     }
 

@@ -44,6 +44,9 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
 
     public BacktestJob? Find(string id) => _jobs.GetValueOrDefault(id);
 
+    /// <summary>The runs this node keeps, newest first.</summary>
+    public IReadOnlyList<BacktestJob> List() => [.. _jobs.Values.OrderByDescending(j => j.CreatedAt)];
+
     public void Dispose()
     {
         _stopping.Cancel();
@@ -103,6 +106,10 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
 /// <summary>Status of a run; <see cref="Result"/> is the same document the CLI writes with --out.</summary>
 public sealed record BacktestStatusDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error, BacktestDocument? Result);
 
+/// <summary>A run in the list of this node's runs (GET /api/backtests): what was asked and how it went, without the result.</summary>
+public sealed record BacktestSummaryDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error,
+    string Strategy, IReadOnlyDictionary<string, string> Params, IReadOnlyList<string> Codes, string? Market, DateOnly From, DateOnly To, string Basis);
+
 public sealed record BacktestStartedDto(string Id, string Status, string Location);
 
 public static class BacktestsApi
@@ -111,6 +118,8 @@ public static class BacktestsApi
     {
         var group = app.MapGroup("/api/backtests").WithTags("Backtests");
         group.MapPost("/", StartAsync);
+        group.MapGet("/", List);
+        group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
         group.MapGet("/{id}", Get);
         return app;
     }
@@ -137,6 +146,11 @@ public static class BacktestsApi
         var location = $"/api/backtests/{job.Id}";
         return TypedResults.Accepted(location, new BacktestStartedDto(job.Id, job.Status, location));
     }
+
+    private static Ok<BacktestSummaryDto[]> List(BacktestJobs jobs) => TypedResults.Ok(jobs.List().Select(j => new BacktestSummaryDto(
+        j.Id, j.Status, Volatile.Read(ref j.Progress), j.CreatedAt, j.FinishedAt, j.Error, j.Plan.Strategy.Name, j.Plan.Params,
+        j.Plan.Codes?.Select(c => c.Value).ToArray() ?? ["ALL"], j.Plan.Market?.ToString().ToUpperInvariant(), j.Plan.Settings.From, j.Plan.Settings.To,
+        j.Plan.Settings.Basis.ToString().ToLowerInvariant())).ToArray());
 
     private static Results<Ok<BacktestStatusDto>, ProblemHttpResult> Get(string id, BacktestJobs jobs)
     {

@@ -84,10 +84,45 @@ public static class LiveSetup
             return null;
         }
 
+        var liquidity = await AverageDailyValuesAsync(store, tomorrow, ct);
         var exchange = new SimulatedExchange(listed, closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close),
-            new KrxSessionClock(services.GetRequiredService<KrxCalendar>()), time, options.Simulator);
-        logger.LogInformation("simulated exchange: {Count} stocks{Mode}, seed {Seed}", exchange.Codes.Count,
-            options.Simulator.AlwaysOpen ? " in an always-open demo session" : " following the KRX calendar", options.Simulator.Seed);
+            new KrxSessionClock(services.GetRequiredService<KrxCalendar>()), time, options.Simulator, liquidity.Values);
+        var samsung = StockCode.Parse("005930");
+        logger.LogInformation("simulated exchange: {Count} stocks{Mode}, seed {Seed}; trade rates follow the average daily trading value of {Sessions} stored sessions to {Last} (005930: {Share:P2} of trades, about {Rate:0.#}/s)",
+            exchange.Codes.Count, options.Simulator.AlwaysOpen ? " in an always-open demo session" : " following the KRX calendar",
+            options.Simulator.Seed, liquidity.Sessions, liquidity.Last?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), exchange.TradeShare(samsung), exchange.TradeShare(samsung) * options.Simulator.TradesPerSecond);
         return exchange;
+    }
+
+    /// <summary>How many stored sessions the simulator's trade rates average over.</summary>
+    private const int LiquiditySessions = 20;
+
+    /// <summary>
+    /// Each stock's average daily trading value over the last stored sessions (either basis): the KRX trading value where
+    /// stored, else close × volume. Null when the store holds no bars.
+    /// </summary>
+    private static async Task<(IReadOnlyDictionary<StockCode, decimal>? Values, int Sessions, DateOnly? Last)> AverageDailyValuesAsync(
+        IMarketStore store, DateOnly before, CancellationToken ct)
+    {
+        var dates = await store.GetDatesWithBarsAsync(new DateOnly(1986, 1, 1), before.AddDays(-1), ct);
+        var recent = dates.Order().TakeLast(LiquiditySessions).ToList();
+        if (recent.Count == 0)
+        {
+            return (null, 0, null);
+        }
+
+        var sums = new Dictionary<StockCode, (decimal Sum, int Days)>();
+        foreach (var date in recent)
+        {
+            // One value per stock and day: the raw bar's trading value wins over an adjusted bar's close × volume.
+            foreach (var bar in (await store.GetBarsOnDateAsync(date, null, null, ct)).OrderBy(b => b.Basis == PriceBasis.Raw ? 0 : 1).DistinctBy(b => b.Code))
+            {
+                var value = bar.NoTrade ? 0m : bar.TradingValue ?? bar.Close * bar.Volume;
+                var (sum, days) = sums.GetValueOrDefault(bar.Code);
+                sums[bar.Code] = (sum + value, days + 1);
+            }
+        }
+
+        return (sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Days), recent.Count, recent[^1]);
     }
 }

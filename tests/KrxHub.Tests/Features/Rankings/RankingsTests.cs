@@ -206,14 +206,30 @@ public class RankingsTests
         }
     }
 
-    [Fact]
-    public async Task Without_live_data_today_the_latest_stored_ranking_is_served_as_stale()
+    [Theory]
+    [InlineData("ALL", "volume")]
+    [InlineData("KOSDAQ", "change")]
+    public async Task Without_live_data_today_the_latest_stored_ranking_is_served_as_stale(string market, string metric)
     {
-        // The shared hub has no live source; the fixed clock's today (2025-06-30) has no bars, and neither do the ten
-        // sessions before it, so the request without a date is a 404 that says what to do.
+        // The shared hub has no live source; the fixed clock's today (2025-06-30) has no raw bars, nor have the sessions
+        // before it back to 2024-02-13, the last day of the raw window: that day's stored ranking, marked stale, with its date.
         var server = await HubServer.ForAsync("sqlite");
-        using var response = await server.Client.GetAsync(new Uri("/api/rankings", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("?date=", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var stale = await GetJsonAsync(server, $"/api/rankings?market={market}&metric={metric}&n=20");
+        var stored = await GetJsonAsync(server, $"/api/rankings?market={market}&metric={metric}&n=20&date=2024-02-13");
+
+        Assert.True(stale.GetProperty("stale").GetBoolean());
+        Assert.False(stale.GetProperty("live").GetBoolean());
+        Assert.Equal("2024-02-13", stale.GetProperty("date").GetString());
+        Assert.Equal("2024-02-13T15:30:00+09:00", stale.GetProperty("asOf").GetString());
+        Assert.False(stored.GetProperty("stale").GetBoolean());
+        Assert.Equal(20, stale.GetProperty("rows").GetArrayLength());
+        Assert.Equal(stored.GetProperty("rows").GetRawText(), stale.GetProperty("rows").GetRawText());
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(HubServer server, string url)
+    {
+        using var response = await server.Client.GetAsync(new Uri(url, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 }

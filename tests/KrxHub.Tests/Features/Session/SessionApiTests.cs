@@ -136,6 +136,46 @@ public class SessionApiTests
         }
     }
 
+    [Theory]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "--sim-calendar" }, false)]
+    public async Task Serve_without_broker_keys_runs_the_simulator_always_open_unless_told_to_follow_the_calendar(string[] extra, bool alwaysOpen)
+    {
+        var dir = Directory.CreateTempSubdirectory("krxhub-test-").FullName;
+        try
+        {
+            var psi = CliProcess.StartInfo(["serve", "--data-dir", dir, "--no-bundled", "--urls", "http://127.0.0.1:0", .. extra]);
+            psi.Environment.Remove(SimulatorOptions.AlwaysOpenVariable);
+            using var p = Process.Start(psi)!;
+            var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            p.ErrorDataReceived += (_, _) => { };
+            p.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.IndexOf("Now listening on: ", StringComparison.Ordinal) is >= 0 and var i)
+                {
+                    listening.TrySetResult(e.Data[(i + "Now listening on: ".Length)..].Trim());
+                }
+            };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            try
+            {
+                using var http = new HttpClient { BaseAddress = new Uri(await listening.Task.WaitAsync(TimeSpan.FromSeconds(60))) };
+                var session = JsonDocument.Parse(await http.GetStringAsync("/api/session")).RootElement;
+                Assert.Equal(alwaysOpen, session.GetProperty("alwaysOpen").GetBoolean());
+            }
+            finally
+            {
+                p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private sealed class MovableTime(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;

@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using KrxHub.Tests;
+using Microsoft.Playwright;
+
+namespace KrxHub.Web.Tests;
+
+/// <summary>The dashboard in a real browser against a real hub: what a user sees on each page.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
+{
+    private static readonly float Timeout = 20_000;
+    private readonly List<string> _consoleErrors = [];
+    private IBrowserContext _context = null!;
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        _context = await hub.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = hub.Address.ToString(),
+            ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+            Locale = "ko-KR",
+            TimezoneId = "Asia/Seoul",
+        });
+        _context.SetDefaultTimeout(Timeout);
+        _page = await _context.NewPageAsync();
+        _page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+            {
+                _consoleErrors.Add($"{m.Location}: {m.Text}");
+            }
+        };
+        _page.PageError += (_, e) => _consoleErrors.Add($"page error: {e}");
+    }
+
+    public async Task DisposeAsync() => await _context.DisposeAsync();
+
+    [BrowserFact]
+    public async Task Home_shows_a_live_top_20_ranking_whose_rows_flash_when_prices_move()
+    {
+        await _page.GotoAsync("/");
+        var rows = _page.Locator("[data-testid=ranking] tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(20);
+        await Assertions.Expect(_page.GetByTestId("source-banner")).ToContainTextAsync("SIMULATED");
+        await Assertions.Expect(_page.GetByTestId("live-note")).ToBeVisibleAsync();
+        await Assertions.Expect(_page.GetByTestId("session-badge")).ToBeVisibleAsync();
+        // The simulator trades ~1,000 times a second: a top-20 row's price moves within seconds, and its row flashes.
+        await _page.Locator("[data-testid=ranking] tbody tr.flash-up, [data-testid=ranking] tbody tr.flash-down").First
+            .WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        await ScreenshotAsync("market");
+        await _page.SetViewportSizeAsync(390, 844);
+        await Assertions.Expect(rows).ToHaveCountAsync(20);
+        await ScreenshotAsync("market-390px");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task Without_live_data_today_home_shows_the_latest_stored_session_labelled_with_its_date()
+    {
+        // A second hub on its own store (master and raw window only) that never runs a live source.
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        await TestData.ImportAsync(store, Hosting.BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv });
+        var options = new Hosting.HubOptions(new Hosting.StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
+        {
+            ShowProgress = false,
+            Live = new Features.Live.LiveOptions { RunSource = false },
+        };
+        await using var app = Hosting.HubApp.Build(options, store, TestData.Calendar);
+        await app.StartAsync();
+        var address = app.Urls.First();
+
+        await _page.GotoAsync(address + "/");
+        await Assertions.Expect(_page.Locator("[data-testid=ranking] tbody tr")).ToHaveCountAsync(20);
+        await Assertions.Expect(_page.GetByTestId("stale-note")).ToContainTextAsync("2024-02-13");
+        await Assertions.Expect(_page.GetByTestId("live-note")).ToHaveCountAsync(0);
+        await Assertions.Expect(_page.GetByTestId("source-banner")).ToHaveCountAsync(0);
+        var first = await _page.Locator("[data-testid=ranking] tbody tr").First.GetAttributeAsync("data-code");
+        var stored = await new HttpClient().GetFromJsonAsync<JsonElement>(address + "/api/rankings?date=2024-02-13&n=20");
+        Assert.Equal(stored.GetProperty("rows")[0].GetProperty("code").GetString(), first);
+        await ScreenshotAsync("market-stale");
+        AssertNoConsoleErrors();
+        await app.StopAsync();
+    }
+
+    [BrowserFact]
+    public async Task The_KOSDAQ_tab_shows_only_KOSDAQ_stocks_of_the_master()
+    {
+        await _page.GotoAsync("/");
+        await Assertions.Expect(_page.Locator("[data-testid=ranking] tbody tr")).ToHaveCountAsync(20);
+        await _page.GetByTestId("market-tabs").Locator("button[data-value=KOSDAQ]").ClickAsync();
+        await _page.WaitForFunctionAsync(
+            "() => { const r = [...document.querySelectorAll('[data-testid=ranking] tbody tr')]; return r.length === 20 && r.every(x => x.dataset.market === 'KOSDAQ'); }");
+        var codes = await _page.Locator("[data-testid=ranking] tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)");
+        Assert.Equal(20, codes.Distinct().Count());
+        var master = (await hub.Store.GetAllStocksAsync(CancellationToken.None)).ToDictionary(s => s.Code.Value, s => s.Market);
+        Assert.All(codes, code => Assert.Equal(Core.Market.Kosdaq, master[code]));
+        await ScreenshotAsync("market-kosdaq");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task The_stock_page_draws_candles_and_the_basis_switch_changes_them()
+    {
+        await _page.GotoAsync("/stocks/005930");
+        var chart = _page.GetByTestId("price-chart");
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-basis", "adjusted");
+        await Assertions.Expect(chart.Locator("canvas").First).ToBeVisibleAsync();
+        var adjustedBars = await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/stocks/005930/bars?basis=adjusted");
+        var rawBars = await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/stocks/005930/bars?basis=raw");
+        Assert.Equal(adjustedBars!.Length.ToString(CultureInfo.InvariantCulture), await chart.GetAttributeAsync("data-candles"));
+        var adjustedPixels = await chart.ScreenshotAsync();
+        await Assertions.Expect(_page.GetByTestId("series-source")).ToContainTextAsync("2025-06-17");
+        await ScreenshotAsync("stock-005930");
+
+        await _page.GetByTestId("basis-tabs").Locator("button[data-value=raw]").ClickAsync();
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-basis", "raw");
+        Assert.Equal(rawBars!.Length.ToString(CultureInfo.InvariantCulture), await chart.GetAttributeAsync("data-candles"));
+        Assert.Equal(rawBars[^1].GetProperty("close").GetDecimal().ToString(CultureInfo.InvariantCulture), await chart.GetAttributeAsync("data-last-close"));
+        await Assertions.Expect(_page.GetByTestId("series-source")).ToContainTextAsync("marcap");
+        Assert.NotEqual(adjustedPixels, await chart.ScreenshotAsync());
+        await Assertions.Expect(_page.GetByTestId("key-facts")).ToContainTextAsync("KOSPI");
+        await Assertions.Expect(_page.GetByTestId("order-book")).ToBeVisibleAsync();
+        await ScreenshotAsync("stock-005930-raw");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task Search_suggests_stocks_by_Korean_name_and_opens_the_stock_page()
+    {
+        await _page.GotoAsync("/quality");
+        await _page.GetByTestId("search").FillAsync("삼성전자");
+        await _page.Locator(".suggest li", new PageLocatorOptions { HasText = "005930" }).ClickAsync();
+        await _page.WaitForURLAsync("**/stocks/005930");
+        await Assertions.Expect(_page.Locator("h1")).ToContainTextAsync("삼성전자");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task A_backtest_runs_end_to_end_from_the_form()
+    {
+        await _page.GotoAsync("/backtests");
+        await Assertions.Expect(_page.Locator("select[name=strategy] option")).ToHaveCountAsync(4);
+        await _page.Locator("input[name=param-slow]").FillAsync("20");
+        await _page.GetByTestId("run-backtest").ClickAsync();
+        var run = _page.Locator("[data-testid=backtest-run][data-status=completed]");
+        await run.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await Assertions.Expect(_page.GetByTestId("equity-chart")).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex("^[1-9][0-9]*$"));
+        await Assertions.Expect(_page.GetByTestId("metrics")).ToContainTextAsync("totalReturn");
+        Assert.True(await _page.Locator("[data-testid=trades] tbody tr").CountAsync() > 0);
+        await Assertions.Expect(_page.Locator("[data-testid=past-runs] tbody tr").First).ToContainTextAsync("sma-cross");
+        await ScreenshotAsync("backtests");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task The_quality_page_lists_quarantined_rows_with_reasons_and_payloads()
+    {
+        await _page.GotoAsync("/quality");
+        var rows = _page.Locator("[data-testid=quarantine] tbody tr");
+        await rows.First.WaitForAsync();
+        // The raw window quarantines 116 rows of codes neither in the master nor the delisted list (unknown_code).
+        await Assertions.Expect(rows.First).ToContainTextAsync("unknown_code");
+        await Assertions.Expect(_page.GetByTestId("reason-counts")).ToContainTextAsync("unknown_code 116");
+        await Assertions.Expect(_page.Locator("[data-testid=runs] tbody tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(_page.GetByTestId("calendar-coverage")).ToContainTextAsync("2026-12-31");
+        await Assertions.Expect(_page.GetByTestId("source-status")).ToContainTextAsync("simulated");
+        await ScreenshotAsync("quality");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task Every_page_loads_without_console_errors_in_Korean_and_English()
+    {
+        foreach (var (path, ready) in new[]
+                 {
+                     ("/", "[data-testid=ranking] tbody tr"), ("/stocks/000660", "[data-testid=price-chart][data-candles]"),
+                     ("/backtests", "select[name=strategy] option"), ("/conditions", "[data-testid=conditions-placeholder]"),
+                     ("/quality", "[data-testid=quarantine] tbody tr"),
+                 })
+        {
+            await _page.GotoAsync(path);
+            await _page.Locator(ready).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+            await Assertions.Expect(_page.Locator("header.top nav")).ToContainTextAsync("시장");
+            if (path == "/conditions")
+            {
+                await ScreenshotAsync("conditions");
+            }
+        }
+
+        await _page.GetByTestId("lang").ClickAsync();
+        await Assertions.Expect(_page.Locator("header.top nav")).ToContainTextAsync("Market");
+        await _page.GotoAsync("/");
+        await Assertions.Expect(_page.Locator("[data-testid=ranking] tbody tr")).ToHaveCountAsync(20);
+        await ScreenshotAsync("market-en");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
+    public async Task Api_paths_are_not_shadowed_by_the_dashboard_and_docs_render()
+    {
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await hub.Http.GetAsync("/api/no-such-thing")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await hub.Http.GetAsync("/assets/missing.js")).StatusCode);
+        var deep = await hub.Http.GetAsync("/stocks/005930");
+        Assert.Equal("text/html", deep.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await hub.Http.GetAsync("/openapi/v1.json")).StatusCode);
+
+        await _page.GotoAsync("/docs");
+        // Scalar renders the hub's own OpenAPI document: an operation summary written in the hub's code shows up.
+        await Assertions.Expect(_page.GetByText("Ready when the store answers").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
+        await ScreenshotAsync("docs");
+    }
+
+    private async Task ScreenshotAsync(string name) =>
+        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardHub.ScreenshotDirectory, $"{name}.png"), FullPage = true });
+
+    private void AssertNoConsoleErrors() => Assert.True(_consoleErrors.Count == 0, string.Join("\n", _consoleErrors));
+}

@@ -1,0 +1,33 @@
+export interface Stock {
+  code: string; name: string; nameEn: string | null; market: string; segment: string | null; isin: string | null;
+  listingDate: string | null; delistingDate: string | null; listedShares: number | null; industry: string | null;
+}
+export interface Bar {
+  code: string; date: string; open: number; high: number; low: number; close: number; volume: number;
+  tradingValue: number | null; marketCap: number | null; listedShares: number | null; noTrade: boolean; basis: string; source: string;
+}
+export interface RankingRow { rank: number; code: string; name: string; market: string; price: number; changePct: number | null; volume: number; value: number | null }
+export interface Rankings { market: string; metric: string; n: number; date?: string; live?: boolean; stale?: boolean; source: string | null; asOf: string | null; rows: RankingRow[] }
+export interface InvestorFlow { date: string; investor: string; netVolume: number | null; netValue: number | null; derived?: boolean }
+export interface Tick { code: string; price: number; change: number; changePct: number; volume: number; accVolume: number; accValue: number; open: number; high: number; low: number; time: string; source: string; stale?: boolean }
+export interface BookLevel { price: number; qty: number }
+export interface Book { code: string; asks: BookLevel[]; bids: BookLevel[]; totalAskQty: number; totalBidQty: number; time: string; source: string }
+export interface SessionMsg { phase: string; at: string; next: { phase: string; at: string } | null; alwaysOpen: boolean }
+export interface LiveStatus { source: string | null; sourceUp: boolean; runsHere: boolean; node: string }
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string) { super(message); }
+}
+
+export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  if (!res.ok) {
+    let detail = `${res.status} ${res.statusText}`;
+    try {
+      const p = await res.json();
+      detail = p.errors ? Object.values(p.errors).flat().join('; ') : (p.detail ?? p.title ?? detail);
+    } catch { /* not JSON */ }
+    throw new ApiError(res.status, detail);
+  }
+  return res.json() as Promise<T>;
+}

@@ -1,0 +1,235 @@
+import { AreaSeries, LineSeries, type Time } from 'lightweight-charts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { getJson } from '../api';
+import { newChart } from '../chart';
+import { kstDateTime, num, ratio, won } from '../format';
+import { t } from '../i18n';
+
+interface StrategyInfo { name: string; singleStock: boolean; defaults: Record<string, string>; rules: string }
+interface Summary { id: string; status: string; progress: number; createdAt: string; finishedAt: string | null; error: string | null; strategy: string; params: Record<string, string>; codes: string[]; market: string | null; from: string; to: string; basis: string }
+interface Trade { date: string; code: string; side: string; price: number; quantity: number; commission: number; tax: number; note: string | null }
+interface EquityPoint { date: string; equity: number; cash: number }
+interface StockRun { code: string; name: string; market: string; metrics: { totalReturn: number } & Record<string, unknown> }
+interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: EquityPoint[]; runs?: StockRun[] }
+interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; createdAt: string; finishedAt: string | null }
+
+const PAGE = 20;
+
+export function BacktestsPage() {
+  const [strategies, setStrategies] = useState<StrategyInfo[]>([]);
+  const [strategy, setStrategy] = useState('sma-cross');
+  const [params, setParams] = useState<Record<string, string>>({});
+  const [codes, setCodes] = useState('005930');
+  const [all, setAll] = useState(false);
+  const [market, setMarket] = useState('');
+  const [from, setFrom] = useState('2024-01-02');
+  const [to, setTo] = useState('2025-06-16');
+  const [cash, setCash] = useState('100000000');
+  const [fill, setFill] = useState('close');
+  const [commission, setCommission] = useState('0.00015');
+  const [sellTax, setSellTax] = useState('');
+  const [slippage, setSlippage] = useState('0');
+  const [basis, setBasis] = useState('adjusted');
+  const [run, setRun] = useState<Status | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [past, setPast] = useState<Summary[]>([]);
+  const poll = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const loadPast = () => getJson<Summary[]>('/api/backtests').then(setPast).catch(() => undefined);
+  useEffect(() => {
+    getJson<StrategyInfo[]>('/api/backtests/strategies').then((s) => { setStrategies(s); setParams({ ...s[0].defaults }); setStrategy(s[0].name); });
+    loadPast();
+    return () => clearTimeout(poll.current);
+  }, []);
+  const info = strategies.find((s) => s.name === strategy);
+
+  const follow = (id: string) => {
+    clearTimeout(poll.current);
+    const step = () => getJson<Status>(`/api/backtests/${id}`).then((s) => {
+      setRun(s);
+      if (s.status === 'queued' || s.status === 'running') poll.current = setTimeout(step, 200);
+      else loadPast();
+    }).catch((e: Error) => setError(e.message));
+    step();
+  };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null); setRun(null);
+    const body = {
+      strategy, params, codes: all ? ['ALL'] : codes.split(/[\s,]+/).filter(Boolean), from, to,
+      cash: Number(cash), fill, commission: Number(commission), sellTax: sellTax ? Number(sellTax) : null,
+      slippageTicks: Number(slippage), basis, market: market || null,
+    };
+    try {
+      const started = await getJson<{ id: string }>('/api/backtests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      follow(started.id);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  return (
+    <div class="page backtests">
+      <form class="card bt-form" onSubmit={submit} data-testid="backtest-form">
+        <label>{t('strategy')}
+          <select value={strategy} onChange={(e) => { const n = (e.target as HTMLSelectElement).value; setStrategy(n); setParams({ ...strategies.find((s) => s.name === n)?.defaults }); }} name="strategy">
+            {strategies.map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}
+          </select>
+        </label>
+        {info && <p class="muted small span2">{info.rules}</p>}
+        {Object.entries(params).map(([k, v]) => (
+          <label key={k}>{k}<input name={`param-${k}`} value={v} onInput={(e) => setParams({ ...params, [k]: (e.target as HTMLInputElement).value })} /></label>
+        ))}
+        <label>{t('codes')}<input name="codes" value={codes} disabled={all} onInput={(e) => setCodes((e.target as HTMLInputElement).value)} /></label>
+        <label class="check"><input type="checkbox" name="all" checked={all} onChange={(e) => setAll((e.target as HTMLInputElement).checked)} /> {t('universe')} (ALL)</label>
+        <label>{t('market')}
+          <select value={market} name="market" onChange={(e) => setMarket((e.target as HTMLSelectElement).value)}>
+            <option value="">{t('all')}</option><option>KOSPI</option><option>KOSDAQ</option><option>KONEX</option>
+          </select>
+        </label>
+        <label>{t('from')}<input type="date" name="from" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
+        <label>{t('to')}<input type="date" name="to" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
+        <label>{t('cash')}<input name="cash" inputMode="numeric" value={cash} onInput={(e) => setCash((e.target as HTMLInputElement).value)} /></label>
+        <label>{t('fill')}
+          <select value={fill} name="fill" onChange={(e) => setFill((e.target as HTMLSelectElement).value)}><option value="close">close</option><option value="next-open">next-open</option></select>
+        </label>
+        <label>{t('commission')}<input name="commission" value={commission} onInput={(e) => setCommission((e.target as HTMLInputElement).value)} /></label>
+        <label>{t('sellTax')}<input name="sellTax" value={sellTax} onInput={(e) => setSellTax((e.target as HTMLInputElement).value)} /></label>
+        <label>{t('slippage')}<input name="slippage" value={slippage} onInput={(e) => setSlippage((e.target as HTMLInputElement).value)} /></label>
+        <label>{t('basis')}
+          <select value={basis} name="basis" onChange={(e) => setBasis((e.target as HTMLSelectElement).value)}><option value="adjusted">{t('adjusted')}</option><option value="raw">{t('raw')}</option></select>
+        </label>
+        <label>{t('benchmark')}<select disabled><option>{t('benchmarkPending')}</option></select></label>
+        <button type="submit" class="primary" data-testid="run-backtest">{t('run')}</button>
+      </form>
+      {error && <p class="error" data-testid="backtest-error">{error}</p>}
+      {run && <RunView run={run} />}
+      <section class="card">
+        <h2>{t('pastRuns')}</h2>
+        <div class="table-wrap">
+          <table data-testid="past-runs">
+            <thead><tr><th>{t('started')}</th><th>{t('strategy')}</th><th>{t('codes')}</th><th>{t('from')}–{t('to')}</th><th>{t('status')}</th></tr></thead>
+            <tbody>
+              {past.map((p) => (
+                <tr key={p.id} class="clickable" onClick={() => follow(p.id)}>
+                  <td>{kstDateTime(p.createdAt)}</td><td>{p.strategy} {Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ')}</td>
+                  <td>{p.codes.join(',')}{p.market ? ` (${p.market})` : ''}</td><td>{p.from} – {p.to} · {p.basis}</td><td>{p.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function RunView({ run }: { run: Status }) {
+  const doc = run.result;
+  return (
+    <section class="card" data-testid="backtest-run" data-status={run.status}>
+      <div class="progress"><div style={{ width: `${Math.round(run.progress * 100)}%` }} /><span>{run.status} {Math.round(run.progress * 100)}%</span></div>
+      {run.error && <p class="error">{run.error}</p>}
+      {doc && (
+        <>
+          <EquityChart equity={doc.equity} />
+          <p class="muted small">{t('benchmark')}: {t('benchmarkPending')}</p>
+          <Metrics metrics={doc.metrics} />
+          {doc.runs && <Distribution runs={doc.runs} />}
+          <Trades trades={doc.trades} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function EquityChart({ equity }: { equity: EquityPoint[] }) {
+  const el = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const c = newChart(el.current!, { localization: { locale: 'ko-KR', priceFormatter: (p: number) => (Math.abs(p) < 2 ? `${(p * 100).toFixed(1)}%` : Math.round(p).toLocaleString('ko-KR')) } });
+    c.addSeries(LineSeries, { color: '#d9262c', lineWidth: 2, title: t('equity') }).setData(equity.map((p) => ({ time: p.date as Time, value: p.equity })));
+    let peak = -Infinity;
+    const dd = c.addSeries(AreaSeries, { lineColor: '#1f5fd6', topColor: '#1f5fd620', bottomColor: '#1f5fd660', lineWidth: 1, title: t('drawdown') }, 1);
+    dd.setData(equity.map((p) => { peak = Math.max(peak, p.equity); return { time: p.date as Time, value: p.equity / peak - 1 }; }));
+    c.panes()[1]?.setHeight(90);
+    c.timeScale().fitContent();
+    el.current!.dataset.points = String(equity.length);
+    return () => c.remove();
+  }, [equity]);
+  return <div ref={el} class="chart" data-testid="equity-chart" />;
+}
+
+function fmtMetric(k: string, v: unknown): string {
+  if (v == null) return '—';
+  if (typeof v === 'number') {
+    if (/cash|equity/i.test(k)) return won(v);
+    if (/return|cagr|volatility|drawdown|rate|exposure|share|turnover/i.test(k)) return ratio(v);
+    if (/sharpe|sortino/i.test(k)) return v.toFixed(2);
+    return num(v);
+  }
+  return String(v);
+}
+
+function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
+  return (
+    <div class="table-wrap">
+      <h2>{t('metrics')}</h2>
+      <table class="metrics" data-testid="metrics">
+        <tbody>{Object.entries(metrics).map(([k, v]) => <tr key={k}><th>{k}</th><td class="num">{fmtMetric(k, v)}</td></tr>)}</tbody>
+      </table>
+    </div>
+  );
+}
+
+function Distribution({ runs }: { runs: StockRun[] }) {
+  const returns = runs.map((r) => r.metrics.totalReturn);
+  const lo = Math.min(...returns), hi = Math.max(...returns);
+  const bins = 20;
+  const width = (hi - lo) / bins || 1;
+  const counts = new Array(bins).fill(0);
+  returns.forEach((r) => counts[Math.min(bins - 1, Math.floor((r - lo) / width))]++);
+  const max = Math.max(...counts);
+  const sorted = [...runs].sort((a, b) => b.metrics.totalReturn - a.metrics.totalReturn);
+  const list = (rs: StockRun[]) => (
+    <ol>{rs.map((r) => <li key={r.code}><a href={`/stocks/${r.code}`}>{r.name}</a> <span class="muted">{r.code}</span> <span class={r.metrics.totalReturn >= 0 ? 'up' : 'down'}>{ratio(r.metrics.totalReturn)}</span></li>)}</ol>
+  );
+  return (
+    <div>
+      <h2>{t('distribution')} ({runs.length})</h2>
+      <div class="histogram" data-testid="histogram">
+        {counts.map((c, i) => (
+          <div key={i} class={lo + (i + 0.5) * width >= 0 ? 'up-bar' : 'down-bar'} style={{ height: `${(c / max) * 100}%` }} title={`${ratio(lo + i * width)} … ${ratio(lo + (i + 1) * width)}: ${c}`} />
+        ))}
+      </div>
+      <div class="hist-axis muted small"><span>{ratio(lo)}</span><span>{ratio(hi)}</span></div>
+      <div class="bestworst">
+        <div><h3>{t('best')}</h3>{list(sorted.slice(0, 5))}</div>
+        <div><h3>{t('worst')}</h3>{list(sorted.slice(-5).reverse())}</div>
+      </div>
+    </div>
+  );
+}
+
+function Trades({ trades }: { trades: Trade[] }) {
+  const [page, setPage] = useState(0);
+  const pages = Math.max(1, Math.ceil(trades.length / PAGE));
+  const rows = trades.slice(page * PAGE, page * PAGE + PAGE);
+  return (
+    <div class="table-wrap">
+      <h2>{t('trades')} ({num(trades.length)})</h2>
+      <table data-testid="trades">
+        <thead><tr><th>{t('date')}</th><th>{t('codes')}</th><th>{t('side')}</th><th class="num">{t('price')}</th><th class="num">{t('quantity')}</th><th class="num">{t('fee')}</th><th class="num">{t('tax')}</th><th>{t('note')}</th></tr></thead>
+        <tbody>{rows.map((r, i) => (
+          <tr key={i}><td>{r.date}</td><td><a href={`/stocks/${r.code}`}>{r.code}</a></td><td class={r.side === 'buy' ? 'up' : 'down'}>{r.side}</td>
+            <td class="num">{num(r.price)}</td><td class="num">{num(r.quantity)}</td><td class="num">{num(r.commission)}</td><td class="num">{num(r.tax)}</td><td>{r.note ?? ''}</td></tr>
+        ))}</tbody>
+      </table>
+      <div class="pager">
+        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>{t('prev')}</button>
+        <span>{page + 1} / {pages}</span>
+        <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)}>{t('nextPage')}</button>
+      </div>
+    </div>
+  );
+}
