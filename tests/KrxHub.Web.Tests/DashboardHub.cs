@@ -33,7 +33,7 @@ public sealed class DashboardHub : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
-    public IMarketStore Store { get; private set; } = null!;
+    public MarketStore Store { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 

@@ -68,7 +68,7 @@ public static class LiveSetup
 
     /// <summary>
     /// The default live source without broker keys: the simulated exchange over the stock master, each listed stock starting
-    /// from its last stored raw close. Null (no live source) when no close is stored yet.
+    /// from its newest stored close of either basis (raw where both have the date). Null (no live source) when no close is stored yet.
     /// </summary>
     private static async Task<ILiveFeed?> SimulatedExchangeAsync(IServiceProvider services, HubOptions options, CancellationToken ct)
     {
@@ -77,11 +77,19 @@ public static class LiveSetup
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("KrxHub.Live.Simulator");
         var listed = (await store.GetAllStocksAsync(ct)).Where(s => s.DelistingDate is null).ToList();
         var tomorrow = KrxCalendar.KstDate(time.GetUtcNow()).AddDays(1);
-        var closes = await store.GetLastRawClosesBeforeAsync(listed.ToDictionary(s => s.Code, _ => tomorrow), ct);
+        // The newest stored price of each stock, on either basis: a session's adjusted close is its raw close unless a
+        // corporate action followed it, and the adjusted history usually reaches further than the raw one.
+        var closes = await store.GetLastClosesBeforeAsync(listed.ToDictionary(s => s.Code, _ => tomorrow), null, ct);
         if (closes.Count == 0)
         {
-            logger.LogWarning("no live source: the simulated exchange needs stored raw closes (import data first)");
+            logger.LogWarning("no live source: the simulated exchange needs stored daily closes (import data first)");
             return null;
+        }
+
+        foreach (var group in closes.Values.GroupBy(c => (c.Basis, c.Date)).OrderByDescending(g => g.Count()).Take(3))
+        {
+            logger.LogInformation("simulated exchange: {Count} stocks start from their {Basis} close of {Date}",
+                group.Count(), group.Key.Basis.Name(), group.Key.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         }
 
         var liquidity = await AverageDailyValuesAsync(store, tomorrow, ct);
@@ -102,7 +110,7 @@ public static class LiveSetup
     /// stored, else close × volume. Null when the store holds no bars.
     /// </summary>
     private static async Task<(IReadOnlyDictionary<StockCode, decimal>? Values, int Sessions, DateOnly? Last)> AverageDailyValuesAsync(
-        IMarketStore store, DateOnly before, CancellationToken ct)
+        MarketStore store, DateOnly before, CancellationToken ct)
     {
         var dates = await store.GetDatesWithBarsAsync(new DateOnly(1986, 1, 1), before.AddDays(-1), ct);
         var recent = dates.Order().TakeLast(LiquiditySessions).ToList();

@@ -113,7 +113,7 @@ public static class RankingsApi
             calendar.Day(d).DescribeClosed() + (calendar.PreviousSession(d) is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
 
     /// <summary>The newest date on or before today with a stored raw close, from the stock master's last raw closes.</summary>
-    private static async Task<DateOnly?> LatestRawSessionAsync(IMarketStore store, DateOnly today, CancellationToken ct)
+    private static async Task<DateOnly?> LatestRawSessionAsync(MarketStore store, DateOnly today, CancellationToken ct)
     {
         var codes = (await store.GetAllStocksAsync(ct)).Select(s => s.Code).Distinct().ToDictionary(c => c, _ => today.AddDays(1));
         var closes = await store.GetLastRawClosesBeforeAsync(codes, ct);
