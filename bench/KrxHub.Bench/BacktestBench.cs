@@ -4,6 +4,7 @@ using KrxHub.Core;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Import;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;
 

@@ -33,7 +33,7 @@ internal static class BenchSupport
         var target = Path.Combine(Path.GetTempPath(), "krxhub-bench-adjusted-history.csv");
         if (!File.Exists(target))
         {
-            using var gz = new GZipStream(File.OpenRead(Hosting.BundledData.AdjustedHistory), CompressionMode.Decompress);
+            using var gz = new GZipStream(File.OpenRead(Shared.BundledData.AdjustedHistory), CompressionMode.Decompress);
             using var output = File.Create(target);
             gz.CopyTo(output);
         }

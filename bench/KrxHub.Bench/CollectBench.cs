@@ -6,6 +6,7 @@ using KrxHub.Core.Validation;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources;
 using KrxHub.Sources.Import;
 using KrxHub.Sources.Kiwoom;

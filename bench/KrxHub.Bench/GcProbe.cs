@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Core.Validation;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using static KrxHub.Bench.BenchSupport;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KrxHub.Core;
 using KrxHub.Features.Import;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Pipeline;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KrxHub.Core;
 using KrxHub.Core.Validation;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;
 using static KrxHub.Bench.BenchSupport;

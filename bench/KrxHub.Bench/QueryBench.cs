@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using KrxHub.Features.Import;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Sources.Simulation;
 

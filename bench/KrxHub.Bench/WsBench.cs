@@ -9,6 +9,7 @@ using KrxHub.Core.Live;
 using KrxHub.Features.Import;
 using KrxHub.Features.Live;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,4 +1,48 @@
+using KrxHub.Features.Backtests;
+using KrxHub.Features.Bars;
+using KrxHub.Features.Collection;
+using KrxHub.Features.Dashboard;
+using KrxHub.Features.Health;
+using KrxHub.Features.Import;
+using KrxHub.Features.Investors;
+using KrxHub.Features.Live;
+using KrxHub.Features.Quality;
+using KrxHub.Features.Rankings;
+using KrxHub.Features.Session;
+using KrxHub.Features.Stocks;
+using KrxHub.Features.TradingCalendar;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 
-// `krxhub` with no verb serves the hub; every verb is defined in Hosting/Cli.cs.
-return await Cli.RunAsync(args);
+// The table of contents. The verbs of `krxhub` (the first, serve, is also what `krxhub` alone runs):
+return await Cli.RunAsync(args,
+[
+    ServeCommand.Create(),      // Hosting/ServeCommand.cs: the web host, live source and scheduler
+    ImportCommand.Create(),     // Features/Import: validate, stage, promote a file
+    Cli.DbCommand(),            // db migrate
+    QualityCommand.Create(),    // Features/Quality: quality-report
+    BacktestCommand.Create(),   // Features/Backtests
+    CollectCommand.Create(),    // Features/Collection: collect from Kiwoom and KRX
+    BackfillCommand.Create(),   // Features/Collection: resumable ranges
+    CalendarCommand.Create(),   // Features/TradingCalendar
+]);
+
+/// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>
+internal partial class Program
+{
+    public static void MapFeatures(WebApplication app)
+    {
+        app.MapDashboard();      // /, client routes and /assets: the web dashboard (web/ → wwwroot/)
+        app.MapHealth();         // /health/live, /health/ready
+        app.MapStocks();         // /api/stocks
+        app.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}
+        app.MapInvestors();      // /api/stocks/{code}/investors
+        app.MapQuality();        // /api/quality, /api/quarantine
+        app.MapCollection();     // /api/collection
+        app.MapBacktests();      // /api/backtests
+        app.MapSession();        // /api/session
+        app.MapCalendar();       // /api/calendar
+        app.MapLive();           // /ws, /api/quotes, /api/live/status
+        app.MapRankings();       // /api/rankings
+    }
+}

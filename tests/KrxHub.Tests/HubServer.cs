@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KrxHub.Core;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Builder;

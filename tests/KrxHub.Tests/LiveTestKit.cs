@@ -8,6 +8,7 @@ using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Features.Live;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Builder;

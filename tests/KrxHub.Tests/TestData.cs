@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Features.Import;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Pipeline;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;

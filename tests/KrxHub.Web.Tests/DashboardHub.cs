@@ -1,5 +1,6 @@
 using KrxHub.Core;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Sources.Simulation;
 using KrxHub.Storage;

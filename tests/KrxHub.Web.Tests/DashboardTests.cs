@@ -64,8 +64,8 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
         await using var test = await TestStore.CreateAsync("sqlite");
         var store = await test.OpenAsync();
         await TestData.LoadMasterAsync(store);
-        await TestData.ImportAsync(store, Hosting.BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv });
-        var options = new Hosting.HubOptions(new Hosting.StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
+        await TestData.ImportAsync(store, Shared.BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv });
+        var options = new Shared.HubOptions(new Shared.StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
         {
             ShowProgress = false,
             Live = new Features.Live.LiveOptions { RunSource = false },

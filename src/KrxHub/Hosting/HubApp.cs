@@ -1,3 +1,4 @@
+using KrxHub.Shared;
 using System.Text.Json.Serialization;
 using KrxHub.Core;
 using KrxHub.Core.Live;
@@ -62,18 +63,7 @@ public static class HubApp
         app.UseWebSockets();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("KrxHub API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapDashboard();
-        app.MapHealth();
-        app.MapStocks();
-        app.MapBars();
-        app.MapInvestors();
-        app.MapQuality();
-        app.MapCollection();
-        app.MapBacktests();
-        app.MapSession();
-        app.MapCalendar();
-        app.MapLive();
-        app.MapRankings();
+        Program.MapFeatures(app);
         return app;
     }
 }

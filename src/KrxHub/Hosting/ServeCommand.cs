@@ -1,3 +1,4 @@
+using KrxHub.Shared;
 using System.CommandLine;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Import;
@@ -54,9 +55,9 @@ public static class ServeCommand
         command.Options.Add(SimCalendar);
         command.Options.Add(SimSeed);
         command.Options.Add(CalendarFiles.ExtensionFile);
-        command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
-            var location = StoreLocation.Resolve(parse.GetValue(Cli.DataDir), parse.GetValue(Cli.Database));
+            var location = StoreLocation.Resolve(parse.GetValue(CliSupport.DataDir), parse.GetValue(CliSupport.Database));
             var settings = HubSettings.Load();
             var options = new HubOptions(location, parse.GetValue(Urls) ?? HubOptions.DefaultUrls, !parse.GetValue(NoBundled))
             {
@@ -65,7 +66,7 @@ public static class ServeCommand
                 Simulator = ResolveSimulator(parse, defaultAlwaysOpen: settings.Kiwoom is null),
             };
             var calendar = CalendarFiles.Load(parse, settings.Calendar);
-            var store = await Cli.OpenStoreAsync(parse, ct);
+            var store = await CliSupport.OpenStoreAsync(parse, ct);
             Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.CoveredFrom:yyyy-MM-dd}..{calendar.CoveredThrough:yyyy-MM-dd} "
                 + $"(published through {calendar.PublishedThrough:yyyy-MM-dd}, then provisional)");
             if (CalendarCoverage.Notice(calendar, options.Time.GetUtcNow()) is { } calendarNotice)

@@ -4,7 +4,7 @@ using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 using Spectre.Console;
 
 namespace KrxHub.Features.Backtests;
@@ -45,7 +45,7 @@ public static class BacktestCommand
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var pair in parse.GetValue(param) ?? [])
@@ -77,7 +77,7 @@ public static class BacktestCommand
             var plan = BacktestPlan.TryCreate(request, calendar, out var problem)
                 ?? throw new CliException(problem!.Message.StartsWith("--", StringComparison.Ordinal) ? problem.Message : $"--{Kebab(problem.Field)}: {problem.Message}");
 
-            await using var store = await Cli.OpenStoreAsync(parse, ct);
+            await using var store = await CliSupport.OpenStoreAsync(parse, ct);
             var runner = new BacktestRunner(store, calendar, TimeProvider.System);
             BacktestOutcome outcome;
             try

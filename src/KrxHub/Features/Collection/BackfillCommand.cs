@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 
 namespace KrxHub.Features.Collection;
 
@@ -37,7 +37,7 @@ public static class BackfillCommand
         command.Options.Add(CollectionCli.Basis);
         command.Options.Add(batch);
         command.Options.Add(CalendarFiles.ExtensionFile);
-        command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var name = parse.GetValue(dataset);
             if (!CollectDatasets.TryParse(name, out var which) || which == CollectDataset.Master)

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 
 namespace KrxHub.Features.Collection;
 
@@ -37,7 +37,7 @@ public static class CollectCommand
         command.Options.Add(date);
         command.Options.Add(CollectionCli.Basis);
         command.Options.Add(CalendarFiles.ExtensionFile);
-        command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var name = parse.GetValue(dataset);
             if (!CollectDatasets.TryParse(name, out var which))

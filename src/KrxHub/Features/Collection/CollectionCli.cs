@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Storage;
 using Spectre.Console;
 
@@ -41,7 +41,7 @@ internal sealed class CollectionCli : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var calendar = CalendarFiles.Load(parse, settings.Calendar);
-        var store = await Cli.OpenStoreAsync(parse, ct);
+        var store = await CliSupport.OpenStoreAsync(parse, ct);
         // Warnings (retries, the breaker) go to stderr, one line each; the token and keys are never logged.
         var loggers = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => o.SingleLine = true)

@@ -1,5 +1,5 @@
 using KrxHub.Core;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Pipeline;
 using KrxHub.Sources.Kiwoom;
 using KrxHub.Sources.KrxOpenApi;

@@ -1,5 +1,5 @@
 using KrxHub.Core;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;
 

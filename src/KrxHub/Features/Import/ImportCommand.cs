@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Pipeline;
 using KrxHub.Sources.Import;
 using KrxHub.Storage;
@@ -45,7 +45,7 @@ public static class ImportCommand
             command.Options.Add(o);
         }
 
-        command.SetAction((parse, ct) => Cli.GuardAsync(async () =>
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var options = BuildOptions(parse.GetValue(format), parse.GetValue(date), parse.GetValue(code), parse.GetValue(market),
                 parse.GetValue(measure), parse.GetValue(side));
@@ -71,7 +71,7 @@ public static class ImportCommand
             }
 
             var calendar = CalendarFiles.Load(parse);
-            await using var store = await Cli.OpenStoreAsync(parse, ct);
+            await using var store = await CliSupport.OpenStoreAsync(parse, ct);
             if (!parse.GetValue(noBundled) && opened.Any(o => o.File.Content != ImportContent.Stocks))
             {
                 await BundledLoader.LoadMasterIfEmptyAsync(store, TimeProvider.System, showProgress: true, ct);

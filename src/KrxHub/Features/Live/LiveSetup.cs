@@ -1,7 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Features.Rankings;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Kiwoom;
 using KrxHub.Sources.Simulation;
 using KrxHub.Storage;

@@ -1,6 +1,6 @@
 using KrxHub.Core;
 using KrxHub.Core.Live;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 
 namespace KrxHub.Features.Live;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 
 namespace KrxHub.Features.TradingCalendar;
 
@@ -20,7 +20,7 @@ public static class CalendarCommand
               krxhub calendar --calendar-file /etc/krxhub/krx-closed-days.csv
             """);
         command.Options.Add(CalendarFiles.ExtensionFile);
-        command.SetAction((parse, ct) => Cli.GuardAsync(() =>
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(() =>
         {
             var calendar = CalendarFiles.Load(parse);
             var provisional = CalendarCoverage.ProvisionalFrom(calendar);

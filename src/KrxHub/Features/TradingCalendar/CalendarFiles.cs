@@ -1,6 +1,6 @@
 using System.CommandLine;
 using KrxHub.Core;
-using KrxHub.Hosting;
+using KrxHub.Shared;
 
 namespace KrxHub.Features.TradingCalendar;
 

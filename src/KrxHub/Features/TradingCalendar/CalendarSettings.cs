@@ -1,4 +1,4 @@
-using KrxHub.Hosting;
+using KrxHub.Shared;
 
 namespace KrxHub.Features.TradingCalendar;
 

@@ -5,6 +5,7 @@ using KrxHub.Core;
 using KrxHub.Core.Backtesting;
 using KrxHub.Core.Backtesting.Strategies;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Testing;
 
 namespace KrxHub.Tests;

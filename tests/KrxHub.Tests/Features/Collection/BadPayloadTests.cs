@@ -5,6 +5,7 @@ using KrxHub.Core;
 using KrxHub.Core.Validation;
 using KrxHub.Features.Collection;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Tests.Kiwoom;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Hosting.Server;

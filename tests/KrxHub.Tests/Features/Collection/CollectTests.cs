@@ -57,7 +57,7 @@ public sealed class CollectTests
 
         var summary = await harness.Jobs.MasterAsync("test", Ct);
 
-        var bundled = Sources.Import.MasterFiles.ReadListed(Hosting.BundledData.Master).Records;
+        var bundled = Sources.Import.MasterFiles.ReadListed(Shared.BundledData.Master).Records;
         Assert.Equal(bundled.Count, summary.Accepted);
         Assert.Equal(bundled.Count, await harness.Store.CountStocksAsync(Ct));
         // KOSDAQ's 1,800 stocks take two pages of 1,000: the second follows the first's next-key.

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using KrxHub.Features.Collection;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Kiwoom;
 using KrxHub.Sources.KrxOpenApi;
 using KrxHub.Testing;

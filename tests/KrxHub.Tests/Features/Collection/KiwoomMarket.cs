@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using KrxHub.Core;
 using KrxHub.Features.Collection;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Sources.Tests.Kiwoom;
 using Microsoft.Extensions.Configuration;

@@ -1,5 +1,6 @@
 using KrxHub.Features.Collection;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Tests.Kiwoom;
 using KrxHub.Storage;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Features.Collection;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Storage;
 using KrxHub.Testing;
 using Microsoft.AspNetCore.Builder;

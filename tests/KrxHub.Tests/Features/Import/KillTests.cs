@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using KrxHub.Sources.Import;

@@ -191,7 +191,7 @@ public class PipelineTests
         // 068270 Celltrion on 2024-01-02: adjusted close 212,969 (pykrx/Naver), raw close 231,500 (KRX).
         var adjusted = TestData.TempFile(test.DataDirectory, "adj.csv", [Header, "068270,2024-01-02,187209,221708,187209,212969,6505933,14.8886"]);
         await TestData.ImportAsync(store, adjusted, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Adjusted);
-        await TestData.ImportAsync(store, Hosting.BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
+        await TestData.ImportAsync(store, Shared.BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
 
         var code = StockCode.Parse("068270");
         var day = new DateOnly(2024, 1, 2);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Features.Live;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Testing;
 using Npgsql;
 using static KrxHub.Tests.LiveTestData;

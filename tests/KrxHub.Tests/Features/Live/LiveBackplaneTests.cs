@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using KrxHub.Core;
 using KrxHub.Features.Live;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Testing;
 using static KrxHub.Tests.LiveTestData;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Features.Live;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 
 namespace KrxHub.Tests;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using KrxHub.Features.TradingCalendar;
 using KrxHub.Hosting;
+using KrxHub.Shared;
 using KrxHub.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,6 +1,6 @@
 using KrxHub.Sources.Simulation;
 
-namespace KrxHub.Hosting;
+namespace KrxHub.Shared;
 
 /// <summary>Where the hub keeps its data: a SQLite file in a data directory, or a PostgreSQL database.</summary>
 public sealed record StoreLocation(string DataDirectory, string? Database)

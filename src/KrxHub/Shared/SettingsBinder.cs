@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 
-namespace KrxHub.Hosting;
+namespace KrxHub.Shared;
 
 /// <summary>
 /// Binds one configuration section onto the settable properties of an options record, with errors that name the

@@ -3,7 +3,7 @@ using KrxHub.Features.TradingCalendar;
 using KrxHub.Sources.Kiwoom;
 using KrxHub.Sources.KrxOpenApi;
 
-namespace KrxHub.Hosting;
+namespace KrxHub.Shared;
 
 /// <summary>
 /// The hub's source and collection settings: environment variables with the KRXHUB_ prefix (a double underscore

@@ -1,6 +1,6 @@
 using KrxHub.Core;
 
-namespace KrxHub.Hosting;
+namespace KrxHub.Shared;
 
 /// <summary>The real KRX data shipped with the binary (see data/README.md for provenance).</summary>
 public static class BundledData
