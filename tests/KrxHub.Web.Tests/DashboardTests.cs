@@ -151,7 +151,9 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
         await run.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
         await Assertions.Expect(_page.GetByTestId("equity-chart")).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex("^[1-9][0-9]*$"));
         await Assertions.Expect(_page.GetByTestId("metrics")).ToContainTextAsync("totalReturn");
-        Assert.True(await _page.Locator("[data-testid=trades] tbody tr").CountAsync() > 0);
+        // The trades come page by page from /api/backtests/{id}/trades, after the result.
+        await _page.Locator("[data-testid=trades] tbody tr").First.WaitForAsync();
+        Assert.InRange(await _page.Locator("[data-testid=trades] tbody tr").CountAsync(), 1, 20);
         await Assertions.Expect(_page.Locator("[data-testid=past-runs] tbody tr").First).ToContainTextAsync("sma-cross");
         await ScreenshotAsync("backtests");
         AssertNoConsoleErrors();

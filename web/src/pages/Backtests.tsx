@@ -11,7 +11,7 @@ interface Trade { date: string; code: string; side: string; price: number; quant
 interface EquityPoint { date: string; equity: number; cash: number }
 interface StockRun { code: string; name: string; market: string; metrics: { totalReturn: number } & Record<string, unknown> }
 interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: EquityPoint[]; runs?: StockRun[] }
-interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; createdAt: string; finishedAt: string | null }
+interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; tradeCount: number | null; createdAt: string; finishedAt: string | null }
 
 const PAGE = 20;
 
@@ -45,7 +45,8 @@ export function BacktestsPage() {
 
   const follow = (id: string) => {
     clearTimeout(poll.current);
-    const step = () => getJson<Status>(`/api/backtests/${id}`).then((s) => {
+    // The trades are paged from /trades: a whole-market run has tens of thousands of them.
+    const step = () => getJson<Status>(`/api/backtests/${id}?trades=none`).then((s) => {
       setRun(s);
       if (s.status === 'queued' || s.status === 'running') poll.current = setTimeout(step, 200);
       else loadPast();
@@ -137,7 +138,7 @@ function RunView({ run }: { run: Status }) {
           <p class="muted small">{t('benchmark')}: {t('benchmarkPending')}</p>
           <Metrics metrics={doc.metrics} />
           {doc.runs && <Distribution runs={doc.runs} />}
-          <Trades trades={doc.trades} />
+          <Trades id={run.id} total={run.tradeCount ?? 0} />
         </>
       )}
     </section>
@@ -211,13 +212,20 @@ function Distribution({ runs }: { runs: StockRun[] }) {
   );
 }
 
-function Trades({ trades }: { trades: Trade[] }) {
+function Trades({ id, total }: { id: string; total: number }) {
   const [page, setPage] = useState(0);
-  const pages = Math.max(1, Math.ceil(trades.length / PAGE));
-  const rows = trades.slice(page * PAGE, page * PAGE + PAGE);
+  const [rows, setRows] = useState<Trade[]>([]);
+  const pages = Math.max(1, Math.ceil(total / PAGE));
+  useEffect(() => {
+    let live = true;
+    getJson<{ total: number; trades: Trade[] }>(`/api/backtests/${id}/trades?offset=${page * PAGE}&limit=${PAGE}`)
+      .then((r) => { if (live) setRows(r.trades); })
+      .catch(() => undefined);
+    return () => { live = false; };
+  }, [id, page]);
   return (
     <div class="table-wrap">
-      <h2>{t('trades')} ({num(trades.length)})</h2>
+      <h2>{t('trades')} ({num(total)})</h2>
       <table data-testid="trades">
         <thead><tr><th>{t('date')}</th><th>{t('codes')}</th><th>{t('side')}</th><th class="num">{t('price')}</th><th class="num">{t('quantity')}</th><th class="num">{t('fee')}</th><th class="num">{t('tax')}</th><th>{t('note')}</th></tr></thead>
         <tbody>{rows.map((r, i) => (

@@ -103,8 +103,15 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
     }
 }
 
-/// <summary>Status of a run; <see cref="Result"/> is the same document the CLI writes with --out.</summary>
-public sealed record BacktestStatusDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error, BacktestDocument? Result);
+/// <summary>
+/// Status of a run; <see cref="Result"/> is the same document the CLI writes with --out (with <c>?trades=none</c> its trades
+/// are left out: page through them with GET /api/backtests/{id}/trades). <see cref="TradeCount"/> is the number of trades.
+/// </summary>
+public sealed record BacktestStatusDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error,
+    BacktestDocument? Result, int? TradeCount = null);
+
+/// <summary>One page of a run's trades, in the document's order.</summary>
+public sealed record BacktestTradesDto(int Total, int Offset, IReadOnlyList<TradeDto> Trades);
 
 /// <summary>A run in the list of this node's runs (GET /api/backtests): what was asked and how it went, without the result.</summary>
 public sealed record BacktestSummaryDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error,
@@ -120,7 +127,9 @@ public static class BacktestsApi
         group.MapPost("/", StartAsync);
         group.MapGet("/", List);
         group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
-        group.MapGet("/{id}", Get);
+        group.MapGet("/{id}", Get)
+            .WithSummary("A run's status and, once completed, its result; ?trades=none leaves the trades out (a whole-market run has tens of thousands)");
+        group.MapGet("/{id}/trades", GetTrades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
         return app;
     }
 
@@ -152,13 +161,48 @@ public static class BacktestsApi
         j.Plan.Codes?.Select(c => c.Value).ToArray() ?? ["ALL"], j.Plan.Market?.ToString().ToUpperInvariant(), j.Plan.Settings.From, j.Plan.Settings.To,
         j.Plan.Settings.Basis.ToString().ToLowerInvariant())).ToArray());
 
-    private static Results<Ok<BacktestStatusDto>, ProblemHttpResult> Get(string id, BacktestJobs jobs)
+    private static Results<Ok<BacktestStatusDto>, ValidationProblem, ProblemHttpResult> Get(string id, BacktestJobs jobs, string? trades)
     {
+        var withTrades = trades?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "all" => true,
+            "none" => false,
+            _ => (bool?)null,
+        };
+        if (withTrades is null)
+        {
+            return ApiErrors.BadParameter("trades", $"'{trades}' is not a trades option; use all (the default) or none");
+        }
+
         if (jobs.Find(id) is not { } job)
         {
             return ApiErrors.NotFound("Unknown backtest", $"no backtest {id} on this node (runs are kept in memory, the last 100)");
         }
 
-        return TypedResults.Ok(new BacktestStatusDto(job.Id, job.Status, Volatile.Read(ref job.Progress), job.CreatedAt, job.FinishedAt, job.Error, job.Result));
+        var result = job.Result;
+        var shown = result is not null && withTrades == false ? result with { Trades = [] } : result;
+        return TypedResults.Ok(new BacktestStatusDto(job.Id, job.Status, Volatile.Read(ref job.Progress), job.CreatedAt, job.FinishedAt, job.Error,
+            shown, result?.Trades.Count));
+    }
+
+    private static Results<Ok<BacktestTradesDto>, ValidationProblem, ProblemHttpResult> GetTrades(string id, BacktestJobs jobs, string? offset, string? limit)
+    {
+        if (!ApiErrors.TryRange(offset, "offset", 0, 0, int.MaxValue, out var skip, out var problem) ||
+            !ApiErrors.TryRange(limit, "limit", 50, 1, 1000, out var take, out problem))
+        {
+            return problem!;
+        }
+
+        if (jobs.Find(id) is not { } job)
+        {
+            return ApiErrors.NotFound("Unknown backtest", $"no backtest {id} on this node (runs are kept in memory, the last 100)");
+        }
+
+        if (job.Result is not { } result)
+        {
+            return ApiErrors.NotFound("No result yet", $"backtest {id} is {job.Status}; its trades come with its result");
+        }
+
+        return TypedResults.Ok(new BacktestTradesDto(result.Trades.Count, skip, [.. result.Trades.Skip(skip).Take(take)]));
     }
 }

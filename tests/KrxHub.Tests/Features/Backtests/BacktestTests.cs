@@ -191,6 +191,44 @@ public class BacktestTests
     }
 
     [Fact]
+    public async Task A_result_can_leave_its_trades_out_and_page_through_them()
+    {
+        var hub = await HubServer.ForAsync("sqlite");
+        var full = await RunAsync(hub, new { strategy = "sma-cross", @params = new { fast = "5", slow = "20" }, codes = new[] { "005930" }, from = "2015-01-02", to = "2025-06-16" });
+        var all = full.GetProperty("trades").EnumerateArray().Select(t => t.GetRawText()).ToList();
+        Assert.True(all.Count > 10, $"{all.Count} trades");
+
+        // The same run again, to know its id: its document without trades, then two pages.
+        using var post = await hub.Client.PostAsJsonAsync(new Uri("/api/backtests", UriKind.Relative),
+            new { strategy = "sma-cross", @params = new { fast = "5", slow = "20" }, codes = new[] { "005930" }, from = "2015-01-02", to = "2025-06-16" });
+        var location = (await post.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("location").GetString()!;
+        JsonElement status;
+        do
+        {
+            await Task.Delay(50);
+            status = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + "?trades=none", UriKind.Relative));
+        }
+        while (status.GetProperty("status").GetString() is "queued" or "running");
+
+        Assert.Equal(all.Count, status.GetProperty("tradeCount").GetInt32());
+        Assert.Empty(status.GetProperty("result").GetProperty("trades").EnumerateArray());
+        Assert.Equal(full.GetProperty("metrics").GetRawText(), status.GetProperty("result").GetProperty("metrics").GetRawText());
+
+        var page = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + "/trades?offset=3&limit=4", UriKind.Relative));
+        Assert.Equal((all.Count, 3), (page.GetProperty("total").GetInt32(), page.GetProperty("offset").GetInt32()));
+        Assert.Equal(all.Skip(3).Take(4), page.GetProperty("trades").EnumerateArray().Select(t => t.GetRawText()));
+        var last = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + $"/trades?offset={all.Count - 1}&limit=1000", UriKind.Relative));
+        Assert.Equal([all[^1]], last.GetProperty("trades").EnumerateArray().Select(t => t.GetRawText()));
+
+        foreach (var (query, parameter) in new[] { ("?trades=some", "trades"), ("/trades?limit=0", "limit"), ("/trades?limit=1001", "limit"), ("/trades?offset=-1", "offset") })
+        {
+            using var bad = await hub.Client.GetAsync(new Uri(location + query, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(parameter, out _), query);
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_stock_or_run_is_404()
     {
         var hub = await HubServer.ForAsync("sqlite");
