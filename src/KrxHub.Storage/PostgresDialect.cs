@@ -31,39 +31,16 @@ internal sealed partial class PostgresDialect : StoreDialect
 
     // ---------------------------------------------------------------- schema
 
-    public override async Task MigrateAsync(CancellationToken ct)
+    protected override IReadOnlyList<Migration> Migrations => PostgresSchema.Migrations;
+
+    protected override string CreateMigrationsTable => PostgresSchema.CreateMigrationsTable;
+
+    /// <summary>Nodes starting together queue here; the lock goes with the transaction.</summary>
+    protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-
-        // Nodes starting together queue here; the lock goes with the transaction.
-        await using (var lockCommand = Command(connection, tx, "SELECT pg_advisory_xact_lock(@key)"))
-        {
-            lockCommand.Parameters.AddWithValue("key", PostgresSchema.MigrationLockKey);
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        }
-
-        await ExecuteAsync(connection, tx, PostgresSchema.CreateMigrationsTable, ct);
-        var applied = new HashSet<int>();
-        await using (var select = Command(connection, tx, "SELECT version FROM schema_migrations"))
-        await using (var reader = await select.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                applied.Add(reader.GetInt32(0));
-            }
-        }
-
-        foreach (var migration in PostgresSchema.Migrations.Where(m => !applied.Contains(m.Version)))
-        {
-            await ExecuteAsync(connection, tx, migration.Sql, ct);
-            await using var record = Command(connection, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @applied_at)");
-            record.Parameters.AddWithValue("version", migration.Version);
-            record.Parameters.AddWithValue("applied_at", StoredInstant(Time.GetUtcNow()));
-            await record.ExecuteNonQueryAsync(ct);
-        }
-
-        await tx.CommitAsync(ct);
+        await using var lockCommand = Command((NpgsqlConnection)connection, (NpgsqlTransaction)tx, "SELECT pg_advisory_xact_lock(@key)");
+        lockCommand.Parameters.AddWithValue("key", PostgresSchema.MigrationLockKey);
+        await lockCommand.ExecuteNonQueryAsync(ct);
     }
 
     public override async Task<int> GetSchemaVersionAsync(CancellationToken ct)

@@ -107,32 +107,9 @@ internal sealed partial class SqliteDialect : StoreDialect
 
     // ---------------------------------------------------------------- schema
 
-    public override async Task MigrateAsync(CancellationToken ct)
-    {
-        await using var connection = await OpenSqliteAsync(ct);
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        await ExecuteAsync(connection, tx, SqliteSchema.CreateMigrationsTable, ct);
-        var applied = new HashSet<int>();
-        await using (var select = Command(connection, tx, "SELECT version FROM schema_migrations"))
-        await using (var reader = await select.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                applied.Add(reader.GetInt32(0));
-            }
-        }
+    protected override IReadOnlyList<Migration> Migrations => SqliteSchema.Migrations;
 
-        foreach (var migration in SqliteSchema.Migrations.Where(m => !applied.Contains(m.Version)))
-        {
-            await ExecuteAsync(connection, tx, migration.Sql, ct);
-            await using var record = Command(connection, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($version, $applied_at)");
-            record.Parameters.AddWithValue("$version", migration.Version);
-            record.Parameters.AddWithValue("$applied_at", InstantText(Time.GetUtcNow()));
-            await record.ExecuteNonQueryAsync(ct);
-        }
-
-        await tx.CommitAsync(ct);
-    }
+    protected override string CreateMigrationsTable => SqliteSchema.CreateMigrationsTable;
 
     public override async Task<int> GetSchemaVersionAsync(CancellationToken ct)
     {

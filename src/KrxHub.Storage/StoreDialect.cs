@@ -29,7 +29,51 @@ internal abstract class StoreDialect : IAsyncDisposable
     /// <summary>A transaction that only reads, seeing one snapshot (SQLite: deferred; PostgreSQL: repeatable read).</summary>
     public abstract Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken ct);
 
-    public abstract Task MigrateAsync(CancellationToken ct);
+    /// <summary>This dialect's schema steps; both dialects have the same versions.</summary>
+    protected abstract IReadOnlyList<Migration> Migrations { get; }
+
+    /// <summary>The DDL of the schema_migrations table (CREATE TABLE IF NOT EXISTS).</summary>
+    protected abstract string CreateMigrationsTable { get; }
+
+    /// <summary>Makes concurrent migrations wait for each other inside <paramref name="tx"/> (SQLite's write lock already does).</summary>
+    protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Applies the missing schema steps in one transaction, recording each in schema_migrations.</summary>
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await LockForMigrationAsync(connection, tx, ct);
+        await using (var create = Command(connection, tx, CreateMigrationsTable))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        var applied = new HashSet<int>();
+        await using (var select = Command(connection, tx, "SELECT version FROM schema_migrations"))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
+        {
+            await using (var step = Command(connection, tx, migration.Sql))
+            {
+                await step.ExecuteNonQueryAsync(ct);
+            }
+
+            await using var record = Command(connection, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @applied_at)");
+            record.Parameters.Add(Long("version", migration.Version));
+            record.Parameters.Add(Instant("applied_at", Time.GetUtcNow()));
+            await record.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
 
     public abstract Task<int> GetSchemaVersionAsync(CancellationToken ct);
 

@@ -17,20 +17,11 @@ public class KillTests
     {
         var file = BundledData.RawWindow; // 80,828 real rows: two 50,000-row chunks
 
-        await using var clean = await TestStore.CreateAsync(backend);
-        await using (var store = await clean.OpenAsync())
-        {
-            await TestData.LoadMasterAsync(store);
-        }
-
+        await using var clean = await WithMasterAsync(backend);
         var cleanRun = await CliProcess.RunAsync(["import", file, .. clean.CliArgs]);
         Assert.True(cleanRun.ExitCode == 0, cleanRun.Stderr);
 
-        await using var killed = await TestStore.CreateAsync(backend);
-        await using (var store = await killed.OpenAsync())
-        {
-            await TestData.LoadMasterAsync(store);
-        }
+        await using var killed = await WithMasterAsync(backend);
 
         // Start the import and kill it as soon as it reports its first staged chunk.
         using (var p = Process.Start(CliProcess.StartInfo(["import", file, .. killed.CliArgs]))!)
@@ -78,20 +69,11 @@ public class KillTests
     public async Task Killing_an_import_inside_its_promotion_transaction_promotes_nothing_and_a_rerun_equals_one_clean_import(string backend)
     {
         var file = BundledData.RawWindow;
-        await using var clean = await TestStore.CreateAsync(backend);
-        await using (var store = await clean.OpenAsync())
-        {
-            await TestData.LoadMasterAsync(store);
-        }
-
+        await using var clean = await WithMasterAsync(backend);
         var cleanRun = await CliProcess.RunAsync(["import", file, .. clean.CliArgs]);
         Assert.True(cleanRun.ExitCode == 0, cleanRun.Stderr);
 
-        await using var killed = await TestStore.CreateAsync(backend);
-        await using (var store = await killed.OpenAsync())
-        {
-            await TestData.LoadMasterAsync(store);
-        }
+        await using var killed = await WithMasterAsync(backend);
 
         // After the "promoting" line every row is staged; the next write transaction the process holds is the promotion's.
         // It is killed as soon as that transaction is seen from outside: SQLite's write lock, PostgreSQL's promotion lock.
@@ -144,6 +126,15 @@ public class KillTests
         Assert.Equal(0, await ScalarAsync(killed, "SELECT count(*) FROM staging_daily_bars"));
         var statuses = (await b.GetRunsAsync(10, 0, CancellationToken.None)).Where(r => r.Job.StartsWith("import", StringComparison.Ordinal)).Select(r => r.Status).ToList();
         Assert.Equal(["succeeded", "abandoned"], statuses);
+    }
+
+    /// <summary>A fresh store of <paramref name="backend"/> holding the bundled master.</summary>
+    private static async Task<TestStore> WithMasterAsync(string backend)
+    {
+        var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        return test;
     }
 
     /// <summary>True while some connection holds the store's promotion transaction open (checked from outside the process).</summary>

@@ -1,34 +1,14 @@
 using System.Net;
 using System.Text.Json;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
 using KrxHub.Shared;
 using KrxHub.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KrxHub.Tests;
 
 /// <summary>GET /api/calendar and the hub past 2026, through the real HTTP pipeline.</summary>
 public sealed class CalendarApiTests
 {
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(HttpClient client, string url)
-    {
-        using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-    }
-
-    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication App, HttpClient Client)> StartAsync(TestStore test, Core.KrxCalendar calendar, TimeProvider time)
-    {
-        var store = await test.OpenAsync();
-        var options = new HubOptions(new StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false) { Time = time, ShowProgress = false };
-        var app = HubApp.Build(options, store, calendar);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
-    }
-
     private static Dictionary<string, JsonElement> ByDate(JsonElement body) =>
         body.GetProperty("days").EnumerateArray().ToDictionary(d => d.GetProperty("date").GetString()!);
 
@@ -36,11 +16,11 @@ public sealed class CalendarApiTests
     public async Task The_year_2027_comes_from_the_rules_with_every_closure_named_and_provisional()
     {
         await using var test = await TestStore.CreateAsync("sqlite");
-        var (app, client) = await StartAsync(test, CalendarFiles.Load((string?)null), new FixedTime(new DateTimeOffset(2026, 12, 6, 3, 0, 0, TimeSpan.Zero)));
+        var (app, client) = await CalendarHub.StartAsync(test, CalendarFiles.Load((string?)null), new FixedTime(new DateTimeOffset(2026, 12, 6, 3, 0, 0, TimeSpan.Zero)));
         await using (app)
         using (client)
         {
-            var (status, body) = await GetAsync(client, "/api/calendar?from=2027-01-01&to=2027-12-31");
+            var (status, body) = await CalendarHub.GetAsync(client, "/api/calendar?from=2027-01-01&to=2027-12-31");
             Assert.Equal(HttpStatusCode.OK, status);
             var days = body.GetProperty("days").EnumerateArray().ToList();
             Assert.Equal(365, days.Count);
@@ -72,11 +52,11 @@ public sealed class CalendarApiTests
     public async Task Bundled_days_are_published_and_name_their_reason()
     {
         await using var test = await TestStore.CreateAsync("sqlite");
-        var (app, client) = await StartAsync(test, CalendarFiles.Load((string?)null), FixedTime.Default);
+        var (app, client) = await CalendarHub.StartAsync(test, CalendarFiles.Load((string?)null), FixedTime.Default);
         await using (app)
         using (client)
         {
-            var (_, body) = await GetAsync(client, "/api/calendar?from=2024-04-08&to=2024-04-12");
+            var (_, body) = await CalendarHub.GetAsync(client, "/api/calendar?from=2024-04-08&to=2024-04-12");
             var byDate = ByDate(body);
             Assert.Equal(5, byDate.Count);
             Assert.Equal(4, body.GetProperty("sessions").GetInt32());
@@ -86,11 +66,11 @@ public sealed class CalendarApiTests
                 election.GetProperty("provisional").GetBoolean(), election.GetProperty("source").GetString()));
 
             // The CSAT day of 2024: 10:00 to 16:30, from the bundled history.
-            var (_, csat) = await GetAsync(client, "/api/calendar?from=2024-11-14&to=2024-11-14");
+            var (_, csat) = await CalendarHub.GetAsync(client, "/api/calendar?from=2024-11-14&to=2024-11-14");
             Assert.Equal(("10:00", "16:30"), (csat.GetProperty("days")[0].GetProperty("open").GetString(), csat.GetProperty("days")[0].GetProperty("close").GetString()));
 
             // 2026-12-31 is the year-end closure of the bundled year, published like the rest of it.
-            var (_, yearEnd) = await GetAsync(client, "/api/calendar?from=2026-12-31&to=2026-12-31");
+            var (_, yearEnd) = await CalendarHub.GetAsync(client, "/api/calendar?from=2026-12-31&to=2026-12-31");
             Assert.Equal(("연말 휴장일", "bundled"), (yearEnd.GetProperty("days")[0].GetProperty("reason").GetString(), yearEnd.GetProperty("days")[0].GetProperty("source").GetString()));
             await app.StopAsync();
         }
@@ -106,11 +86,11 @@ public sealed class CalendarApiTests
             "holiday,2027-06-09,임시공휴일",
             "special,2027-11-18,10:00,16:30,CSAT",
         ]);
-        var (app, client) = await StartAsync(test, CalendarFiles.Load(file), FixedTime.Default);
+        var (app, client) = await CalendarHub.StartAsync(test, CalendarFiles.Load(file), FixedTime.Default);
         await using (app)
         using (client)
         {
-            var (_, body) = await GetAsync(client, "/api/calendar?from=2027-06-08&to=2027-11-19");
+            var (_, body) = await CalendarHub.GetAsync(client, "/api/calendar?from=2027-06-08&to=2027-11-19");
             var byDate = ByDate(body);
             var closure = byDate["2027-06-09"];
             Assert.Equal((false, "임시공휴일", false, "override:krx-2027-TEST.csv"), (closure.GetProperty("session").GetBoolean(), closure.GetProperty("reason").GetString(),
@@ -120,7 +100,7 @@ public sealed class CalendarApiTests
                 csat.GetProperty("close").GetString(), csat.GetProperty("provisional").GetBoolean(), csat.GetProperty("source").GetString()));
             Assert.Equal(("rules", true), (byDate["2027-06-08"].GetProperty("source").GetString(), byDate["2027-06-08"].GetProperty("provisional").GetBoolean()));
 
-            var (_, phase) = await GetAsync(client, "/api/session?at=2027-11-18T16:25:00%2B09:00");
+            var (_, phase) = await CalendarHub.GetAsync(client, "/api/session?at=2027-11-18T16:25:00%2B09:00");
             Assert.Equal("closing-auction", phase.GetProperty("phase").GetString());
             Assert.Equal("override:krx-2027-TEST.csv", phase.GetProperty("source").GetString());
             await app.StopAsync();
@@ -137,7 +117,7 @@ public sealed class CalendarApiTests
     {
         var hub = await HubServer.ForAsync("sqlite");
 
-        var (code, body) = await GetAsync(hub.Client, "/api/calendar?" + query);
+        var (code, body) = await CalendarHub.GetAsync(hub.Client, "/api/calendar?" + query);
 
         Assert.Equal(status, (int)code);
         Assert.Equal(message, parameter is null ? body.GetProperty("detail").GetString() : body.GetProperty("errors").GetProperty(parameter)[0].GetString());
@@ -148,11 +128,11 @@ public sealed class CalendarApiTests
     {
         var hub = await HubServer.ForAsync("sqlite");
 
-        var (leapStatus, leap) = await GetAsync(hub.Client, "/api/calendar?from=2028-01-01&to=2028-12-31");
+        var (leapStatus, leap) = await CalendarHub.GetAsync(hub.Client, "/api/calendar?from=2028-01-01&to=2028-12-31");
         Assert.Equal(HttpStatusCode.OK, leapStatus);
         Assert.Equal(366, leap.GetProperty("days").GetArrayLength());
 
-        var (_, thisYear) = await GetAsync(hub.Client, "/api/calendar");
+        var (_, thisYear) = await CalendarHub.GetAsync(hub.Client, "/api/calendar");
         var year = Core.KrxCalendar.KstDate(FixedTime.Default.GetUtcNow()).Year;
         Assert.Equal(($"{year}-01-01", $"{year}-12-31"), (thisYear.GetProperty("from").GetString(), thisYear.GetProperty("to").GetString()));
     }
@@ -164,7 +144,7 @@ public sealed class CalendarApiTests
         var start = new DateTimeOffset(2027, 3, 2, 9, 5, 0, Core.KrxCalendar.KstOffset);
         await using var hub = await LiveHub.StartSimulatedAsync(new ShiftedTime(start - DateTimeOffset.UtcNow));
 
-        var (status, session) = await GetAsync(hub.Client, "/api/session");
+        var (status, session) = await CalendarHub.GetAsync(hub.Client, "/api/session");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("regular", session.GetProperty("phase").GetString());
         Assert.Equal("2027-03-02T09:00:00+09:00", session.GetProperty("open").GetString());
@@ -185,7 +165,7 @@ public sealed class CalendarApiTests
         Assert.Equal("simulated", tick.GetProperty("source").GetString());
         Assert.StartsWith("2027-03-02T09:", tick.GetProperty("time").GetString(), StringComparison.Ordinal);
 
-        var (_, ready) = await GetAsync(hub.Client, "/health/ready");
+        var (_, ready) = await CalendarHub.GetAsync(hub.Client, "/health/ready");
         Assert.Equal("2026-12-31", ready.GetProperty("calendarPublishedThrough").GetString());
         Assert.StartsWith("the KRX calendar of 2027 is provisional: derived from the holiday rules", ready.GetProperty("calendarNotice").GetString(), StringComparison.Ordinal);
     }

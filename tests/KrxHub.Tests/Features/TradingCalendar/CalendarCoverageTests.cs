@@ -1,12 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using KrxHub.Features.TradingCalendar;
-using KrxHub.Hosting;
 using KrxHub.Shared;
 using KrxHub.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KrxHub.Tests;
 
@@ -24,53 +20,36 @@ public sealed class CalendarCoverageTests
         "holiday,2027-12-31,TEST",
     ];
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(HttpClient client, string url)
-    {
-        using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-    }
-
-    /// <summary>A hub over an empty SQLite store with <paramref name="calendar"/>, on <paramref name="time"/>.</summary>
-    private static async Task<(Microsoft.AspNetCore.Builder.WebApplication App, HttpClient Client)> StartAsync(TestStore test, Core.KrxCalendar calendar, TimeProvider time)
-    {
-        var store = await test.OpenAsync();
-        var options = new HubOptions(new StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false) { Time = time, ShowProgress = false };
-        var app = HubApp.Build(options, store, calendar);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new HttpClient { BaseAddress = new Uri(address) });
-    }
-
     [Fact]
     public async Task With_an_override_file_its_year_is_published_and_health_shows_how_far_each_layer_reaches()
     {
         await using var test = await TestStore.CreateAsync("sqlite");
         var file = TestData.TempFile(test.DataDirectory, "krx-closed-days-2027-TEST.csv", Test2027);
-        var (app, client) = await StartAsync(test, CalendarFiles.Load(file), new FixedTime(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero)));
+        var (app, client) = await CalendarHub.StartAsync(test, CalendarFiles.Load(file), new FixedTime(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero)));
         await using (app)
         using (client)
         {
-            var (status, holiday) = await GetAsync(client, "/api/session?at=2027-02-09T10:00:00%2B09:00");
+            var (status, holiday) = await CalendarHub.GetAsync(client, "/api/session?at=2027-02-09T10:00:00%2B09:00");
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal("holiday", holiday.GetProperty("phase").GetString());
             Assert.Equal("TEST weekday holiday", holiday.GetProperty("reason").GetString());
             Assert.False(holiday.GetProperty("provisional").GetBoolean());
             Assert.Equal("2027-02-10T00:00:00+09:00", holiday.GetProperty("next").GetProperty("at").GetString());
 
-            var (_, lateOpen) = await GetAsync(client, "/api/session?at=2027-01-04T09:45:00%2B09:00");
+            var (_, lateOpen) = await CalendarHub.GetAsync(client, "/api/session?at=2027-01-04T09:45:00%2B09:00");
             Assert.Equal("pre-open", lateOpen.GetProperty("phase").GetString());
             Assert.Equal("2027-01-04T10:00:00+09:00", lateOpen.GetProperty("open").GetString());
 
             // The override file lists only four days: the rules' 삼일절 is a session in its published 2027.
-            var (_, regular) = await GetAsync(client, "/api/session?at=2027-03-01T10:00:00%2B09:00");
+            var (_, regular) = await CalendarHub.GetAsync(client, "/api/session?at=2027-03-01T10:00:00%2B09:00");
             Assert.Equal("regular", regular.GetProperty("phase").GetString());
             Assert.Equal("override:krx-closed-days-2027-TEST.csv", regular.GetProperty("source").GetString());
 
             // The bundled calendar's last evening leads into the 2026 year-end closure.
-            var (_, yearEnd) = await GetAsync(client, "/api/session?at=2026-12-30T20:00:00%2B09:00");
+            var (_, yearEnd) = await CalendarHub.GetAsync(client, "/api/session?at=2026-12-30T20:00:00%2B09:00");
             Assert.Equal("2026-12-31T00:00:00+09:00", yearEnd.GetProperty("next").GetProperty("at").GetString());
 
-            var (readyStatus, ready) = await GetAsync(client, "/health/ready");
+            var (readyStatus, ready) = await CalendarHub.GetAsync(client, "/health/ready");
             Assert.Equal(HttpStatusCode.OK, readyStatus);
             Assert.Equal("ready", ready.GetProperty("status").GetString());
             Assert.Equal("2050-12-31", ready.GetProperty("calendarEndsOn").GetString());
@@ -85,25 +64,25 @@ public sealed class CalendarCoverageTests
     {
         await using var test = await TestStore.CreateAsync("sqlite");
         var time = new MovableTime(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
-        var (app, client) = await StartAsync(test, CalendarFiles.Load((string?)null), time);
+        var (app, client) = await CalendarHub.StartAsync(test, CalendarFiles.Load((string?)null), time);
         await using (app)
         using (client)
         {
-            var (status, provisional) = await GetAsync(client, "/api/session?at=2027-01-04T10:00:00%2B09:00");
+            var (status, provisional) = await CalendarHub.GetAsync(client, "/api/session?at=2027-01-04T10:00:00%2B09:00");
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal("regular", provisional.GetProperty("phase").GetString());
             Assert.Equal("2027-01-04T10:00:00+09:00", provisional.GetProperty("open").GetString());
             Assert.True(provisional.GetProperty("provisional").GetBoolean());
 
             // 2026-11-22: 2026 is published and it is not December yet.
-            var (_, early) = await GetAsync(client, "/health/ready");
+            var (_, early) = await CalendarHub.GetAsync(client, "/health/ready");
             Assert.Equal("2050-12-31", early.GetProperty("calendarEndsOn").GetString());
             Assert.Equal("2026-12-31", early.GetProperty("calendarPublishedThrough").GetString());
             Assert.Equal(JsonValueKind.Null, early.GetProperty("calendarNotice").ValueKind);
 
             // 2026-12-05 09:00 KST: KRX publishes 2027 this month.
             time.Now = new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
-            var (readyStatus, soon) = await GetAsync(client, "/health/ready");
+            var (readyStatus, soon) = await CalendarHub.GetAsync(client, "/health/ready");
             Assert.Equal(HttpStatusCode.OK, readyStatus);
             Assert.Equal("ready", soon.GetProperty("status").GetString());
             Assert.Equal("the KRX calendar of 2027 is provisional (derived from the holiday rules) until KRX publishes it this month; "
@@ -112,10 +91,10 @@ public sealed class CalendarCoverageTests
 
             // 2027-01-04 10:00 KST: the hub runs on, in a provisional year.
             time.Now = new DateTimeOffset(2027, 1, 4, 1, 0, 0, TimeSpan.Zero);
-            var (_, past) = await GetAsync(client, "/health/ready");
+            var (_, past) = await CalendarHub.GetAsync(client, "/health/ready");
             Assert.StartsWith("the KRX calendar of 2027 is provisional: derived from the holiday rules, so election days, temporary holidays and the CSAT day are not in it; ",
                 past.GetProperty("calendarNotice").GetString(), StringComparison.Ordinal);
-            var (nowStatus, now) = await GetAsync(client, "/api/session");
+            var (nowStatus, now) = await CalendarHub.GetAsync(client, "/api/session");
             Assert.Equal(HttpStatusCode.OK, nowStatus);
             Assert.Equal("regular", now.GetProperty("phase").GetString());
             await app.StopAsync();
