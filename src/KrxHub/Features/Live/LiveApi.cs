@@ -58,8 +58,8 @@ public static class LiveApi
 
     public static IEndpointRouteBuilder MapLive(this IEndpointRouteBuilder app)
     {
-        app.Map("/ws", (HttpContext context, LiveBus bus, ILoggerFactory loggers) =>
-            LiveSocket.HandleAsync(context, bus, loggers.CreateLogger("KrxHub.Live.WebSocket"))).ExcludeFromDescription();
+        app.Map("/ws", (HttpContext context, LiveSubscriptions subscriptions, LiveOptions options, ILoggerFactory loggers) =>
+            LiveSocket.HandleAsync(context, subscriptions, options, loggers.CreateLogger("KrxHub.Live.WebSocket"))).ExcludeFromDescription();
         var group = app.MapGroup("/api").WithTags("Live");
         group.MapGet("/quotes/{code}", GetQuoteAsync)
             .WithSummary("Latest price of one stock: live while the live source is up, else the last stored values with stale=true");
@@ -153,13 +153,13 @@ public static class LiveApi
         return result;
     }
 
-    private static Ok<LiveStatusDto> GetStatus(LiveBus bus, IServiceProvider services)
+    private static Ok<LiveStatusDto> GetStatus(LiveBus bus, LiveSubscriptions subscriptions, IServiceProvider services)
     {
         var status = bus.SourceStatus;
-        var stats = bus.Stats;
+        var stats = subscriptions.Stats;
         var session = bus.Session;
         var backplane = services.GetService<PostgresBackplane>();
-        var local = bus.SubscribedCodes().Codes;
+        var local = subscriptions.SubscribedCodes().Codes;
         var remote = backplane?.RemoteCodes();
         var followed = remote is null ? local.Count : LiveSourceRunner.FollowedCodes(local, remote).Count;
         return TypedResults.Ok(new LiveStatusDto(status.Node, status.Source, status.Up, status.RunsHere,

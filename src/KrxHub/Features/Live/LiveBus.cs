@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using KrxHub.Core;
 using KrxHub.Core.Live;
-using KrxHub.Features.Rankings;
 using KrxHub.Storage;
 
 namespace KrxHub.Features.Live;
@@ -31,14 +30,16 @@ public sealed record LiveStats(
     double DispatchBusySeconds);
 
 /// <summary>
-/// The in-process live hub. Events from the live source (on the node that runs it) or from the backplane (on the others)
-/// go through one dispatcher: it serializes each event once, keeps the last state per stock, updates the ranking board and
-/// offers the bytes to the outboxes of the clients subscribed to that stock. It never waits for a client.
+/// The in-process live hub, first of three parts: the inbox, the dispatcher and the live state. Events from the live source
+/// (on the node that runs it) or from the backplane (on the others) go through one dispatcher: it serializes each event
+/// once, keeps the last state per stock, updates the ranking board and offers the bytes to the subscribers of that stock.
+/// It never waits for a client. The subscriber lists are state it reads without locks; <see cref="LiveSubscriptions"/>
+/// (the WebSocket protocol, snapshots and caps) changes them under <see cref="Registry"/>, and <see cref="LiveSendPacer"/>
+/// paces the writes (heartbeats, send rounds).
 /// </summary>
 public sealed class LiveBus : BackgroundService
 {
     private readonly MarketStore _store;
-    private readonly StoredQuotes _storedQuotes;
     private readonly TimeProvider _time;
     private readonly LiveOptions _options;
     private readonly ILogger<LiveBus> _logger;
@@ -47,37 +48,30 @@ public sealed class LiveBus : BackgroundService
     private readonly Queue<CodeState> _inbox = new();
     private readonly SemaphoreSlim _inboxSignal = new(0);
 
-    private readonly Lock _registry = new();
+    /// <summary>Guards the subscriber lists (and each client's subscription table) against concurrent changes.</summary>
+    internal readonly Lock Registry = new();
     private readonly Lock _boardGate = new();
     private readonly RankingBoard _board = new();
-    private readonly ConcurrentDictionary<long, LiveClient> _clients = new();
-    // Busy clients whose writers wake at the next send round (see LiveOptions.SendInterval).
-    private readonly ConcurrentQueue<LiveClient> _sendRound = new();
     private readonly Dictionary<RankingKey, Subscriber[]> _rankingSubscribers = [];
     private volatile FrozenCodes _codes = new([]);
     private Subscriber[] _sessionSubscribers = [];
     private SessionState? _session;
     private byte[]? _sessionMessage;
     private DateOnly _boardDate;
-    private long _nextClientId;
     private long _codesVersion;
     private long _eventsIn;
     private long _coalescedIn;
     private long _dispatchTimestampTicks;
     private long _unknownCodeEvents;
-    private long _departedDelivered;
-    private long _departedCoalesced;
-    private long _disconnected;
 
     // Set by the live source runner (this node) and the backplane (other nodes).
     private volatile string? _localSource;
     private volatile string? _remoteSource;
     private long _remoteHeardAtTicks;
 
-    public LiveBus(MarketStore store, StoredQuotes storedQuotes, TimeProvider time, LiveOptions options, ILogger<LiveBus> logger)
+    public LiveBus(MarketStore store, TimeProvider time, LiveOptions options, ILogger<LiveBus> logger)
     {
         _store = store;
-        _storedQuotes = storedQuotes;
         _time = time;
         _options = options;
         _logger = logger;
@@ -88,8 +82,6 @@ public sealed class LiveBus : BackgroundService
 
     public LiveOptions Options => _options;
 
-    /// <summary>Set once the rankings publisher exists (it needs the bus, and the bus asks it for ranking snapshots).</summary>
-    internal RankingPublisher? Rankings { get; set; }
 
     public LiveSourceStatus SourceStatus
     {
@@ -106,24 +98,22 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
-    public LiveStats Stats
-    {
-        get
-        {
-            long delivered = Interlocked.Read(ref _departedDelivered), coalesced = Interlocked.Read(ref _departedCoalesced);
-            var maxQueued = 0;
-            foreach (var client in _clients.Values)
-            {
-                delivered += client.Sent;
-                coalesced += client.Coalesced;
-                maxQueued = Math.Max(maxQueued, client.Queued);
-            }
+    /// <summary>Events in, coalesced in the inbox, dropped for an unknown code, and the dispatcher's busy time.</summary>
+    internal (long EventsIn, long CoalescedIn, long UnknownCode, double DispatchBusySeconds) EventCounters =>
+        (Interlocked.Read(ref _eventsIn), Interlocked.Read(ref _coalescedIn), Interlocked.Read(ref _unknownCodeEvents),
+            Math.Round(Interlocked.Read(ref _dispatchTimestampTicks) / (double)System.Diagnostics.Stopwatch.Frequency, 3));
 
-            return new LiveStats(_clients.Count, Interlocked.Read(ref _eventsIn), Interlocked.Read(ref _coalescedIn),
-                Interlocked.Read(ref _unknownCodeEvents), delivered, coalesced, Interlocked.Read(ref _disconnected), maxQueued,
-                Math.Round(Interlocked.Read(ref _dispatchTimestampTicks) / (double)System.Diagnostics.Stopwatch.Frequency, 3));
-        }
-    }
+    /// <summary>Changes with every subscriber added or removed.</summary>
+    internal long SubscribersVersion => Interlocked.Read(ref _codesVersion);
+
+    /// <summary>The last tick and book messages of a stock (snapshots), and whether the master knows it.</summary>
+    internal bool IsKnown(StockCode code) => _codes.Get(code) is not null;
+
+    internal byte[]? TickMessage(StockCode code) => _codes.Get(code)?.Tick?.Message;
+
+    internal byte[]? BookMessage(StockCode code) => _codes.Get(code)?.Book?.Message;
+
+    internal byte[]? SessionMessage => Volatile.Read(ref _sessionMessage);
 
     /// <summary>The stock of the master, or null for a code it does not know.</summary>
     public Stock? FindStock(StockCode code) => _codes.Get(code)?.Stock;
@@ -142,7 +132,7 @@ public sealed class LiveBus : BackgroundService
     public async Task ReloadMasterAsync(CancellationToken ct)
     {
         var stocks = await _store.GetAllStocksAsync(ct);
-        lock (_registry)
+        lock (Registry)
         {
             var old = _codes;
             _codes = new FrozenCodes(stocks.Select(s => old.Get(s.Code) is { } existing ? existing.WithStock(s) : new CodeState(s)));
@@ -221,55 +211,10 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
-    internal LiveClient Connect()
-    {
-        var client = new LiveClient(Interlocked.Increment(ref _nextClientId), _options.MaxSubscriptions, _options.MaxPendingReplies,
-            _time, _options.SendInterval, _sendRound.Enqueue);
-        _clients[client.Id] = client;
-        return client;
-    }
-
-    internal void Disconnect(LiveClient client)
-    {
-        lock (_registry)
-        {
-            foreach (var (key, slot) in client.Subscriptions)
-            {
-                RemoveSubscriber(key, client, slot);
-            }
-
-            client.Subscriptions.Clear();
-        }
-
-        if (_clients.TryRemove(client.Id, out _))
-        {
-            Interlocked.Add(ref _departedDelivered, client.Sent);
-            Interlocked.Add(ref _departedCoalesced, client.Coalesced);
-            Interlocked.Increment(ref _disconnected);
-        }
-    }
-
-    /// <summary>
-    /// The codes this node's clients follow (ticks or book) and a version that changes with them: the live source is
-    /// asked for these and those of the other nodes (the Kiwoom feed registers them; the simulator drives every stock anyway).
-    /// </summary>
-    internal (long Version, IReadOnlyCollection<StockCode> Codes) SubscribedCodes()
-    {
-        lock (_registry)
-        {
-            var codes = _clients.Values.SelectMany(c => c.Subscriptions.Keys)
-                .Where(k => k.Channel is LiveChannel.Ticks or LiveChannel.Book).Select(k => k.Code).ToHashSet();
-            return (_codesVersion, codes);
-        }
-    }
-
-    /// <summary>The version <see cref="SubscribedCodes"/> would give, without building the set.</summary>
-    internal long SubscribedCodesVersion => Interlocked.Read(ref _codesVersion);
-
     /// <summary>The ranking subscriptions now, for the rankings publisher.</summary>
     internal List<(RankingKey Key, Subscriber[] Subscribers)> RankingSubscriptions()
     {
-        lock (_registry)
+        lock (Registry)
         {
             return _rankingSubscribers.Select(kv => (kv.Key, kv.Value)).ToList();
         }
@@ -280,7 +225,7 @@ public sealed class LiveBus : BackgroundService
     {
         var message = LiveMessages.Session(state);
         Subscriber[] subscribers;
-        lock (_registry)
+        lock (Registry)
         {
             _session = state;
             _sessionMessage = message;
@@ -297,148 +242,17 @@ public sealed class LiveBus : BackgroundService
     {
         get
         {
-            lock (_registry)
+            lock (Registry)
             {
                 return _session;
             }
         }
     }
 
-    /// <summary>Handles one client request: replies (ack or error), then the snapshot.</summary>
-    internal async Task HandleAsync(LiveClient client, LiveRequest request, CancellationToken ct)
+    // Both under Registry. Subscriber arrays are copied on write, so the dispatcher reads them without a lock.
+    internal void AddSubscriber(SubscriptionKey key, Subscriber subscriber)
     {
-        if (request.Op == "ping")
-        {
-            client.Reply(LiveMessages.Pong(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), request.Id));
-            return;
-        }
-
-        var channel = request.Channel!.Value;
-        if (request.Op == "unsubscribe")
-        {
-            Unsubscribe(client, request, channel);
-            return;
-        }
-
-        var keys = channel switch
-        {
-            LiveChannel.Ticks or LiveChannel.Book => request.Codes!.Select(c => new SubscriptionKey(channel, c, default)).ToList(),
-            LiveChannel.Rankings => [new SubscriptionKey(channel, default, request.Ranking!.Value)],
-            _ => [new SubscriptionKey(channel, default, default)],
-        };
-
-        if (request.Codes is { } codes)
-        {
-            var unknown = codes.Where(c => _codes.Get(c) is null).ToList();
-            if (unknown.Count > 0)
-            {
-                throw new LiveRequestException(LiveErrors.UnknownCode,
-                    $"not in the stock master: {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? $" and {unknown.Count - 10} more" : string.Empty)}; nothing was subscribed",
-                    request.Id);
-            }
-        }
-
-        lock (_registry)
-        {
-            var fresh = keys.Where(k => !client.Subscriptions.ContainsKey(k)).ToList();
-            if (client.Subscriptions.Count + fresh.Count > _options.MaxSubscriptions)
-            {
-                throw new LiveRequestException(LiveErrors.TooManySubscriptions,
-                    $"this would make {client.Subscriptions.Count + fresh.Count} subscriptions; the limit is {_options.MaxSubscriptions} per connection (each code of ticks or book, each ranking and the session count one); nothing was subscribed",
-                    request.Id);
-            }
-
-            client.Reply(LiveMessages.Ack("subscribed", channel, request.Codes, request.Ranking, request.Id));
-            foreach (var key in fresh)
-            {
-                var subscriber = client.AllocateSlot();
-                client.Subscriptions[key] = subscriber.Slot;
-                AddSubscriber(key, subscriber);
-            }
-        }
-
-        // Snapshots for every requested key (also those already held: asking again is how a client re-reads the state).
-        // Each is offered only if no newer message reached the slot since the state was read.
-        var stale = new List<(StockCode Code, Subscriber Subscriber, int Seen)>();
-        foreach (var key in keys)
-        {
-            var subscriber = client.CurrentSubscriber(client.Subscriptions[key]);
-            var seen = client.OfferCount(subscriber.Slot);
-            byte[]? snapshot = key.Channel switch
-            {
-                LiveChannel.Ticks => _codes.Get(key.Code)?.Tick?.Message,
-                LiveChannel.Book => _codes.Get(key.Code)?.Book?.Message,
-                LiveChannel.Rankings => Rankings?.Snapshot(key.Ranking),
-                _ => Volatile.Read(ref _sessionMessage),
-            };
-            if (snapshot is not null)
-            {
-                client.OfferSnapshot(subscriber, seen, snapshot);
-            }
-            else if (key.Channel == LiveChannel.Ticks)
-            {
-                stale.Add((key.Code, subscriber, seen));
-            }
-        }
-
-        if (stale.Count > 0)
-        {
-            // No live tick yet: the last stored values, marked stale. A store that fails costs the snapshot, not the connection.
-            IReadOnlyDictionary<StockCode, StoredQuote> quotes;
-            try
-            {
-                quotes = await _storedQuotes.GetAsync(stale.Select(s => s.Code).ToList(), ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _logger.LogWarning("stored snapshot for {Count} codes failed: {Message}", stale.Count, e.Message);
-                return;
-            }
-
-            foreach (var (code, subscriber, seen) in stale)
-            {
-                if (quotes.TryGetValue(code, out var quote))
-                {
-                    client.OfferSnapshot(subscriber, seen, LiveMessages.StaleTick(quote));
-                }
-            }
-        }
-    }
-
-    private void Unsubscribe(LiveClient client, LiveRequest request, LiveChannel channel)
-    {
-        lock (_registry)
-        {
-            var keys = client.Subscriptions.Keys.Where(k => k.Channel == channel).ToList();
-            if (request.Codes is { } codes)
-            {
-                keys = keys.Where(k => codes.Contains(k.Code)).ToList();
-            }
-
-            if (request.Ranking is { } ranking)
-            {
-                keys = keys.Where(k => k.Ranking == ranking).ToList();
-            }
-
-            foreach (var key in keys)
-            {
-                RemoveSubscriber(key, client, client.Subscriptions[key]);
-                client.Subscriptions.Remove(key);
-            }
-
-            client.Reply(channel switch
-            {
-                LiveChannel.Ticks or LiveChannel.Book => LiveMessages.Ack("unsubscribed", channel, keys.Select(k => k.Code).ToList(), null, request.Id),
-                LiveChannel.Rankings => LiveMessages.RankingsUnsubscribed(keys.Select(k => k.Ranking).ToList(), request.Id),
-                _ => LiveMessages.Ack("unsubscribed", channel, null, null, request.Id),
-            });
-        }
-    }
-
-    // Both under _registry. Subscriber arrays are copied on write, so the dispatcher reads them without a lock.
-    private void AddSubscriber(SubscriptionKey key, Subscriber subscriber)
-    {
-        _codesVersion++;
+        Interlocked.Increment(ref _codesVersion);
         switch (key.Channel)
         {
             case LiveChannel.Ticks:
@@ -458,10 +272,10 @@ public sealed class LiveBus : BackgroundService
         }
     }
 
-    private void RemoveSubscriber(SubscriptionKey key, LiveClient client, int slot)
+    internal void RemoveSubscriber(SubscriptionKey key, LiveClient client, int slot)
     {
         static Subscriber[] Without(Subscriber[] list, LiveClient client) => [.. list.Where(s => s.Client != client)];
-        _codesVersion++;
+        Interlocked.Increment(ref _codesVersion);
         switch (key.Channel)
         {
             case LiveChannel.Ticks when _codes.Get(key.Code) is { } state:
@@ -517,7 +331,6 @@ public sealed class LiveBus : BackgroundService
             Name = "krxhub live dispatcher",
         };
         thread.Start();
-        await Task.WhenAll(SendHeartbeatsAsync(stoppingToken), RunSendRoundsAsync(stoppingToken));
         await dispatched.Task;
     }
 
@@ -608,63 +421,6 @@ public sealed class LiveBus : BackgroundService
             }
 
             _board.Update(new RankingQuote(stock.Code, stock.Name, stock.Market, tick.Price, tick.ChangePct, tick.AccVolume, tick.AccValue, tick.Time));
-        }
-    }
-
-    /// <summary>
-    /// Wakes the writers of deferred clients once their send interval since their last send has passed. Rounds run four
-    /// times per interval and wake only the clients that are due, so that the writes spread over the interval instead of
-    /// all clients waking at once (a thousand writers woken together queue behind each other for milliseconds).
-    /// </summary>
-    private async Task RunSendRoundsAsync(CancellationToken ct)
-    {
-        if (_options.SendInterval <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.SendInterval.Ticks / 4));
-        using var timer = new PeriodicTimer(period, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                // Each client queued before this round is looked at once: woken when due (or due before the next
-                // round), otherwise queued again for a later round.
-                for (var n = _sendRound.Count; n > 0 && _sendRound.TryDequeue(out var client); n--)
-                {
-                    if (client.DueForSend(early: period / 2))
-                    {
-                        client.WakeWriter();
-                    }
-                    else
-                    {
-                        _sendRound.Enqueue(client);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task SendHeartbeatsAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                var message = LiveMessages.Heartbeat(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset), SourceStatus);
-                foreach (var client in _clients.Values)
-                {
-                    client.Offer(LiveClient.HeartbeatSlot, 0, message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 

@@ -24,11 +24,13 @@ public static class LiveSetup
         services.AddHostedService(sp => sp.GetRequiredService<LiveBus>());
         services.AddSingleton<RankingPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<RankingPublisher>());
+        services.AddSingleton<LiveSubscriptions>();
+        services.AddHostedService<LiveSendPacer>();
         services.AddHostedService<SessionBroadcaster>();
         services.AddSingleton<MinuteBarRecorder>();
         if (options.Store.Database is { } database)
         {
-            services.AddSingleton(sp => new PostgresBackplane(database, sp.GetRequiredService<LiveBus>(), options.Live,
+            services.AddSingleton(sp => new PostgresBackplane(database, sp.GetRequiredService<LiveBus>(), sp.GetRequiredService<LiveSubscriptions>(), options.Live,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresBackplane>>()));
             services.AddHostedService(sp => sp.GetRequiredService<PostgresBackplane>());
         }
@@ -42,6 +44,7 @@ public static class LiveSetup
         services.AddHostedService(sp => new LiveSourceRunner(
             sp.GetRequiredService<LiveFeedFactory>(),
             sp.GetRequiredService<LiveBus>(),
+            sp.GetRequiredService<LiveSubscriptions>(),
             sp.GetRequiredService<Storage.MarketStore>(),
             sp.GetRequiredService<MinuteBarRecorder>(),
             sp.GetRequiredService<TimeProvider>(),

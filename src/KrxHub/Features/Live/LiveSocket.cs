@@ -13,7 +13,7 @@ namespace KrxHub.Features.Live;
 /// </summary>
 internal static class LiveSocket
 {
-    public static async Task HandleAsync(HttpContext context, LiveBus bus, ILogger logger)
+    public static async Task HandleAsync(HttpContext context, LiveSubscriptions subscriptions, LiveOptions options, ILogger logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -22,15 +22,15 @@ internal static class LiveSocket
             return;
         }
 
-        var (socket, frames) = await AcceptAsync(context, bus.Options);
+        var (socket, frames) = await AcceptAsync(context, options);
         using var disposeSocket = socket;
         using var disposeStream = frames;
-        var client = bus.Connect();
+        var client = subscriptions.Connect();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var writing = WriteAsync(client, socket, frames, connection);
         try
         {
-            await ReadAsync(client, socket, bus, connection.Token);
+            await ReadAsync(client, socket, subscriptions, options, connection.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
@@ -38,12 +38,12 @@ internal static class LiveSocket
         }
         finally
         {
-            bus.Disconnect(client);
+            subscriptions.Disconnect(client);
             await connection.CancelAsync();
             await writing;
             if (client.Overflowed && socket.State == WebSocketState.Open)
             {
-                logger.LogInformation("closing /ws client {Client}: it left {Max} replies unread", client.Id, bus.Options.MaxPendingReplies);
+                logger.LogInformation("closing /ws client {Client}: it left {Max} replies unread", client.Id, options.MaxPendingReplies);
                 await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "too many unread replies");
             }
             else if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -103,9 +103,9 @@ internal static class LiveSocket
         }
     }
 
-    private static async Task ReadAsync(LiveClient client, WebSocket socket, LiveBus bus, CancellationToken ct)
+    private static async Task ReadAsync(LiveClient client, WebSocket socket, LiveSubscriptions subscriptions, LiveOptions options, CancellationToken ct)
     {
-        var max = bus.Options.MaxClientMessageBytes;
+        var max = options.MaxClientMessageBytes;
         var message = new ArrayBufferWriter<byte>(1024);
         var tooLarge = false;
         while (true)
@@ -143,7 +143,7 @@ internal static class LiveSocket
             {
                 try
                 {
-                    await bus.HandleAsync(client, LiveRequest.Parse(message.WrittenSpan), ct);
+                    await subscriptions.HandleAsync(client, LiveRequest.Parse(message.WrittenSpan), ct);
                 }
                 catch (LiveRequestException e)
                 {

@@ -18,6 +18,7 @@ public delegate Task<ILiveFeed?> LiveFeedFactory(CancellationToken ct);
 public sealed class LiveSourceRunner(
     LiveFeedFactory feedFactory,
     LiveBus bus,
+    LiveSubscriptions subscriptions,
     MarketStore store,
     MinuteBarRecorder recorder,
     TimeProvider time,
@@ -188,7 +189,7 @@ public sealed class LiveSourceRunner(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(run.Token))
         {
-            var (version, codes) = bus.SubscribedCodes();
+            var (version, codes) = subscriptions.SubscribedCodes();
             var remote = backplane?.RemoteCodes();
             if ((version, remote?.Version ?? 0) != codesVersion)
             {

@@ -32,6 +32,7 @@ public sealed class PostgresBackplane : BackgroundService
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly LiveBus _bus;
+    private readonly LiveSubscriptions _subscriptions;
     private readonly LiveOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PostgresBackplane> _logger;
@@ -50,13 +51,14 @@ public sealed class PostgresBackplane : BackgroundService
     private long _sentPayloads;
     private long _received;
 
-    public PostgresBackplane(string connectionString, LiveBus bus, LiveOptions options, TimeProvider time, ILogger<PostgresBackplane> logger)
+    public PostgresBackplane(string connectionString, LiveBus bus, LiveSubscriptions subscriptions, LiveOptions options, TimeProvider time, ILogger<PostgresBackplane> logger)
     {
         ArgumentNullException.ThrowIfNull(bus);
         // Its own small pool: a LISTEN connection and a sender, apart from the store's connections.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "krxhub-backplane", MaxPoolSize = 4 };
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         _bus = bus;
+        _subscriptions = subscriptions;
         _options = options;
         _time = time;
         _logger = logger;
@@ -314,9 +316,9 @@ public sealed class PostgresBackplane : BackgroundService
         lock (_announceGate)
         {
             var changed = false;
-            if (_bus.SubscribedCodesVersion != _announcedBusVersion)
+            if (_subscriptions.SubscribedCodesVersion != _announcedBusVersion)
             {
-                var (busVersion, codes) = _bus.SubscribedCodes();
+                var (busVersion, codes) = _subscriptions.SubscribedCodes();
                 _announcedBusVersion = busVersion;
                 if (!_announcedCodes.SetEquals(codes))
                 {

@@ -20,7 +20,6 @@ public sealed class RankingPublisher : BackgroundService
         ArgumentNullException.ThrowIfNull(bus);
         _bus = bus;
         _time = time;
-        bus.Rankings = this;
     }
 
     /// <summary>The ranking as it is now, for a new subscriber. Does not count as a push to the others.</summary>
