@@ -367,7 +367,7 @@ internal static class WsBench
 
         private long _produced;
 
-        public async Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct)
+        public async Task RunAsync(Action<LiveEvent> publish, CancellationToken ct)
         {
             await _start.Task.WaitAsync(ct);
             // An outside source: its own thread, blocking when the hub pushes back (no tick is dropped here).
@@ -376,7 +376,7 @@ internal static class WsBench
             {
                 try
                 {
-                    Produce(output, ct);
+                    Produce(publish, ct);
                     done.TrySetResult();
                 }
                 catch (Exception e)
@@ -393,7 +393,7 @@ internal static class WsBench
             await Task.Delay(Timeout.Infinite, ct);
         }
 
-        private void Produce(ChannelWriter<LiveEvent> output, CancellationToken ct)
+        private void Produce(Action<LiveEvent> publish, CancellationToken ct)
         {
             var random = new Random(7);
             var prices = (decimal[])closes.Clone();
@@ -420,10 +420,7 @@ internal static class WsBench
                     var change = prices[i] - closes[i];
                     var e = new LiveTick(codes[i], now, Source, prices[i], change, Math.Round(change / closes[i] * 100m, 2), volume,
                         accVolume[i], accValue[i], closes[i], Math.Max(closes[i], prices[i]), Math.Min(closes[i], prices[i]));
-                    if (!output.TryWrite(e))
-                    {
-                        output.WriteAsync(e, ct).AsTask().GetAwaiter().GetResult();
-                    }
+                    publish(e);
 
                     Interlocked.Increment(ref _produced);
                 }
@@ -502,7 +499,7 @@ internal static class WsBench
             _ = Task.Run(async () =>
             {
                 var events = Channel.CreateUnbounded<LiveEvent>();
-                _ = feed.RunAsync(events.Writer, lifetime);
+                _ = feed.RunAsync(e => events.Writer.TryWrite(e), lifetime);
                 await foreach (var e in events.Reader.ReadAllAsync(lifetime))
                 {
                     var message = LiveMessages.Payload(LiveMessages.Tick((LiveTick)e)).ToArray();

@@ -66,7 +66,7 @@ internal sealed class ReplayFeed(string source = "replay") : ILiveFeed
         }
     }
 
-    public async Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct)
+    public async Task RunAsync(Action<LiveEvent> publish, CancellationToken ct)
     {
         CancellationToken failure;
         lock (_queue)
@@ -86,7 +86,7 @@ internal sealed class ReplayFeed(string source = "replay") : ILiveFeed
         {
             await foreach (var e in _queue.Reader.ReadAllAsync(both.Token))
             {
-                await output.WriteAsync(e, ct);
+                publish(e);
             }
         }
         catch (OperationCanceledException) when (failure.IsCancellationRequested && !ct.IsCancellationRequested)

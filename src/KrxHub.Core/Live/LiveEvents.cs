@@ -73,6 +73,10 @@ public interface ILiveFeed
     /// </summary>
     Task SetCodesAsync(IReadOnlyCollection<StockCode> codes, CancellationToken ct);
 
-    /// <summary>Writes events until cancelled. Reconnects by itself; throws only for a failure it cannot recover from.</summary>
-    Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct);
+    /// <summary>
+    /// Hands every event to <paramref name="publish"/> until cancelled, on the feed's own thread; <paramref name="publish"/>
+    /// never waits (the hub files the event for its dispatcher). Reconnects by itself; throws only for a failure it cannot
+    /// recover from.
+    /// </summary>
+    Task RunAsync(Action<LiveEvent> publish, CancellationToken ct);
 }

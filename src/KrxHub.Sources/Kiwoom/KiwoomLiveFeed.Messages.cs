@@ -14,7 +14,7 @@ namespace KrxHub.Sources.Kiwoom;
 /// <summary>What the feed does with each message of a logged-in connection: REAL pushes become events, acks settle registrations.</summary>
 public sealed partial class KiwoomLiveFeed
 {
-    private async Task HandleMessageAsync(KiwoomLiveConnection connection, ReadOnlyMemory<byte> message, ChannelWriter<LiveEvent> output, CancellationToken ct)
+    private async Task HandleMessageAsync(KiwoomLiveConnection connection, ReadOnlyMemory<byte> message, Action<LiveEvent> publish, CancellationToken ct)
     {
         if (KiwoomLiveProtocol.IsPing(message.Span, out var plain))
         {
@@ -41,7 +41,7 @@ public sealed partial class KiwoomLiveFeed
             switch (trnm)
             {
                 case "REAL":
-                    await DeliverAsync(connection, root, output, ct);
+                    await DeliverAsync(connection, root, publish, ct);
                     break;
                 case "REG" or "REMOVE":
                     Acknowledge(connection, trnm, root);
@@ -57,7 +57,7 @@ public sealed partial class KiwoomLiveFeed
         }
     }
 
-    private async Task DeliverAsync(KiwoomLiveConnection connection, JsonElement root, ChannelWriter<LiveEvent> output, CancellationToken ct)
+    private async Task DeliverAsync(KiwoomLiveConnection connection, JsonElement root, Action<LiveEvent> publish, CancellationToken ct)
     {
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
         {
@@ -88,7 +88,7 @@ public sealed partial class KiwoomLiveFeed
                 continue;
             }
 
-            await output.WriteAsync(live, ct);
+            publish(live);
             Interlocked.Increment(ref _delivered);
         }
     }

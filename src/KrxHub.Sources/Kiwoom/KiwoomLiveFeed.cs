@@ -120,9 +120,9 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
     /// <see cref="OperationCanceledException"/>). Does not complete the writer. Throws <see cref="KiwoomAuthException"/> when
     /// the keys are refused or a LOGIN is refused again with a newly issued token: reconnecting cannot fix either.
     /// </summary>
-    public async Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct)
+    public async Task RunAsync(Action<LiveEvent> publish, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(publish);
         if (Interlocked.Exchange(ref _running, 1) == 1)
         {
             throw new InvalidOperationException("this Kiwoom live feed is already running");
@@ -147,7 +147,7 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
 
                 try
                 {
-                    await RunConnectionAsync(output, () => failures = 0, ct);
+                    await RunConnectionAsync(publish, () => failures = 0, ct);
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested && IsRecoverable(e))
                 {
@@ -199,7 +199,7 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
         return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
     }
 
-    private async Task RunConnectionAsync(ChannelWriter<LiveEvent> output, Action loggedIn, CancellationToken ct)
+    private async Task RunConnectionAsync(Action<LiveEvent> publish, Action loggedIn, CancellationToken ct)
     {
         // Before connecting: issuing a token has its own timeouts and retries, which must not eat the connect timeout.
         var asked = _rejectedToken;
@@ -235,7 +235,7 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
 
                 // Disarmed while the message is handled: a slow consumer of the output is not a silent server.
                 timer.CancelAfter(Timeout.InfiniteTimeSpan);
-                await HandleMessageAsync(connection, message, output, ct);
+                await HandleMessageAsync(connection, message, publish, ct);
             }
         }
         catch (OperationCanceledException e) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)

@@ -187,9 +187,9 @@ public sealed class SimulatedExchange : ILiveFeed
     }
 
     /// <summary>Writes events as the clock advances until cancelled; sleeps through the phases without trading.</summary>
-    public async Task RunAsync(ChannelWriter<LiveEvent> output, CancellationToken ct)
+    public async Task RunAsync(Action<LiveEvent> publish, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(publish);
         var batch = new List<LiveEvent>();
         while (true)
         {
@@ -204,7 +204,7 @@ public sealed class SimulatedExchange : ILiveFeed
             GenerateUntil(now, batch);
             foreach (var e in batch)
             {
-                await output.WriteAsync(e, ct);
+                publish(e);
             }
 
             var wait = BatchInterval;

@@ -316,7 +316,7 @@ internal sealed class LiveHarness : IAsyncDisposable
     public void Start()
     {
         var channel = Channel.CreateUnbounded<LiveEvent>();
-        Run = Feed.RunAsync(channel.Writer, _stop.Token);
+        Run = Feed.RunAsync(e => channel.Writer.TryWrite(e), _stop.Token);
         _drain = Task.Run(async () =>
         {
             await foreach (var e in channel.Reader.ReadAllAsync(_stop.Token))

@@ -164,7 +164,7 @@ public class SimulatedExchangeTests
         var exchange = Exchange(start, options, time);
         var channel = Channel.CreateUnbounded<LiveEvent>();
         using var cts = new CancellationTokenSource();
-        var run = exchange.RunAsync(channel.Writer, cts.Token);
+        var run = exchange.RunAsync(e => channel.Writer.TryWrite(e), cts.Token);
 
         // Closed until 08:30: the feed waits for the transition instead of polling, and writes nothing.
         time.Advance(TimeSpan.FromSeconds(59));

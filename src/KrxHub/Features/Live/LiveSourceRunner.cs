@@ -100,18 +100,16 @@ public sealed class LiveSourceRunner(
     private async Task RunFeedAsync(ILiveFeed feed, StoreLease lease, CancellationToken stoppingToken)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var events = new ForwardingWriter(this);
         bus.SetLocalSource(feed.Source);
         backplane?.Announce(feed.Source);
         var recording = options.RecordMinuteBars ? recorder.RunAsync(feed.Source, run.Token) : Task.CompletedTask;
         var watching = WatchAsync(feed, lease, run);
         try
         {
-            await feed.RunAsync(events, run.Token);
+            await feed.RunAsync(Forward, run.Token);
         }
         finally
         {
-            events.TryComplete();
             bus.SetLocalSource(null);
             backplane?.Announce(null);
             await run.CancelAsync();
@@ -126,7 +124,11 @@ public sealed class LiveSourceRunner(
         }
     }
 
-    /// <summary>One event of the feed: to this node's bus, to the other nodes, to the minute bars.</summary>
+    /// <summary>
+    /// One event of the feed, forwarded on the feed's own thread (no queue, no thread hop): to this node's bus, to the other
+    /// nodes, to the minute bars. It never waits: the bus only files the event for its dispatcher, the backplane queue
+    /// drops rather than waits.
+    /// </summary>
     private void Forward(LiveEvent e)
     {
         bus.Publish(e);
@@ -134,47 +136,6 @@ public sealed class LiveSourceRunner(
         if (e is LiveTick tick && options.RecordMinuteBars)
         {
             recorder.Add(tick);
-        }
-    }
-
-    /// <summary>
-    /// The writer the feed writes to: each event is forwarded on the feed's own thread (no queue, no thread hop). That is
-    /// cheap and never waits: the bus only files the event for its dispatcher, the backplane queue drops rather than waits.
-    /// </summary>
-    private sealed class ForwardingWriter(LiveSourceRunner runner) : ChannelWriter<LiveEvent>
-    {
-        private volatile bool _completed;
-
-        public override bool TryWrite(LiveEvent item)
-        {
-            ArgumentNullException.ThrowIfNull(item);
-            if (_completed)
-            {
-                return false;
-            }
-
-            runner.Forward(item);
-            return true;
-        }
-
-        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
-            cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : new(!_completed);
-
-        public override ValueTask WriteAsync(LiveEvent item, CancellationToken cancellationToken = default)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return ValueTask.FromCanceled(cancellationToken);
-            }
-
-            return TryWrite(item) ? ValueTask.CompletedTask : ValueTask.FromException(new ChannelClosedException());
-        }
-
-        public override bool TryComplete(Exception? error = null)
-        {
-            var was = _completed;
-            _completed = true;
-            return !was;
         }
     }
 
