@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: fills, costs, cash, positions and the equity curve are one accounting loop that the
+// golden master checks trade by trade; the strategies and the metrics are in files of their own.
 namespace KrxHub.Core.Backtesting;
 
 /// <summary>

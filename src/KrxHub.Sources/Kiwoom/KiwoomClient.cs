@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the request path (rate limit, retry and breaker, paging, error mapping) is one pipeline;
+// the token and the per-TR parsers are already in KiwoomClient.Token.cs and KiwoomClient.StockInfo.cs.
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the inbox, the dispatcher thread and the state it owns (last tick and book per stock,
+// subscriber lists, ranking board, session) change together; the protocol and the pacing are apart
+// (LiveSubscriptions.cs, LiveSendPacer.cs).
 using System.Collections.Concurrent;
 using KrxHub.Core;
 using KrxHub.Core.Live;

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: LISTEN, NOTIFY batching, heartbeats and the subscription announcements share one
+// connection lifecycle and one payload budget (8,000 bytes per NOTIFY).
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
