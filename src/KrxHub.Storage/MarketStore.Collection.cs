@@ -76,9 +76,7 @@ public sealed partial class MarketStore
         }
 
         var d = _dialect;
-        await using var connection = await d.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await d.ExecuteEachAsync(connection, tx, """
+        await d.ExecuteEachAsync("""
             INSERT INTO backfill_progress (dataset, basis, key, from_date, to_date, completed_at)
             VALUES (@dataset, @basis, @key, @from, @to, @completed_at)
             ON CONFLICT DO NOTHING
@@ -91,7 +89,6 @@ public sealed partial class MarketStore
             p.Add(d.Date("to", u.To));
             p.Add(d.Instant("completed_at", completedAt));
         }, ct);
-        await tx.CommitAsync(ct);
     }
 
     /// <summary>True when some node has recorded this occurrence (e.g. "2026-04-14") of a scheduled job as done.</summary>

@@ -135,6 +135,17 @@ public sealed partial class MarketStore
         return dates;
     }
 
+    /// <summary>The newest date on or before <paramref name="onOrBefore"/> with a bar on <paramref name="basis"/>, or null.</summary>
+    public async Task<DateOnly?> GetLatestDateWithBarsAsync(PriceBasis basis, DateOnly onOrBefore, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, "SELECT max(date) FROM daily_bars WHERE date <= @date AND basis = @basis");
+        select.Parameters.Add(_dialect.Date("date", onOrBefore));
+        select.Parameters.Add(_dialect.Text("basis", basis.Name()));
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? _dialect.NullableDate(reader, 0) : null;
+    }
+
     private async Task<IReadOnlyList<DailyBar>> ReadBarsAsync(System.Data.Common.DbCommand select, CancellationToken ct)
     {
         var bars = new List<DailyBar>();

@@ -89,11 +89,8 @@ public sealed partial class MarketStore
             return new PromotionResult(0, 0);
         }
 
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
         var sql = string.Format(CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn);
-        var changed = await _dialect.ExecuteEachAsync(connection, tx, sql, flows, bind, ct);
-        await tx.CommitAsync(ct);
+        var changed = await _dialect.ExecuteEachAsync(sql, flows, bind, ct);
         return new PromotionResult(changed, flows.Count - changed);
     }
 

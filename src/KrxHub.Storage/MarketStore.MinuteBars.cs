@@ -29,9 +29,7 @@ public sealed partial class MarketStore
         }
 
         var d = _dialect;
-        await using var connection = await d.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var changed = await d.ExecuteEachAsync(connection, tx, UpsertMinuteBar, bars, (p, bar) =>
+        var changed = await d.ExecuteEachAsync(UpsertMinuteBar, bars, (p, bar) =>
         {
             p.Add(d.Text("code", bar.Code.Value));
             p.Add(d.Instant("ts", bar.Start));
@@ -44,7 +42,6 @@ public sealed partial class MarketStore
             p.Add(d.Text("source", bar.Source));
             p.Add(d.Instant("fetched_at", bar.FetchedAt));
         }, ct);
-        await tx.CommitAsync(ct);
         return new PromotionResult(changed, bars.Count - changed);
     }
 

@@ -52,9 +52,7 @@ public sealed partial class MarketStore
 
         var updatedAt = _time.GetUtcNow();
         var d = _dialect;
-        await using var connection = await d.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await d.ExecuteEachAsync(connection, tx, UpsertStock, stocks, (p, s) =>
+        await d.ExecuteEachAsync(UpsertStock, stocks, (p, s) =>
         {
             p.Add(d.Text("code", s.Code.Value));
             p.Add(d.Text("name", s.Name));
@@ -71,7 +69,6 @@ public sealed partial class MarketStore
             p.Add(d.Instant("updated_at", updatedAt));
             p.Add(d.Date("as_of", s.AsOf));
         }, ct);
-        await tx.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<Stock>> GetAllStocksAsync(CancellationToken ct)

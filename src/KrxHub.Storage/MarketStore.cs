@@ -1,8 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using KrxHub.Core;
-using KrxHub.Core.Backtesting;
-using KrxHub.Core.Validation;
 
 namespace KrxHub.Storage;
 

@@ -1,8 +1,5 @@
-using System.Data.Common;
-using System.Globalization;
 using System.Text;
 using KrxHub.Core;
-using KrxHub.Core.Backtesting;
 using KrxHub.Core.Validation;
 using Npgsql;
 using NpgsqlTypes;

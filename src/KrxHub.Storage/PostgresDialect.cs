@@ -1,9 +1,6 @@
 using System.Data.Common;
-using System.Globalization;
-using System.Text;
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
-using KrxHub.Core.Validation;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -193,7 +190,7 @@ internal sealed partial class PostgresDialect : StoreDialect
     public override string ForUpdate => " FOR UPDATE";
 
     /// <summary>One statement per row, pipelined in batches of <see cref="BatchSize"/>, in order.</summary>
-    public override async Task<long> ExecuteEachAsync<T>(DbConnection connection, DbTransaction tx, string sql, IEnumerable<T> rows,
+    protected override async Task<long> ExecuteRowsAsync<T>(DbConnection connection, DbTransaction tx, string sql, IEnumerable<T> rows,
         Action<DbParameterCollection, T> bind, CancellationToken ct)
     {
         long affected = 0;

@@ -1,11 +1,8 @@
-using System.Data.Common;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
-using KrxHub.Core.Validation;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 

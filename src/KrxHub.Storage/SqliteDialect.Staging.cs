@@ -1,13 +1,9 @@
-using System.Data.Common;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using KrxHub.Core;
-using KrxHub.Core.Backtesting;
 using KrxHub.Core.Validation;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace KrxHub.Storage;
 /// <summary>SQLite's bulk paths: staging in multi-row INSERTs, promotion in one upsert, the quarantine bound natively.</summary>

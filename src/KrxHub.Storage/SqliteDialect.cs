@@ -1,11 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
-using KrxHub.Core;
-using KrxHub.Core.Backtesting;
-using KrxHub.Core.Validation;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -218,7 +213,7 @@ internal sealed partial class SqliteDialect : StoreDialect
     public override string ForUpdate => string.Empty;
 
     /// <summary>One prepared statement, re-bound per row (Microsoft.Data.Sqlite keeps it prepared while the text is the same).</summary>
-    public override async Task<long> ExecuteEachAsync<T>(DbConnection connection, DbTransaction tx, string sql, IEnumerable<T> rows,
+    protected override async Task<long> ExecuteRowsAsync<T>(DbConnection connection, DbTransaction tx, string sql, IEnumerable<T> rows,
         Action<DbParameterCollection, T> bind, CancellationToken ct)
     {
         await using var command = Command(connection, tx, sql);

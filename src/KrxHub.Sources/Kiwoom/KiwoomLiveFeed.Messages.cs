@@ -1,13 +1,9 @@
 using System.Globalization;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using KrxHub.Core;
 using KrxHub.Core.Live;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KrxHub.Sources.Kiwoom;
 

@@ -1,6 +1,5 @@
 // Over 400 lines on purpose: the price walk, the books, the phase windows and the liquidity weights share the step
 // counter and the random stream that make a run reproducible from its seed; split apart they would pass both around.
-using System.Threading.Channels;
 using KrxHub.Core;
 using KrxHub.Core.Live;
 

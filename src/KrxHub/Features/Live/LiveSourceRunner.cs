@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Storage;

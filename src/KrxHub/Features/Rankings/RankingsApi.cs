@@ -88,7 +88,7 @@ public static class RankingsApi
             }
 
             // Older data only (e.g. the bundled raw window): the newest session with a stored raw close of any stock.
-            if (await LatestRawSessionAsync(store, today, ct) is { } latest &&
+            if (await store.GetLatestDateWithBarsAsync(PriceBasis.Raw, today, ct) is { } latest &&
                 await StoredAsync(store, calendar, latest, m, k, take, ct) is { } older)
             {
                 return TypedResults.Ok(older with { Stale = true });
@@ -111,14 +111,6 @@ public static class RankingsApi
     private static ProblemHttpResult NotASession(KrxCalendar calendar, DateOnly d) =>
         ApiErrors.NotFound("Not a session",
             calendar.Day(d).DescribeClosed() + (calendar.PreviousSession(d) is { } p ? $"; the previous session is {p:yyyy-MM-dd}" : string.Empty));
-
-    /// <summary>The newest date on or before today with a stored raw close, from the stock master's last raw closes.</summary>
-    private static async Task<DateOnly?> LatestRawSessionAsync(MarketStore store, DateOnly today, CancellationToken ct)
-    {
-        var codes = (await store.GetAllStocksAsync(ct)).Select(s => s.Code).Distinct().ToDictionary(c => c, _ => today.AddDays(1));
-        var closes = await store.GetLastRawClosesBeforeAsync(codes, ct);
-        return closes.Count == 0 ? null : closes.Values.Max(c => c.Date);
-    }
 
     private static IEnumerable<DateOnly> RecentSessions(KrxCalendar calendar, DateOnly today)
     {
