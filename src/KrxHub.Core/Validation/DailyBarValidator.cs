@@ -290,9 +290,20 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
             Reject(row, ReasonCodes.NegativeVolume);
         }
 
+        var stock = code.Value is null ? null : master.GetValueOrDefault(code);
+        string? repairedFrom = null;
         if (low > Math.Min(open, close) || high < Math.Max(open, close) || low > high)
         {
-            Reject(row, ReasonCodes.OhlcInconsistent);
+            if (basis == PriceBasis.Adjusted && stock is not null && IsAdjustmentRounding(open, high, low, close, stock.Market))
+            {
+                repairedFrom = RepairNote(open, high, low, close);
+                high = Math.Max(high, Math.Max(open, close));
+                low = Math.Min(low, Math.Min(open, close));
+            }
+            else
+            {
+                Reject(row, ReasonCodes.OhlcInconsistent);
+            }
         }
 
         if (date > todayKst)
@@ -312,7 +323,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         }
 
         Market market = default;
-        if (!master.TryGetValue(code, out var stock))
+        if (stock is null)
         {
             Reject(row, ReasonCodes.UnknownCode);
         }
@@ -332,8 +343,47 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         row.SourceBasePrice = change is { } c && !noTrade ? close - c : null;
         row.Bar = new DailyBar(code, date, Normalize(open), Normalize(high), Normalize(low), Normalize(close), volume,
             tradingValue is { } tv ? Normalize(tv) : null, marketCap is { } mc ? Normalize(mc) : null, listedShares,
-            basis, source, fetchedAt, noTrade);
+            basis, source, fetchedAt, noTrade)
+        {
+            BasePrice = basis == PriceBasis.Raw && change is { } baseChange ? Normalize(close - baseChange) : null,
+            RepairedFrom = repairedFrom,
+        };
         return row;
+    }
+
+    /// <summary>
+    /// The source rounded each adjusted price on its own, so high or low may miss open or close by a little (Naver: 005930 on
+    /// 2015-01-27, high 27,999 and close 28,000). At most one tick of the tick table in force today, at that price, is such
+    /// an artifact; more is a real inconsistency.
+    /// </summary>
+    private bool IsAdjustmentRounding(decimal open, decimal high, decimal low, decimal close, Market market)
+    {
+        if (open <= 0m || high <= 0m || low <= 0m || close <= 0m)
+        {
+            return false;
+        }
+
+        var (top, bottom) = (Math.Max(open, close), Math.Min(open, close));
+        var highMiss = Math.Max(0m, top - high);
+        var lowMiss = Math.Max(0m, low - bottom);
+        return highMiss <= (KrxRules.TickSize(top, market, todayKst) ?? 0m) &&
+               lowMiss <= (KrxRules.TickSize(bottom, market, todayKst) ?? 0m);
+    }
+
+    private static string RepairNote(decimal open, decimal high, decimal low, decimal close)
+    {
+        var parts = new List<string>(2);
+        if (high < Math.Max(open, close))
+        {
+            parts.Add(FormattableString.Invariant($"high={high}"));
+        }
+
+        if (low > Math.Min(open, close))
+        {
+            parts.Add(FormattableString.Invariant($"low={low}"));
+        }
+
+        return string.Join(',', parts);
     }
 
     private static void Field(ValidatedRow row, FieldStatus status)
