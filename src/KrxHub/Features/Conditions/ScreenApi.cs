@@ -1,5 +1,6 @@
 using KrxHub.Core;
 using KrxHub.Core.Conditions;
+using KrxHub.Features.Live;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -18,7 +19,7 @@ public static class ScreenApi
     }
 
     private static async Task<Results<Ok<ScreenResultDto>, ValidationProblem, ProblemHttpResult>> ScreenAsync(
-        ScreenRequest request, MarketStore store, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
+        ScreenRequest request, MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Expression))
         {
@@ -58,10 +59,13 @@ public static class ScreenApi
                 title: "Invalid condition", detail: e.Message, extensions: new Dictionary<string, object?> { ["column"] = e.Column });
         }
 
+        // Without a date, while live data flows, the screen runs on today's live bars (if any stock has traded today).
+        var today = KrxCalendar.KstDate(time.GetUtcNow());
+        var live = date is null && bus.SourceStatus is { Up: true, Source: { } source } ? new LiveBars(today, source, bus.LastTick) : null;
+
         try
         {
-            return TypedResults.Ok(await Screening.RunAsync(store, calendar, condition, request.Expression, market, date, basis,
-                KrxCalendar.KstDate(time.GetUtcNow()), ct));
+            return TypedResults.Ok(await Screening.RunAsync(store, calendar, condition, request.Expression, market, date, basis, today, ct, live));
         }
         catch (ScreenException e)
         {

@@ -163,3 +163,35 @@ public class ScreenTests
         Assert.True((await ScreenAsync(hub, new { expression = "close > 1", basis = "nominal" }, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("basis", out _));
     }
 }
+
+/// <summary>POST /api/screen without a date while live data flows: today's bar of each stock is its live bar.</summary>
+public class LiveScreenTests
+{
+    [Fact]
+    public async Task Without_a_date_the_screen_runs_on_todays_live_bars_after_the_stored_history()
+    {
+        await using var hub = await LiveHub.StartAsync();
+        await hub.Feed!.Running;
+        var lastStored = new DateOnly(2024, 2, 13);
+        var samsung = LiveTestData.Bar("005930", lastStored);
+        var hynix = LiveTestData.Bar("000660", lastStored);
+        await hub.Feed.PushAsync(LiveTestData.TickOf(samsung with { Close = samsung.Close + 100m }, LiveTestData.TodayAt(10, 0)));
+        await hub.Feed.PushAsync(LiveTestData.TickOf(hynix with { Close = hynix.Close - 500m }, LiveTestData.TodayAt(10, 0, 1)));
+        await LiveHub.EventuallyAsync(async () => (await hub.StatusAsync()).GetProperty("sourceUp").GetBoolean(), "the live source is up");
+
+        JsonElement result = default;
+        await LiveHub.EventuallyAsync(async () =>
+        {
+            using var response = await hub.Client.PostAsJsonAsync(new Uri("/api/screen", UriKind.Relative), new { expression = "close > ref(close, 1)", basis = "raw" });
+            result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            return result.TryGetProperty("live", out var live) && live.ValueKind == JsonValueKind.String && result.GetProperty("universe").GetInt32() - result.GetProperty("withoutBar").GetInt32() == 2;
+        }, "both live bars in the screen");
+
+        Assert.Equal("replay", result.GetProperty("live").GetString());
+        Assert.Equal(LiveTestData.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), result.GetProperty("date").GetString());
+        var match = Assert.Single(result.GetProperty("stocks").EnumerateArray());
+        Assert.Equal("005930", match.GetProperty("code").GetString());
+        Assert.Equal(samsung.Close + 100m, match.GetProperty("values").GetProperty("close").GetDecimal());
+        Assert.Equal(samsung.Close, match.GetProperty("values").GetProperty("ref(close, 1)").GetDecimal());
+    }
+}
