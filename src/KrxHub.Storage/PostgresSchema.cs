@@ -249,5 +249,65 @@ internal static class PostgresSchema
                 PRIMARY KEY (code, date)
             );
             """),
+        new(8, "conditions, their matches and events, the alert outbox", """
+            CREATE TABLE conditions (
+                id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name             text NOT NULL UNIQUE,
+                expression       text NOT NULL,
+                market           text,
+                active           bigint NOT NULL,
+                schedule         text NOT NULL CHECK (schedule IN ('interval', 'on-tick', 'eod')),
+                interval_seconds bigint NOT NULL,
+                channels         text NOT NULL,
+                created_at       timestamptz NOT NULL,
+                updated_at       timestamptz NOT NULL,
+                last_run_at      timestamptz,
+                last_session     date
+            );
+
+            -- The matching set of each condition after its last evaluation.
+            CREATE TABLE condition_matches (
+                condition_id bigint NOT NULL,
+                code         text NOT NULL,
+                since        timestamptz NOT NULL,
+                PRIMARY KEY (condition_id, code)
+            );
+
+            -- Entries and exits, kept as history with the values that decided them.
+            CREATE TABLE condition_events (
+                id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                condition_id bigint NOT NULL,
+                code         text NOT NULL,
+                event        text NOT NULL CHECK (event IN ('entry', 'exit')),
+                at           timestamptz NOT NULL,
+                session      date NOT NULL,
+                live         text,
+                vals         text NOT NULL
+            );
+
+            CREATE INDEX condition_events_by_condition ON condition_events (condition_id, at);
+
+            -- Alerts written in the same transaction as their event; a sender delivers them at least once.
+            CREATE TABLE alert_outbox (
+                id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                event_id        bigint NOT NULL,
+                condition_id    bigint NOT NULL,
+                code            text NOT NULL,
+                event           text NOT NULL,
+                channel         text NOT NULL,
+                idempotency_key text NOT NULL UNIQUE,
+                message         text NOT NULL,
+                payload         text NOT NULL,
+                status          text NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
+                attempts        bigint NOT NULL,
+                next_attempt_at timestamptz NOT NULL,
+                last_error      text,
+                created_at      timestamptz NOT NULL,
+                sent_at         timestamptz
+            );
+
+            CREATE INDEX alert_outbox_due ON alert_outbox (status, next_attempt_at);
+            CREATE INDEX alert_outbox_dedupe ON alert_outbox (condition_id, code, event, channel, created_at);
+            """),
     ];
 }

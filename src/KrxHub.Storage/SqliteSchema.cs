@@ -235,5 +235,65 @@ internal static class SqliteSchema
                 PRIMARY KEY (code, date)
             ) WITHOUT ROWID;
             """),
+        new(8, "conditions, their matches and events, the alert outbox", """
+            CREATE TABLE conditions (
+                id               INTEGER PRIMARY KEY AUTOINCREMENT,
+                name             TEXT NOT NULL UNIQUE,
+                expression       TEXT NOT NULL,
+                market           TEXT,
+                active           INTEGER NOT NULL,
+                schedule         TEXT NOT NULL CHECK (schedule IN ('interval', 'on-tick', 'eod')),
+                interval_seconds INTEGER NOT NULL,
+                channels         TEXT NOT NULL,
+                created_at       TEXT NOT NULL,
+                updated_at       TEXT NOT NULL,
+                last_run_at      TEXT,
+                last_session     TEXT
+            );
+
+            -- The matching set of each condition after its last evaluation.
+            CREATE TABLE condition_matches (
+                condition_id INTEGER NOT NULL,
+                code         TEXT NOT NULL,
+                since        TEXT NOT NULL,
+                PRIMARY KEY (condition_id, code)
+            ) WITHOUT ROWID;
+
+            -- Entries and exits, kept as history with the values that decided them.
+            CREATE TABLE condition_events (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                condition_id INTEGER NOT NULL,
+                code         TEXT NOT NULL,
+                event        TEXT NOT NULL CHECK (event IN ('entry', 'exit')),
+                at           TEXT NOT NULL,
+                session      TEXT NOT NULL,
+                live         TEXT,
+                vals         TEXT NOT NULL
+            );
+
+            CREATE INDEX condition_events_by_condition ON condition_events (condition_id, at);
+
+            -- Alerts written in the same transaction as their event; a sender delivers them at least once.
+            CREATE TABLE alert_outbox (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id        INTEGER NOT NULL,
+                condition_id    INTEGER NOT NULL,
+                code            TEXT NOT NULL,
+                event           TEXT NOT NULL,
+                channel         TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL UNIQUE,
+                message         TEXT NOT NULL,
+                payload         TEXT NOT NULL,
+                status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'dead')),
+                attempts        INTEGER NOT NULL,
+                next_attempt_at TEXT NOT NULL,
+                last_error      TEXT,
+                created_at      TEXT NOT NULL,
+                sent_at         TEXT
+            );
+
+            CREATE INDEX alert_outbox_due ON alert_outbox (status, next_attempt_at);
+            CREATE INDEX alert_outbox_dedupe ON alert_outbox (condition_id, code, event, channel, created_at);
+            """),
     ];
 }

@@ -47,5 +47,6 @@ internal partial class Program
         app.MapLive();           // /ws, /api/quotes, /api/live/status
         app.MapRankings();       // /api/rankings
         app.MapScreen();         // /api/screen
+        app.MapConditions();     // /api/conditions, /api/alerts
     }
 }

@@ -34,6 +34,8 @@ internal sealed class HubServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static Task<HubServer> ForAsync(string backend) =>
         Servers.GetOrAdd(backend, b => new Lazy<Task<HubServer>>(() => StartSharedAsync(b))).Value;
 
@@ -55,7 +57,7 @@ internal sealed class HubServer : IAsyncDisposable
     }
 
     /// <summary>A hub of its own over a fresh store with the bundled master and what <paramref name="load"/> imports; the caller disposes it.</summary>
-    public static async Task<HubServer> StartAsync(string backend, Func<TestStore, MarketStore, Task> load)
+    public static async Task<HubServer> StartAsync(string backend, Func<TestStore, MarketStore, Task> load, HubSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(load);
         var test = await TestStore.CreateAsync(backend);
@@ -67,6 +69,7 @@ internal sealed class HubServer : IAsyncDisposable
         {
             Time = FixedTime.Default,
             ShowProgress = false,
+            Settings = settings ?? HubSettings.None,
         };
         var app = HubApp.Build(options, store, TestData.Calendar);
         await app.StartAsync();

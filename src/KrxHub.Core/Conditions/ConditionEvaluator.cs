@@ -33,7 +33,11 @@ public sealed class ScreenUniverse
 public readonly record struct ScreenValue(string Expression, decimal? Number, string? Text, bool? Truth);
 
 /// <summary>What a condition found: the matching stocks (indices into the universe) and those it could not judge.</summary>
-public sealed record ScreenOutcome(IReadOnlyList<int> Matches, int NotEnoughHistory, IReadOnlyList<ConditionNode> Reported);
+public sealed record ScreenOutcome(IReadOnlyList<int> Matches, int NotEnoughHistory, IReadOnlyList<ConditionNode> Reported)
+{
+    /// <summary>Per stock of the universe: true (match), false, or null (not enough history).</summary>
+    public IReadOnlyList<bool?> Truth { get; init; } = [];
+}
 
 /// <summary>
 /// Evaluates conditions over a whole universe at once. Each distinct sub-expression (by canonical text) is computed once
@@ -65,7 +69,7 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
             }
         }
 
-        return new ScreenOutcome(matches, unknown, ReportedNodes(condition));
+        return new ScreenOutcome(matches, unknown, ReportedNodes(condition)) { Truth = truth };
     }
 
     /// <summary>The value of every field and function of the condition for stock <paramref name="i"/>, in order of appearance.</summary>

@@ -5,6 +5,7 @@ using KrxHub.Core.Live;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
+using KrxHub.Features.Conditions;
 using KrxHub.Features.Dashboard;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
@@ -53,6 +54,7 @@ public static class HubApp
         builder.Services.AddSingleton<BacktestJobs>();
         builder.Services.AddLive(options);
         builder.Services.AddCollection(options.Settings);
+        builder.Services.AddConditions(options.Settings);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);

@@ -30,6 +30,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>The live bus and /ws (KRXHUB_LIVE__MAXSUBSCRIPTIONS, __RUNSOURCE, __HEARTBEATINTERVAL …).</summary>
     public Features.Live.LiveOptions Live { get; init; } = new();
 
+    /// <summary>Alert channels and delivery (KRXHUB_ALERTS__WEBHOOKURL, __SLACKWEBHOOKURL, __TELEGRAMBOTTOKEN, __SMTPHOST …).</summary>
+    public Features.Conditions.AlertSettings Alerts { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -87,9 +90,16 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(liveError, 2);
         }
 
+        var alerts = SettingsBinder.Bind<Features.Conditions.AlertSettings>(Features.Conditions.AlertSettings.SectionName,
+            SettingsBinder.Values(configuration, Features.Conditions.AlertSettings.SectionName, SettingsBinder.Keys<Features.Conditions.AlertSettings>()));
+        if (alerts.Validate() is { } alertError)
+        {
+            throw new CliException(alertError, 2);
+        }
+
         return new HubSettings(KiwoomOrNull(kiwoom), collection)
         {
-            RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration),
+            RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts,
         };
     }
 

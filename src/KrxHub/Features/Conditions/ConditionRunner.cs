@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using KrxHub.Core;
+using KrxHub.Core.Conditions;
+using KrxHub.Features.Live;
+using KrxHub.Storage;
+
+namespace KrxHub.Features.Conditions;
+
+/// <summary>What one evaluation of one condition did.</summary>
+public sealed record ConditionRunDto(long ConditionId, string Name, DateOnly Session, string? Live, int Matched, int Entries, int Exits, int NotEnoughHistory, string? Error);
+
+/// <summary>
+/// Evaluates saved conditions together over one universe (one load, sub-expressions shared), compares each matching set
+/// with the stored one and writes the entries, exits and their alerts in one transaction per condition.
+/// </summary>
+public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, AlertSettings alerts, ILogger<ConditionRunner> logger)
+{
+    /// <summary>
+    /// Runs <paramref name="conditions"/> on today's live bars when a live source is up and <paramref name="date"/> is null,
+    /// else on the stored session <paramref name="date"/> (default: the newest broad session).
+    /// </summary>
+    public async Task<IReadOnlyList<ConditionRunDto>> RunAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        var parsed = new List<(StoredCondition Condition, ConditionNode Node)>();
+        var results = new List<ConditionRunDto>();
+        foreach (var c in conditions)
+        {
+            try
+            {
+                parsed.Add((c, ConditionParser.Parse(c.Expression)));
+            }
+            catch (ConditionException e)
+            {
+                results.Add(new ConditionRunDto(c.Id, c.Name, default, null, 0, 0, 0, 0, e.Message));
+            }
+        }
+
+        if (parsed.Count == 0)
+        {
+            return results;
+        }
+
+        // One load for all: the combined condition asks for the deepest window and every investor type any of them uses.
+        var combined = ConditionParser.Parse(string.Join(" and ", parsed.Select(p => $"({p.Condition.Expression})")));
+        var today = KrxCalendar.KstDate(time.GetUtcNow());
+        var universe = await LoadAsync(combined, date, today, ct);
+        var evaluator = new ConditionEvaluator(universe.Universe);
+        foreach (var (condition, node) in parsed)
+        {
+            results.Add(await ApplyAsync(condition, node, evaluator, universe.Live, ct));
+        }
+
+        return results;
+    }
+
+    private async Task<(ScreenUniverse Universe, string? Live)> LoadAsync(ConditionNode combined, DateOnly? date, DateOnly today, CancellationToken ct)
+    {
+        var listed = (await store.GetAllStocksAsync(ct)).Count(s => s.IsListedOn(today));
+        var (basis, newest) = await BroadestBasisAsync(date ?? today, Math.Max(1, listed / 2), ct);
+        if (date is null && bus.SourceStatus is { Up: true, Source: { } source })
+        {
+            var live = await Screening.LoadAsync(store, calendar, combined, null, today, basis, ct, new LiveBars(today, source, bus.LastTick));
+            if (live.Universe.Count > 0)
+            {
+                return (live.Universe, source);
+            }
+        }
+
+        var day = date ?? newest ?? throw new ScreenException("no stored session with bars for half the listed stocks");
+        return ((await Screening.LoadAsync(store, calendar, combined, null, day, basis, ct)).Universe, null);
+    }
+
+    /// <summary>
+    /// Conditions run on the adjusted basis where the store has a whole market of it, else on raw bars (a store fed by
+    /// raw collection only): whichever basis has the newer broad session, adjusted on a tie.
+    /// </summary>
+    private async Task<(PriceBasis Basis, DateOnly? Newest)> BroadestBasisAsync(DateOnly onOrBefore, int minimum, CancellationToken ct)
+    {
+        var adjusted = await store.GetLatestBroadSessionAsync(PriceBasis.Adjusted, onOrBefore, minimum, ct);
+        var raw = await store.GetLatestBroadSessionAsync(PriceBasis.Raw, onOrBefore, minimum, ct);
+        return raw is { } r && (adjusted is not { } a || r > a) ? (PriceBasis.Raw, raw) : (PriceBasis.Adjusted, adjusted);
+    }
+
+    private async Task<ConditionRunDto> ApplyAsync(StoredCondition condition, ConditionNode node, ConditionEvaluator evaluator, string? live, CancellationToken ct)
+    {
+        var universe = evaluator.Universe;
+        var outcome = evaluator.Evaluate(node);
+        var previous = await store.GetConditionMatchesAsync(condition.Id, ct);
+        var events = new List<(StockCode, string, string, string, string)>();
+        var matched = 0;
+        for (var i = 0; i < universe.Count; i++)
+        {
+            var stock = universe.Stocks[i];
+            // A stock of another market is out of this condition; an unknown truth keeps the stock's previous state.
+            var truth = condition.Market is { } m && stock.Market != m ? false : outcome.Truth[i];
+            if (truth is null)
+            {
+                continue;
+            }
+
+            matched += truth.Value ? 1 : 0;
+            var was = previous.Contains(stock.Code);
+            if (truth.Value == was)
+            {
+                continue;
+            }
+
+            var kind = truth.Value ? "entry" : "exit";
+            var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
+            var bars = universe.Bars[i];
+            var close = bars.CloseAt(bars.Count - 1);
+            decimal? changePct = bars.Count > 1 && bars.CloseAt(bars.Count - 2) != 0m ? (close - bars.CloseAt(bars.Count - 2)) / bars.CloseAt(bars.Count - 2) * 100m : null;
+            var message = Message(condition, stock, kind, close, changePct, values);
+            var payload = JsonSerializer.Serialize(new
+            {
+                condition = new { id = condition.Id, name = condition.Name, expression = condition.Expression },
+                @event = kind,
+                code = stock.Code.Value,
+                name = stock.Name,
+                market = stock.Market.Name(),
+                session = universe.Date,
+                live,
+                price = close,
+                changePct = changePct is { } p ? Math.Round(p, 2) : (decimal?)null,
+                values,
+                message,
+            });
+            events.Add((stock.Code, kind, JsonSerializer.Serialize(values), message, payload));
+        }
+
+        var channels = condition.Channels.Count == 0 ? ["log"] : condition.Channels;
+        var written = await store.ApplyConditionOutcomeAsync(new ConditionOutcome(condition.Id, universe.Date, live, events), channels, alerts.DedupeWindow, time.GetUtcNow(), ct);
+        if (written.Count > 0)
+        {
+            logger.LogInformation("Condition {Name}: {Entries} entries, {Exits} exits on {Session}", condition.Name,
+                written.Count(e => e.Event == "entry"), written.Count(e => e.Event == "exit"), universe.Date);
+        }
+
+        return new ConditionRunDto(condition.Id, condition.Name, universe.Date, live, matched, written.Count(e => e.Event == "entry"),
+            written.Count(e => e.Event == "exit"), outcome.NotEnoughHistory, null);
+    }
+
+    /// <summary>The alert text, Korean by default: condition, stock, market, price, change and the deciding values.</summary>
+    public static string Message(StoredCondition condition, Stock stock, string kind, decimal price, decimal? changePct, IReadOnlyDictionary<string, object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(stock);
+        ArgumentNullException.ThrowIfNull(values);
+        var head = kind == "entry" ? "[조건 편입]" : "[조건 이탈]";
+        var change = changePct is { } c ? string.Create(CultureInfo.InvariantCulture, $" ({c:+0.00;-0.00;0.00}%)") : string.Empty;
+        var deciding = string.Join(", ", values.Select(v => $"{v.Key}={Format(v.Value)}"));
+        return string.Create(CultureInfo.InvariantCulture, $"{head} {condition.Name}\n{stock.Name}({stock.Code}) {stock.Market.Name()} {price:N0}원{change}\n{deciding}");
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "-",
+        decimal d => Math.Round(d, 2).ToString("#,0.##", CultureInfo.InvariantCulture),
+        bool b => b ? "참" : "거짓",
+        _ => value.ToString() ?? "-",
+    };
+}

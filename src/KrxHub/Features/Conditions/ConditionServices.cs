@@ -1,0 +1,21 @@
+using KrxHub.Shared;
+
+namespace KrxHub.Features.Conditions;
+
+public static class ConditionServices
+{
+    /// <summary>The condition runner, its scheduler, the alert channels and the outbox sender.</summary>
+    public static IServiceCollection AddConditions(this IServiceCollection services, HubSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(settings.Alerts);
+        services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddSingleton<AlertChannels>();
+        services.AddSingleton<ConditionRunner>();
+        services.AddSingleton<AlertSender>();
+        services.AddSingleton<ConditionScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());
+        services.AddHostedService(sp => sp.GetRequiredService<ConditionScheduler>());
+        return services;
+    }
+}
