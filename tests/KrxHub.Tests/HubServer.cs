@@ -68,7 +68,7 @@ internal sealed class HubServer : IAsyncDisposable
         return server;
     }
 
-    private static IEnumerable<string> ReadAdjusted(string code)
+    internal static IEnumerable<string> ReadAdjusted(string code)
     {
         using var gz = new System.IO.Compression.GZipStream(File.OpenRead(BundledData.AdjustedHistory), System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gz);

@@ -41,7 +41,8 @@ public sealed record BacktestDocument(
     object Metrics,
     IReadOnlyList<TradeDto> Trades,
     IReadOnlyList<EquityDto> Equity,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StockRunDto>? Runs = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StockRunDto>? Runs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BenchmarkMetrics? Benchmark = null)
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
@@ -54,25 +55,16 @@ public sealed record BacktestDocument(
         ArgumentNullException.ThrowIfNull(outcome);
         if (outcome.Single is { } single)
         {
-            return new BacktestDocument(single.Metrics, TradeDtos(single.Trades), EquityDtos(single.Equity));
+            return new BacktestDocument(single.Metrics, TradeDtos(single.Trades), EquityDtos(single.Equity), Benchmark: outcome.Benchmark);
         }
 
         var runs = outcome.Runs!;
-        var combined = new SortedDictionary<DateOnly, (decimal Equity, decimal Cash)>();
-        foreach (var run in runs)
-        {
-            foreach (var point in run.Result.Equity)
-            {
-                var (e, c) = combined.GetValueOrDefault(point.Date);
-                combined[point.Date] = (e + point.Equity, c + point.Cash);
-            }
-        }
-
         return new BacktestDocument(
             Distribution(runs),
             TradeDtos(runs.SelectMany(r => r.Result.Trades)),
-            [.. combined.Select(p => new EquityDto(p.Key, p.Value.Equity, p.Value.Cash))],
-            [.. runs.Select(r => new StockRunDto(r.Code.Value, r.Name, r.Market.Name(), r.Result.Metrics))]);
+            EquityDtos(outcome.Curve().Equity),
+            [.. runs.Select(r => new StockRunDto(r.Code.Value, r.Name, r.Market.Name(), r.Result.Metrics))],
+            outcome.Benchmark);
     }
 
     public static DistributionMetrics Distribution(IReadOnlyList<StockRun> runs)
