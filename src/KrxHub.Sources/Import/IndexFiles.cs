@@ -20,7 +20,7 @@ namespace KrxHub.Sources.Import;
 /// </summary>
 internal static class IndexFiles
 {
-    private static readonly string[] DateColumns = ["TRD_DD", "Date"];
+    private static readonly string[] DateColumns = ["TRD_DD", "BAS_DD", "Date"];
     private static readonly string[] CloseColumns = ["CLSPRC_IDX", "Close"];
 
     /// <summary>The content of a header (CSV) or first record's keys (JSON), or null when it is neither index shape.</summary>
@@ -119,7 +119,8 @@ internal static class IndexFiles
         return new ImportFile(path, format, content, source, fetchedAt, null, bld, constituents: ReadConstituents(index.Code, date, records, source, fetchedAt));
     }
 
-    private static ParsedRecords<IndexBar> ReadBars(string indexCode, List<(long Line, string Payload, Dictionary<string, string?> Fields)> records, string source, DateTimeOffset fetchedAt)
+    /// <summary>Bars of one index from records with the MDCSTAT00301 / Open API field names (or FinanceDataReader's).</summary>
+    internal static ParsedRecords<IndexBar> ReadBars(string indexCode, List<(long Line, string Payload, Dictionary<string, string?> Fields)> records, string source, DateTimeOffset fetchedAt)
     {
         var bars = new List<IndexBar>(records.Count);
         var rejected = new List<RejectedRecord>();
