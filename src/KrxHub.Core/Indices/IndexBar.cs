@@ -1,3 +1,5 @@
+using KrxHub.Core.Live;
+
 namespace KrxHub.Core.Indices;
 
 /// <summary>
@@ -54,16 +56,20 @@ public sealed record IndexConstituent(
     string Source,
     DateTimeOffset FetchedAt);
 
-/// <summary>A live index level (Kiwoom 0J, or the simulator's own computation, then <see cref="Simulated"/>).</summary>
-public sealed record IndexTick(
+/// <summary>
+/// A live index level: Kiwoom's 0J (업종지수), or the simulator's own computation (<see cref="LiveSources.Simulated"/>). Not
+/// a stock: <see cref="LiveEvent.Code"/> is the default code, and the hub routes it to the <c>indices</c> channel by
+/// <see cref="IndexCode"/>. <see cref="Change"/> and <see cref="ChangePct"/> are against the index's previous close.
+/// </summary>
+public sealed record LiveIndexLevel(
     string IndexCode,
     DateTimeOffset Time,
+    string Source,
     decimal Level,
     decimal? Change,
-    double? ChangeRate,
+    decimal? ChangePct,
     decimal? Open,
     decimal? High,
     decimal? Low,
-    long? Volume,
-    decimal? TradingValue,
-    bool Simulated);
+    long? AccVolume,
+    decimal? AccValue) : LiveEvent(default, Time, Source);

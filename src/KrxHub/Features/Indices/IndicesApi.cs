@@ -1,13 +1,18 @@
 using KrxHub.Core;
 using KrxHub.Core.Indices;
+using KrxHub.Core.Live;
+using KrxHub.Features.Live;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace KrxHub.Features.Indices;
 
-/// <summary>A stored index: names, the sessions held and the last close with its provenance.</summary>
+/// <summary>A stored index: names, the sessions held and the last close with its provenance, and the live level when one flows.</summary>
 public sealed record IndexDto(string Code, string Name, string NameEn, string? Market, long Sessions, DateOnly First, DateOnly Last,
-    decimal LastClose, string Source, DateTimeOffset FetchedAt);
+    decimal LastClose, string Source, DateTimeOffset FetchedAt, LiveLevelDto? Live);
+
+/// <summary>The latest live level (Kiwoom 0J, or the simulator's cap-weighted computation: <see cref="Simulated"/>).</summary>
+public sealed record LiveLevelDto(decimal Level, decimal? Change, decimal? ChangePct, DateTimeOffset Time, string Source, bool Simulated);
 
 public sealed record IndexBarDto(DateOnly Date, decimal? Open, decimal? High, decimal? Low, decimal Close, long? Volume,
     decimal? TradingValue, decimal? MarketCap, string Source, DateTimeOffset FetchedAt)
@@ -34,13 +39,16 @@ public static class IndicesApi
         return app;
     }
 
-    private static async Task<Ok<IReadOnlyList<IndexDto>>> ListAsync(MarketStore store, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<IndexDto>>> ListAsync(MarketStore store, LiveBus bus, CancellationToken ct)
     {
         var stored = await store.GetStoredIndicesAsync(ct);
+        var live = bus.Indices.Levels;
         return TypedResults.Ok<IReadOnlyList<IndexDto>>([.. stored.Select(s =>
         {
             KrxIndex.TryParse(s.IndexCode, out var index);
-            return new IndexDto(index.Code, index.Name, index.NameEn, index.Market?.Name(), s.Sessions, s.First, s.Last, s.LastClose, s.Source, s.FetchedAt);
+            var level = live.GetValueOrDefault(s.IndexCode);
+            return new IndexDto(index.Code, index.Name, index.NameEn, index.Market?.Name(), s.Sessions, s.First, s.Last, s.LastClose, s.Source, s.FetchedAt,
+                level is null ? null : new LiveLevelDto(level.Level, level.Change, level.ChangePct, level.Time, level.Source, level.Source == LiveSources.Simulated));
         })]);
     }
 
