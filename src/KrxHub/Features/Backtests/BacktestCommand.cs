@@ -165,7 +165,7 @@ public static class BacktestCommand
 
         if (outcome.Benchmark is { } b)
         {
-            table.AddRow(Invariant($"[bold]benchmark {b.Name} ({b.Index})[/]"), Invariant($"{b.BaseLevel} ({b.BaseDate:yyyy-MM-dd}) → {b.FinalLevel}"));
+            table.AddRow(Invariant($"benchmark {b.Name} ({b.Index})"), Invariant($"{b.BaseLevel} ({b.BaseDate:yyyy-MM-dd}) → {b.FinalLevel}"));
             table.AddRow("  total return", Percent(b.TotalReturn));
             table.AddRow("  CAGR", Percent(b.Cagr));
             table.AddRow("  max drawdown", Invariant($"{Percent(b.MaxDrawdown)} ({b.MaxDrawdownPeak:yyyy-MM-dd} → {b.MaxDrawdownTrough:yyyy-MM-dd})"));
