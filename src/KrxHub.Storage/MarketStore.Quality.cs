@@ -1,3 +1,4 @@
+using KrxHub.Core;
 using KrxHub.Core.Validation;
 
 namespace KrxHub.Storage;
@@ -71,6 +72,7 @@ public sealed partial class MarketStore
                 (SELECT count(*) FROM daily_bars WHERE date = @date AND basis = 'raw'),
                 (SELECT count(*) FROM daily_bars WHERE date = @date AND basis = 'adjusted'),
                 (SELECT count(*) FROM daily_bars WHERE date = @date AND no_trade),
+                (SELECT count(*) FROM daily_bars WHERE date = @date AND repaired_from IS NOT NULL),
                 (SELECT count(*) FROM stocks s
                  WHERE (s.listing_date IS NULL OR s.listing_date <= @date)
                    AND (s.delisting_date IS NULL OR s.delisting_date > @date)),
@@ -80,12 +82,12 @@ public sealed partial class MarketStore
                    AND NOT EXISTS (SELECT 1 FROM daily_bars b WHERE b.code = s.code AND b.date = @date))
             """);
         counts.Parameters.Add(_dialect.Date("date", date));
-        long raw, adjusted, noTrade, listed, listedWithoutBar;
+        long raw, adjusted, noTrade, repaired, listed, listedWithoutBar;
         await using (var reader = await counts.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
-            (raw, adjusted, noTrade, listed, listedWithoutBar) =
-                (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            (raw, adjusted, noTrade, repaired, listed, listedWithoutBar) =
+                (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
         }
 
         await using var reasons = Command(connection, tx, "SELECT reasons, count(*) FROM quarantine WHERE date = @date GROUP BY reasons");
@@ -100,6 +102,33 @@ public sealed partial class MarketStore
         }
 
         await tx.CommitAsync(ct);
-        return new DayQuality(date, raw, adjusted, noTrade, StoredValues.CountByReason(groups), listed, listedWithoutBar);
+        return new DayQuality(date, raw, adjusted, noTrade, StoredValues.CountByReason(groups), listed, listedWithoutBar) { RepairedBars = repaired };
+    }
+
+    /// <summary>For each stock with any bar (either basis) in [from, to], its distinct dates there, ascending.</summary>
+    public async Task<IReadOnlyDictionary<StockCode, List<DateOnly>>> GetBarDatesByStockAsync(DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, "SELECT DISTINCT code, date FROM daily_bars WHERE date BETWEEN @from AND @to ORDER BY code, date");
+        select.Parameters.Add(_dialect.Date("from", from));
+        select.Parameters.Add(_dialect.Date("to", to));
+        var result = new Dictionary<StockCode, List<DateOnly>>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        List<DateOnly>? dates = null;
+        string? current = null;
+        while (await reader.ReadAsync(ct))
+        {
+            var code = reader.GetString(0);
+            if (code != current)
+            {
+                current = code;
+                dates = [];
+                result[StockCode.Parse(code)] = dates;
+            }
+
+            dates!.Add(_dialect.ReadDate(reader, 1));
+        }
+
+        return result;
     }
 }

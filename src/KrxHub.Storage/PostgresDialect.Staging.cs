@@ -18,25 +18,26 @@ internal sealed partial class PostgresDialect
         UPDATE daily_bars d SET
             open = s.open, high = s.high, low = s.low, close = s.close, volume = s.volume,
             trading_value = s.trading_value, market_cap = s.market_cap, listed_shares = s.listed_shares,
-            no_trade = s.no_trade, source = s.source, fetched_at = s.fetched_at
+            no_trade = s.no_trade, source = s.source, fetched_at = s.fetched_at,
+            base_price = s.base_price, repaired_from = s.repaired_from
         FROM staging_daily_bars s
         WHERE s.run_id = @run_id AND d.code = s.code AND d.date = s.date AND d.basis = s.basis
-          AND (d.open, d.high, d.low, d.close, d.volume, d.trading_value, d.market_cap, d.listed_shares, d.no_trade)
+          AND (d.open, d.high, d.low, d.close, d.volume, d.trading_value, d.market_cap, d.listed_shares, d.no_trade, d.base_price, d.repaired_from)
               IS DISTINCT FROM
-              (s.open, s.high, s.low, s.close, s.volume, s.trading_value, s.market_cap, s.listed_shares, s.no_trade)
+              (s.open, s.high, s.low, s.close, s.volume, s.trading_value, s.market_cap, s.listed_shares, s.no_trade, s.base_price, s.repaired_from)
         """;
 
     private const string InsertNewBars = """
-        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
-        SELECT s.code, s.date, s.basis, s.open, s.high, s.low, s.close, s.volume, s.trading_value, s.market_cap, s.listed_shares, s.no_trade, s.source, s.fetched_at
+        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from)
+        SELECT s.code, s.date, s.basis, s.open, s.high, s.low, s.close, s.volume, s.trading_value, s.market_cap, s.listed_shares, s.no_trade, s.source, s.fetched_at, s.base_price, s.repaired_from
         FROM staging_daily_bars s
         WHERE s.run_id = @run_id
           AND NOT EXISTS (SELECT 1 FROM daily_bars d WHERE d.code = s.code AND d.date = s.date AND d.basis = s.basis)
         """;
 
     private const string InsertStagedBars = """
-        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
-        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at
+        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from)
+        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from
         FROM staging_daily_bars
         WHERE run_id = @run_id
         """;
@@ -128,7 +129,7 @@ internal sealed partial class PostgresDialect
                 sources[bar.Source] = source;
             }
 
-            await rows.RowAsync(15, ct);
+            await rows.RowAsync(17, ct);
             rows.Bigint(runId);
             rows.Text(code);
             rows.Date(bar.Date);
@@ -144,6 +145,15 @@ internal sealed partial class PostgresDialect
             rows.Bool(bar.NoTrade);
             rows.Text(source);
             rows.Timestamp(StoredInstant(bar.FetchedAt));
+            rows.Numeric(bar.BasePrice);
+            if (bar.RepairedFrom is { } repairedFrom)
+            {
+                rows.Text(repairedFrom);
+            }
+            else
+            {
+                rows.Null();
+            }
         }
 
         await rows.FinishAsync(ct);

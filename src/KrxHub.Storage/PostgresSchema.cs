@@ -230,6 +230,25 @@ internal static class PostgresSchema
         new(4, "bar series cache (SQLite only)", """
             SELECT 1;
             """),
+        new(5, "base prices, repaired adjusted bars, adjustment events", """
+            -- KRX's base price (close − change) of a raw bar: a base that is not the previous close reveals a corporate action.
+            ALTER TABLE daily_bars ADD COLUMN base_price numeric;
+            -- An imported adjusted bar whose high/low the source rounded past open/close: the values as delivered.
+            ALTER TABLE daily_bars ADD COLUMN repaired_from text;
+            ALTER TABLE staging_daily_bars ADD COLUMN base_price numeric;
+            ALTER TABLE staging_daily_bars ADD COLUMN repaired_from text;
+
+            -- Corporate actions found in the raw bars (factor = base_price / previous_close); rebuilt per stock on every raw promotion.
+            CREATE TABLE adjustment_events (
+                code           text NOT NULL,
+                date           date NOT NULL,
+                previous_date  date NOT NULL,
+                previous_close numeric NOT NULL,
+                base_price     numeric NOT NULL,
+                source         text NOT NULL,
+                PRIMARY KEY (code, date)
+            );
+            """),
         new(6, "index bars", """
             -- Daily index levels (KOSPI 1001, KOSDAQ 2001, KOSPI 200 1028 …, KRX data-system codes), with provenance like daily_bars.
             -- open/high/low are null where the source did not publish them (early years).

@@ -92,6 +92,15 @@ internal sealed partial class SqliteDialect
                 insert.BindInteger(first + 12, bar.NoTrade ? 1 : 0);
                 insert.BindText(first + 13, sources.Get(bar.Source));
                 insert.BindText(first + 14, fetchTimes.Get(bar.FetchedAt));
+                insert.BindDecimal(first + 15, bar.BasePrice);
+                if (bar.RepairedFrom is { } repairedFrom)
+                {
+                    insert.BindText(first + 16, repairedFrom);
+                }
+                else
+                {
+                    insert.BindNull(first + 16);
+                }
                 if (insert == one || (i + 1) % StagedRowsPerInsert == 0)
                 {
                     insert.Execute();

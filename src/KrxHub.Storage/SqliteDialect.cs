@@ -25,15 +25,15 @@ internal sealed partial class SqliteDialect : StoreDialect
         PRAGMA wal_autocheckpoint = 16384;
         """;
 
-    private const int StagedColumns = 15;
+    private const int StagedColumns = 17;
 
     /// <summary>Rows per staging INSERT: one statement step per 32 rows instead of per row.</summary>
     private const int StagedRowsPerInsert = 32;
 
     // The SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
     private const string PromoteStagedBars = """
-        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at)
-        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at
+        INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from)
+        SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from
         FROM staging_daily_bars
         WHERE run_id = $run_id
         ON CONFLICT (code, date, basis) DO UPDATE SET
@@ -47,7 +47,9 @@ internal sealed partial class SqliteDialect : StoreDialect
             listed_shares = excluded.listed_shares,
             no_trade = excluded.no_trade,
             source = excluded.source,
-            fetched_at = excluded.fetched_at
+            fetched_at = excluded.fetched_at,
+            base_price = excluded.base_price,
+            repaired_from = excluded.repaired_from
         WHERE daily_bars.open IS NOT excluded.open
            OR daily_bars.high IS NOT excluded.high
            OR daily_bars.low IS NOT excluded.low
@@ -57,6 +59,8 @@ internal sealed partial class SqliteDialect : StoreDialect
            OR daily_bars.market_cap IS NOT excluded.market_cap
            OR daily_bars.listed_shares IS NOT excluded.listed_shares
            OR daily_bars.no_trade IS NOT excluded.no_trade
+           OR daily_bars.base_price IS NOT excluded.base_price
+           OR daily_bars.repaired_from IS NOT excluded.repaired_from
         """;
 
     private readonly string _connectionString;

@@ -216,6 +216,25 @@ internal static class SqliteSchema
 
             INSERT INTO bar_series_cache_state (basis, generation, cached_generation) VALUES ('raw', 0, NULL), ('adjusted', 0, NULL);
             """),
+        new(5, "base prices, repaired adjusted bars, adjustment events", """
+            -- KRX's base price (close − change) of a raw bar: a base that is not the previous close reveals a corporate action.
+            ALTER TABLE daily_bars ADD COLUMN base_price NUMERIC;
+            -- An imported adjusted bar whose high/low the source rounded past open/close: the values as delivered.
+            ALTER TABLE daily_bars ADD COLUMN repaired_from TEXT;
+            ALTER TABLE staging_daily_bars ADD COLUMN base_price NUMERIC;
+            ALTER TABLE staging_daily_bars ADD COLUMN repaired_from TEXT;
+
+            -- Corporate actions found in the raw bars (factor = base_price / previous_close); rebuilt per stock on every raw promotion.
+            CREATE TABLE adjustment_events (
+                code           TEXT NOT NULL,
+                date           TEXT NOT NULL,
+                previous_date  TEXT NOT NULL,
+                previous_close NUMERIC NOT NULL,
+                base_price     NUMERIC NOT NULL,
+                source         TEXT NOT NULL,
+                PRIMARY KEY (code, date)
+            ) WITHOUT ROWID;
+            """),
         new(6, "index bars", """
             -- Daily index levels (KOSPI 1001, KOSDAQ 2001, KOSPI 200 1028 …, KRX data-system codes), with provenance like daily_bars.
             -- open/high/low are null where the source did not publish them (early years).

@@ -15,7 +15,7 @@ internal abstract class StoreDialect : IAsyncDisposable
 {
     /// <summary>The columns of a daily bar, in the order <see cref="ReadBar"/> reads them.</summary>
     public const string BarColumns =
-        "code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at";
+        "code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from";
 
     protected StoreDialect(TimeProvider time) => Time = time;
 
@@ -176,7 +176,11 @@ internal abstract class StoreDialect : IAsyncDisposable
         StoredValues.ParseBasis(reader.GetString(2)),
         reader.GetString(12),
         ReadInstant(reader, 13),
-        ReadBool(reader, 11));
+        ReadBool(reader, 11))
+    {
+        BasePrice = NullableDecimal(reader, 14),
+        RepairedFrom = NullableString(reader, 15),
+    };
 
     public decimal? NullableDecimal(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadDecimal(reader, ordinal);
 

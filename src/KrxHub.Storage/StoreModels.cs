@@ -64,7 +64,11 @@ public sealed record DayQuality(
     long NoTradeBars,
     IReadOnlyDictionary<string, long> QuarantinedByReason,
     long ListedStocks,
-    long ListedWithoutBar);
+    long ListedWithoutBar)
+{
+    /// <summary>Adjusted bars kept as adjustment rounding artifacts (high/low widened): not errors, counted on their own.</summary>
+    public long RepairedBars { get; init; }
+}
 
 /// <summary>
 /// An upstream access token kept in the store (Kiwoom limits how often one may be issued). <paramref name="Scope"/>

@@ -1,6 +1,7 @@
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
+using KrxHub.Features.Conditions;
 using KrxHub.Features.Dashboard;
 using KrxHub.Features.Health;
 using KrxHub.Features.Import;
@@ -26,6 +27,7 @@ return await Cli.RunAsync(args,
     CollectCommand.Create(),    // Features/Collection: collect from Kiwoom and KRX
     BackfillCommand.Create(),   // Features/Collection: resumable ranges
     CalendarCommand.Create(),   // Features/TradingCalendar
+    ScreenCommand.Create(),     // Features/Conditions: screen the market with a condition
 ]);
 
 /// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>
@@ -46,5 +48,6 @@ internal partial class Program
         app.MapCalendar();       // /api/calendar
         app.MapLive();           // /ws, /api/quotes, /api/live/status
         app.MapRankings();       // /api/rankings
+        app.MapScreen();         // /api/screen
     }
 }

@@ -39,13 +39,17 @@ internal sealed class HubServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public static Task<HubServer> ForAsync(string backend) =>
-        Servers.GetOrAdd(backend, b => new Lazy<Task<HubServer>>(() => StartAsync(b))).Value;
+        Servers.GetOrAdd(backend, b => new Lazy<Task<HubServer>>(() => StartSharedAsync(b))).Value;
 
-    private static async Task<HubServer> StartAsync(string backend)
+    private static async Task<HubServer> StartSharedAsync(string backend)
     {
-        var test = await TestStore.CreateAsync(backend);
-        var store = await test.OpenAsync();
-        await TestData.LoadMasterAsync(store);
+        var server = await StartAsync(backend, LoadSharedAsync);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    }
+
+    private static async Task LoadSharedAsync(TestStore test, MarketStore store)
+    {
         await TestData.ImportAsync(store, BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
         var samsung = TestData.TempFile(test.DataDirectory, "005930-adjusted.csv",
             ["code,date,open,high,low,close,volume,change_pct", .. ReadAdjusted("005930")]);
@@ -54,6 +58,16 @@ internal sealed class HubServer : IAsyncDisposable
             new ImportOptions { Code = StockCode.Parse("005930"), Measure = InvestorMeasure.Value });
         // The index histories run to 2026-03-20: loaded on a clock after that, so none of it is a future date.
         await Features.Import.BundledLoader.LoadIndicesAsync(store, TestData.Calendar, IndexLoadTime, new HashSet<string>(), false, CancellationToken.None);
+    }
+
+    /// <summary>A hub of its own over a fresh store with the bundled master and what <paramref name="load"/> imports; the caller disposes it.</summary>
+    public static async Task<HubServer> StartAsync(string backend, Func<TestStore, MarketStore, Task> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        var test = await TestStore.CreateAsync(backend);
+        var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        await load(test, store);
 
         var options = new HubOptions(new StoreLocation(test.DataDirectory, test.Database), "http://127.0.0.1:0", false)
         {
@@ -63,9 +77,7 @@ internal sealed class HubServer : IAsyncDisposable
         var app = HubApp.Build(options, store, TestData.Calendar);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new HubServer(test, store, app, new Uri(address));
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return server;
+        return new HubServer(test, store, app, new Uri(address));
     }
 
     internal static IEnumerable<string> ReadAdjusted(string code)

@@ -117,7 +117,7 @@ public sealed class BacktestEngine
         }
 
         _orders.Clear();
-        return new BacktestResult(ComputeMetrics(), _trades, _equity, _rejected);
+        return new BacktestResult(ComputeMetrics(), _trades, _equity, _rejected) { DataGaps = DataGaps.Find(_slots.Select(s => s.Series), _calendar) };
     }
 
     private void RunSession(Strategy strategy, DateOnly date, DateOnly? nextSession)

@@ -66,4 +66,8 @@ public sealed record BacktestResult(
     BacktestMetrics Metrics,
     IReadOnlyList<Trade> Trades,
     IReadOnlyList<EquityPoint> Equity,
-    IReadOnlyList<RejectedOrder> Rejected);
+    IReadOnlyList<RejectedOrder> Rejected)
+{
+    /// <summary>Sessions between a stock's first and last bar with no bar at all: holes the strategy's indicators ran over.</summary>
+    public DataGaps DataGaps { get; init; } = DataGaps.None;
+}

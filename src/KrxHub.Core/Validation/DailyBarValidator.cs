@@ -1,47 +1,5 @@
 namespace KrxHub.Core.Validation;
 
-/// <summary>A raw row after validation: either a bar ready to promote, or the reasons it was rejected.</summary>
-public sealed class ValidatedRow(RawDailyRow raw)
-{
-    public RawDailyRow Raw { get; } = raw;
-
-    public DailyBar? Bar { get; internal set; }
-
-    public List<string> Reasons { get; } = [];
-
-    /// <summary>Base price implied by the source's own change field (close − change), when given.</summary>
-    internal decimal? SourceBasePrice { get; set; }
-
-    internal Market Market { get; set; }
-
-    public bool Accepted => Reasons.Count == 0 && Bar is not null;
-
-    /// <summary>True when this row repeats an earlier identical row of the batch and is dropped.</summary>
-    public bool DroppedAsDuplicate { get; internal set; }
-}
-
-/// <summary>The last stored raw close of a stock before a batch starts, for the price-limit check.</summary>
-public readonly record struct PreviousClose(DateOnly Date, decimal Close);
-
-public sealed class ValidatedBatch
-{
-    public required IReadOnlyList<ValidatedRow> Rows { get; init; }
-
-    public IEnumerable<DailyBar> Accepted => Rows.Where(r => r.Accepted && !r.DroppedAsDuplicate).Select(r => r.Bar!);
-
-    public IEnumerable<ValidatedRow> Rejected => Rows.Where(r => !r.Accepted);
-
-    public int AcceptedCount => Rows.Count(r => r.Accepted && !r.DroppedAsDuplicate);
-
-    public int DuplicatesDropped => Rows.Count(r => r.DroppedAsDuplicate);
-
-    public int NoTradeCount => Rows.Count(r => r.Accepted && !r.DroppedAsDuplicate && r.Bar!.NoTrade);
-
-    /// <summary>Rejected rows per reason code; a row with two reasons counts under both.</summary>
-    public IReadOnlyDictionary<string, int> QuarantinedByReason =>
-        Rejected.SelectMany(r => r.Reasons.Distinct()).GroupBy(r => r).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-}
-
 /// <summary>
 /// Validates daily bars row by row against the schema and KRX rules. Pure: the caller supplies the
 /// stock master, the calendar, "today" (KST) and the last stored raw closes. The work is split in two
@@ -290,9 +248,20 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
             Reject(row, ReasonCodes.NegativeVolume);
         }
 
+        var stock = code.Value is null ? null : master.GetValueOrDefault(code);
+        string? repairedFrom = null;
         if (low > Math.Min(open, close) || high < Math.Max(open, close) || low > high)
         {
-            Reject(row, ReasonCodes.OhlcInconsistent);
+            if (basis == PriceBasis.Adjusted && stock is not null && IsAdjustmentRounding(open, high, low, close, stock.Market))
+            {
+                repairedFrom = RepairNote(open, high, low, close);
+                high = Math.Max(high, Math.Max(open, close));
+                low = Math.Min(low, Math.Min(open, close));
+            }
+            else
+            {
+                Reject(row, ReasonCodes.OhlcInconsistent);
+            }
         }
 
         if (date > todayKst)
@@ -312,7 +281,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         }
 
         Market market = default;
-        if (!master.TryGetValue(code, out var stock))
+        if (stock is null)
         {
             Reject(row, ReasonCodes.UnknownCode);
         }
@@ -332,8 +301,47 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         row.SourceBasePrice = change is { } c && !noTrade ? close - c : null;
         row.Bar = new DailyBar(code, date, Normalize(open), Normalize(high), Normalize(low), Normalize(close), volume,
             tradingValue is { } tv ? Normalize(tv) : null, marketCap is { } mc ? Normalize(mc) : null, listedShares,
-            basis, source, fetchedAt, noTrade);
+            basis, source, fetchedAt, noTrade)
+        {
+            BasePrice = basis == PriceBasis.Raw && change is { } baseChange ? Normalize(close - baseChange) : null,
+            RepairedFrom = repairedFrom,
+        };
         return row;
+    }
+
+    /// <summary>
+    /// The source rounded each adjusted price on its own, so high or low may miss open or close by a little (Naver: 005930 on
+    /// 2015-01-27, high 27,999 and close 28,000). At most one tick of the tick table in force today, at that price, is such
+    /// an artifact; more is a real inconsistency.
+    /// </summary>
+    private bool IsAdjustmentRounding(decimal open, decimal high, decimal low, decimal close, Market market)
+    {
+        if (open <= 0m || high <= 0m || low <= 0m || close <= 0m)
+        {
+            return false;
+        }
+
+        var (top, bottom) = (Math.Max(open, close), Math.Min(open, close));
+        var highMiss = Math.Max(0m, top - high);
+        var lowMiss = Math.Max(0m, low - bottom);
+        return highMiss <= (KrxRules.TickSize(top, market, todayKst) ?? 0m) &&
+               lowMiss <= (KrxRules.TickSize(bottom, market, todayKst) ?? 0m);
+    }
+
+    private static string RepairNote(decimal open, decimal high, decimal low, decimal close)
+    {
+        var parts = new List<string>(2);
+        if (high < Math.Max(open, close))
+        {
+            parts.Add(FormattableString.Invariant($"high={high}"));
+        }
+
+        if (low > Math.Min(open, close))
+        {
+            parts.Add(FormattableString.Invariant($"low={low}"));
+        }
+
+        return string.Join(',', parts);
     }
 
     private static void Field(ValidatedRow row, FieldStatus status)

@@ -40,4 +40,10 @@ public static class ReasonCodes
 
     /// <summary>Not an error: a KRX no-trade row (halt) that is kept as a flagged bar. Counted in summaries.</summary>
     public const string NoTradeKept = "no_trade_kept";
+
+    /// <summary>
+    /// Not an error: an imported adjusted bar whose high or low misses max/min(open, close) by at most one tick (the source
+    /// rounded each adjusted price on its own). Kept with high and low widened and the original values in its provenance.
+    /// </summary>
+    public const string AdjustmentRounding = "adjustment_rounding";
 }

@@ -122,12 +122,22 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
             await FlushAsync(runId, pending, state, ct);
             progress?.Report(new PipelineProgress(state.Read, Promoting: true));
             var promoted = await store.PromoteDailyBarsAsync(runId, ct);
+            // Raw bars carry KRX's base prices: a new or corrected one can reveal (or take back) a corporate action.
+            var adjustmentEvents = basis == PriceBasis.Raw && promoted.Changed > 0
+                ? await store.RefreshAdjustmentEventsAsync(state.LastClose.Keys, calendar, ct)
+                : (int?)null;
 
             var masterUpdates = MasterUpdates(master, state.Described);
             await store.UpsertStocksAsync(masterUpdates, ct);
             var summary = new ImportSummary(runId, "daily_bars", state.Read, state.Accepted, state.Quarantined,
                 state.DuplicatesDropped, state.NoTrade, promoted.Changed, promoted.Unchanged,
-                state.ByReason, stopwatch.Elapsed) { StocksUpdated = masterUpdates.Count, Notes = ProvisionalNotes(calendar, validator) };
+                state.ByReason, stopwatch.Elapsed)
+            {
+                StocksUpdated = masterUpdates.Count,
+                Repaired = state.Repaired,
+                AdjustmentEvents = adjustmentEvents,
+                Notes = ProvisionalNotes(calendar, validator),
+            };
             await store.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded, state.Read, state.Accepted,
                 state.Quarantined, promoted.Changed, time.GetUtcNow(), null), CancellationToken.None);
             return summary;
@@ -319,6 +329,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
 
         state.Accepted += pending.Bars.Count;
         state.NoTrade += pending.Bars.Count(b => b.NoTrade);
+        state.Repaired += pending.Bars.Count(b => b.RepairedFrom is not null);
         pending.Bars.Clear();
         pending.Quarantine.Clear();
     }
@@ -342,7 +353,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
         b.Open, b.High, b.Low, b.Close, b.Volume);
 
     private static int ValueHash(DailyBar b) => HashCode.Combine(
-        HashCode.Combine(b.Open, b.High, b.Low, b.Close), b.Volume, b.TradingValue, b.MarketCap, b.ListedShares, b.NoTrade);
+        HashCode.Combine(b.Open, b.High, b.Low, b.Close), b.Volume, b.TradingValue, b.MarketCap, b.ListedShares, b.NoTrade, b.BasePrice, b.RepairedFrom);
 
     private static string OneLine(Exception e) => e.Message.ReplaceLineEndings(" ");
 
@@ -353,6 +364,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
         public long Quarantined;
         public long DuplicatesDropped;
         public long NoTrade;
+        public long Repaired;
         public readonly Dictionary<string, long> ByReason = new(StringComparer.Ordinal);
         public readonly Dictionary<StockCode, PreviousClose> LastClose = [];
         public readonly Dictionary<(StockCode, DateOnly), int> Seen = [];

@@ -19,4 +19,10 @@ public sealed record ImportSummary(
 
     /// <summary>Remarks a collection adds, e.g. a list that stopped at the page cap.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Accepted adjusted bars kept as <see cref="Core.Validation.ReasonCodes.AdjustmentRounding"/> (high/low widened; not an error).</summary>
+    public long Repaired { get; init; }
+
+    /// <summary>Corporate-action events the affected stocks' raw bars now reveal (null when the run promoted no raw bar).</summary>
+    public int? AdjustmentEvents { get; init; }
 }

@@ -57,6 +57,26 @@ public sealed class BacktestEngineTests
     }
 
     [Fact]
+    public void A_backtest_over_a_series_with_a_removed_bar_reports_that_gap()
+    {
+        var samsung = BacktestData.Samsung.Slice(new DateOnly(2023, 1, 2), new DateOnly(2023, 12, 22));
+        var hynix = BacktestData.LoadQuantKang("000660").Slice(new DateOnly(2023, 1, 2), new DateOnly(2023, 12, 22));
+        var master = BacktestData.Master(BacktestData.Listed("005930", Market.Kospi), BacktestData.Listed("000660", Market.Kospi));
+        var settings = new BacktestSettings(new DateOnly(2023, 3, 2), new DateOnly(2023, 12, 22), 10_000_000m);
+        BacktestResult RunOn(BarSeries a, BarSeries b) => BacktestData.Run(new BuyAndHold(a.Code), settings, master, a, b);
+
+        Assert.Equal(0, RunOn(samsung, hynix).DataGaps.Count);
+
+        var removed = new DateOnly(2023, 6, 14);
+        var bars = Enumerable.Range(0, samsung.Count).Where(i => samsung.DateAt(i) != removed).ToArray();
+        var holed = new BarSeries(samsung.Code, samsung.Basis, [.. bars.Select(samsung.DateAt)], [.. bars.Select(samsung.OpenAt)],
+            [.. bars.Select(i => samsung.HighColumn[i])], [.. bars.Select(i => samsung.LowColumn[i])], [.. bars.Select(samsung.CloseAt)], [.. bars.Select(samsung.VolumeAt)]);
+        var gaps = RunOn(holed, hynix).DataGaps;
+        Assert.Equal(1, gaps.Count);
+        Assert.Equal([new DataGap(samsung.Code, removed)], gaps.First);
+    }
+
+    [Fact]
     public void The_point_in_time_universe_excludes_a_stock_before_listing_and_after_delisting()
     {
         // Bars exist on every session (as bad data might), but the master says listed 2024-01-05, delisted 2024-01-11.

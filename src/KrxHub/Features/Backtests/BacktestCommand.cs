@@ -163,6 +163,9 @@ public static class BacktestCommand
             table.AddRow("total equity", Invariant($"{d.InitialCash:N0} → {d.FinalEquity:N0}"));
         }
 
+        var gaps = outcome.Single?.DataGaps ?? DataGaps.Combine(outcome.Runs!.Select(r => r.Result.DataGaps));
+        table.AddRow("data gaps (stock sessions without a bar)", gaps.Count == 0 ? "0" : Invariant(
+            $"{gaps.Count:N0} (first: {string.Join(", ", gaps.First.Take(3).Select(g => Invariant($"{g.Code} {g.Date:yyyy-MM-dd}")))})"));
         if (outcome.Benchmark is { } b)
         {
             table.AddRow(Invariant($"benchmark {b.Name} ({b.Index})"), Invariant($"{b.BaseLevel} ({b.BaseDate:yyyy-MM-dd}) → {b.FinalLevel}"));

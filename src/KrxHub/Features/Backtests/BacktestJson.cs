@@ -44,6 +44,9 @@ public sealed record BacktestDocument(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StockRunDto>? Runs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BenchmarkMetrics? Benchmark = null)
 {
+    /// <summary>Sessions inside a stock's data with no bar (count, and the first few stock/date pairs).</summary>
+    public DataGapsDto DataGaps { get; init; } = DataGapsDto.From(Core.Backtesting.DataGaps.None);
+
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
@@ -55,7 +58,7 @@ public sealed record BacktestDocument(
         ArgumentNullException.ThrowIfNull(outcome);
         if (outcome.Single is { } single)
         {
-            return new BacktestDocument(single.Metrics, TradeDtos(single.Trades), EquityDtos(single.Equity), Benchmark: outcome.Benchmark);
+            return new BacktestDocument(single.Metrics, TradeDtos(single.Trades), EquityDtos(single.Equity), Benchmark: outcome.Benchmark) { DataGaps = DataGapsDto.From(single.DataGaps) };
         }
 
         var runs = outcome.Runs!;
@@ -64,7 +67,10 @@ public sealed record BacktestDocument(
             TradeDtos(runs.SelectMany(r => r.Result.Trades)),
             EquityDtos(outcome.Curve().Equity),
             [.. runs.Select(r => new StockRunDto(r.Code.Value, r.Name, r.Market.Name(), r.Result.Metrics))],
-            outcome.Benchmark);
+            outcome.Benchmark)
+        {
+            DataGaps = DataGapsDto.From(Core.Backtesting.DataGaps.Combine(runs.Select(r => r.Result.DataGaps))),
+        };
     }
 
     public static DistributionMetrics Distribution(IReadOnlyList<StockRun> runs)
@@ -109,4 +115,16 @@ public sealed record BacktestDocument(
         [.. trades.Select(t => new TradeDto(t.Date, t.Code.Value, t.Side == TradeSide.Buy ? "buy" : "sell", t.Price, t.Quantity, t.Commission, t.Tax, t.Note))];
 
     private static EquityDto[] EquityDtos(IEnumerable<EquityPoint> points) => [.. points.Select(p => new EquityDto(p.Date, p.Equity, p.Cash))];
+}
+
+public sealed record DataGapDto(string Code, DateOnly Date);
+
+/// <summary>The result's <c>dataGaps</c>: how many (stock, session) pairs had no bar inside the stock's data, and the first few.</summary>
+public sealed record DataGapsDto(int Count, IReadOnlyList<DataGapDto> First)
+{
+    public static DataGapsDto From(Core.Backtesting.DataGaps gaps)
+    {
+        ArgumentNullException.ThrowIfNull(gaps);
+        return new DataGapsDto(gaps.Count, [.. gaps.First.Select(g => new DataGapDto(g.Code.Value, g.Date))]);
+    }
 }

@@ -15,13 +15,15 @@ public static class BarsApi
         app.MapGet("/api/stocks/{code}/bars", GetStockBarsAsync).WithTags("Bars")
             .Produces<IReadOnlyList<BarDto>>(StatusCodes.Status200OK, "application/json")
             .WithSummary("Daily bars of one stock, ascending by date, on one price basis (default adjusted)");
+        app.MapGet("/api/stocks/{code}/adjustments", GetAdjustmentsAsync).WithTags("Bars")
+            .WithSummary("Corporate-action events found in the stock's raw bars (KRX base price ≠ previous close), and whether they are complete");
         app.MapGet("/api/bars/{date}", GetSessionBarsAsync).WithTags("Bars")
             .WithSummary("All stocks on one session, optionally one market and one basis");
         return app;
     }
 
     private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
-        HttpContext context, MarketStore store, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
+        HttpContext context, MarketStore store, KrxCalendar calendar, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
             !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
@@ -38,31 +40,60 @@ public static class BarsApi
 
         var key = FormattableString.Invariant($"{c}|{f:yyyyMMdd}|{t:yyyyMMdd}|{b}");
         // Built without the request's token: concurrent requests for the same key share this one build.
-        var body = await cache.GetOrBuildAsync(key, async () =>
+        var cached = await cache.GetOrBuildAsync(key, async () =>
         {
             if (await store.GetStockAsync(c, CancellationToken.None) is null)
             {
                 return null;
             }
 
-            var bars = await store.GetBarsAsync(c, f, t, b, CancellationToken.None);
-            return JsonSerializer.SerializeToUtf8Bytes(bars.Select(BarDto.From).ToList(), json.Value.SerializerOptions);
+            var answer = await AdjustedBars.ReadAsync(store, calendar, c, f, t, b, CancellationToken.None);
+            var dtos = answer.Bars.Select(x => BarDto.From(x, answer.Adjustment)).ToList();
+            return new CachedBars(JsonSerializer.SerializeToUtf8Bytes(dtos, json.Value.SerializerOptions), answer.Adjustment, answer.Coverage);
         });
-        if (body is null)
+        if (cached is null)
         {
             return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
         }
 
-        // A year of bars is ~72 KB of JSON: clients that accept gzip get the cached compressed form (a year: 72 KB → 5 KB).
+        // How the bars were made, for the whole response: "raw", "derived" (from raw bars and KRX base prices) or "imported".
         var response = context.Response;
+        response.Headers["X-Adjustment"] = cached.Adjustment;
+        if (cached.Coverage is { } coverage)
+        {
+            response.Headers["X-Factor-Coverage"] = AdjustedBars.CoverageHeader(coverage);
+        }
+
+        // A year of bars is ~72 KB of JSON: clients that accept gzip get the cached compressed form (a year: 72 KB → 5 KB).
         response.Headers.Vary = "Accept-Encoding";
         if (AcceptsGzip(context.Request))
         {
             response.Headers.ContentEncoding = "gzip";
-            return TypedResults.Bytes(BarsResponseCache.Gzip(body), "application/json; charset=utf-8");
+            return TypedResults.Bytes(BarsResponseCache.Gzip(cached.Json), "application/json; charset=utf-8");
         }
 
-        return TypedResults.Bytes(body, "application/json; charset=utf-8");
+        return TypedResults.Bytes(cached.Json, "application/json; charset=utf-8");
+    }
+
+    private static async Task<Results<Ok<AdjustmentsDto>, ValidationProblem, ProblemHttpResult>> GetAdjustmentsAsync(
+        MarketStore store, KrxCalendar calendar, string code, CancellationToken ct)
+    {
+        if (!ApiErrors.TryCode(code, "code", out var c, out var problem))
+        {
+            return problem!;
+        }
+
+        if (await store.GetStockAsync(c, ct) is null)
+        {
+            return ApiErrors.NotFound("Unknown stock", $"no stock with code {c} in the master");
+        }
+
+        var events = await store.GetAdjustmentEventsAsync(c, ct);
+        var closes = await store.GetRawClosesFromAsync(c, DateOnly.MinValue, ct);
+        var coverage = PriceAdjustment.Coverage(closes, calendar);
+        return TypedResults.Ok(new AdjustmentsDto(c.Value, closes.Count, closes.Count == 0 ? null : closes[0].Date,
+            closes.Count == 0 ? null : closes[^1].Date, coverage.Complete, coverage.UnknownSteps, coverage.FirstUnknown, coverage.Reason,
+            [.. events.Select(e => new AdjustmentEventDto(e.Date, e.Factor, e.PreviousDate, e.PreviousClose, e.BasePrice, e.Source))]));
     }
 
     /// <summary>Accept-Encoding accepts gzip: listed with a weight above zero, or not listed and * is (RFC 9110 §12.5.3).</summary>

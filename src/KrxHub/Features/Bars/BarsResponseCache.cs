@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 
+using KrxHub.Core;
+
 namespace KrxHub.Features.Bars;
 
 /// <summary>
@@ -11,6 +13,9 @@ namespace KrxHub.Features.Bars;
 /// When an entry is missing or expired, one request builds it and concurrent requests for the same key
 /// wait for that build instead of each querying the store (no stampede every time-to-live under load).
 /// </summary>
+/// <summary>A serialized bar response and how its bars were made (shown in response headers).</summary>
+public sealed record CachedBars(byte[] Json, string Adjustment, FactorCoverage? Coverage);
+
 public sealed class BarsResponseCache(TimeProvider time)
 {
     public static readonly TimeSpan TimeToLive = TimeSpan.FromSeconds(2);
@@ -20,7 +25,7 @@ public sealed class BarsResponseCache(TimeProvider time)
 
     /// <summary>The cached body for the key, or the body <paramref name="build"/> makes (shared by concurrent callers).
     /// A null body (e.g. unknown stock) is returned but not kept.</summary>
-    public async Task<byte[]?> GetOrBuildAsync(string key, Func<Task<byte[]?>> build)
+    public async Task<CachedBars?> GetOrBuildAsync(string key, Func<Task<CachedBars?>> build)
     {
         ArgumentNullException.ThrowIfNull(build);
         var now = time.GetUtcNow();
@@ -39,7 +44,7 @@ public sealed class BarsResponseCache(TimeProvider time)
             _entries.Clear();
         }
 
-        var mine = new Entry(now, new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var mine = new Entry(now, new TaskCompletionSource<CachedBars?>(TaskCreationOptions.RunContinuationsAsynchronously));
         var current = _entries.AddOrUpdate(key, mine, (_, old) => old.IsFresh(now) ? old : mine);
         if (!ReferenceEquals(current, mine))
         {
@@ -88,7 +93,7 @@ public sealed class BarsResponseCache(TimeProvider time)
 
     private sealed class Entry
     {
-        public Entry(DateTimeOffset at, TaskCompletionSource<byte[]?> completion)
+        public Entry(DateTimeOffset at, TaskCompletionSource<CachedBars?> completion)
         {
             At = at;
             Completion = completion;
@@ -97,9 +102,9 @@ public sealed class BarsResponseCache(TimeProvider time)
 
         public DateTimeOffset At { get; }
 
-        public TaskCompletionSource<byte[]?>? Completion { get; }
+        public TaskCompletionSource<CachedBars?>? Completion { get; }
 
-        public Task<byte[]?> Body { get; }
+        public Task<CachedBars?> Body { get; }
 
         public bool IsFresh(DateTimeOffset now) => now - At < TimeToLive;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Core.Indices;
+using KrxHub.Core.Validation;
 using KrxHub.Features.TradingCalendar;
 using KrxHub.Shared;
 using KrxHub.Pipeline;
@@ -240,6 +241,11 @@ public static class ImportCommand
             table.AddRow("  of which no-trade (halt) bars", N(s.NoTradeBars));
         }
 
+        if (s.Repaired > 0)
+        {
+            table.AddRow($"  of which {ReasonCodes.AdjustmentRounding} (high/low widened)", N(s.Repaired));
+        }
+
         if (s.DuplicatesDropped > 0)
         {
             table.AddRow("identical duplicates dropped", N(s.DuplicatesDropped));
@@ -258,6 +264,10 @@ public static class ImportCommand
         }
 
         table.AddRow("unchanged", N(s.Unchanged));
+        if (s.AdjustmentEvents is { } events)
+        {
+            table.AddRow("corporate-action events of these stocks", N(events));
+        }
         var seconds = Math.Max(s.Elapsed.TotalSeconds, 1e-3);
         table.AddRow("time", $"{s.Elapsed.TotalSeconds:F2} s ({N((long)(s.RowsRead / seconds))} rows/s)");
         AnsiConsole.Write(table);

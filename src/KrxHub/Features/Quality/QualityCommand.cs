@@ -49,6 +49,8 @@ public static class QualityCommand
             table.AddRow("raw bars", q.RawBars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("adjusted bars", q.AdjustedBars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("no-trade bars (halts)", q.NoTradeBars.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("adjustment_rounding (kept, high/low widened)",
+                q.Kept.GetValueOrDefault(Core.Validation.ReasonCodes.AdjustmentRounding).ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("listed stocks", q.ListedStocks.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("listed without a bar", q.ListedWithoutBar.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             table.AddRow("quarantined", q.Quarantined.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));

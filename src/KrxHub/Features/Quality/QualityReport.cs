@@ -1,4 +1,5 @@
 using KrxHub.Core;
+using KrxHub.Core.Validation;
 using KrxHub.Storage;
 
 namespace KrxHub.Features.Quality;
@@ -15,14 +16,22 @@ public sealed record DayQualityDto(
     long ListedWithoutBar,
     bool MissingData,
     bool Provisional,
-    string? CalendarReason);
+    string? CalendarReason)
+{
+    /// <summary>Rows kept with a note, by code; not errors: <c>no_trade_kept</c> (halts) and <c>adjustment_rounding</c>.</summary>
+    public IReadOnlyDictionary<string, long> Kept { get; init; } = new Dictionary<string, long>();
+}
+
+/// <summary>One stock's sessions in the range and its listed period that have neither a bar nor a halt row.</summary>
+public sealed record StockGapDto(string Code, string Name, int ListedSessions, int MissingSessions, IReadOnlyList<DateOnly> FirstMissing);
 
 public sealed record QualityRangeDto(
     DateOnly From,
     DateOnly To,
     int Sessions,
     IReadOnlyList<DateOnly> SessionsWithoutData,
-    IReadOnlyList<DayQualityDto> Days);
+    IReadOnlyList<DayQualityDto> Days,
+    IReadOnlyList<StockGapDto> StockGaps);
 
 /// <summary>The daily quality report, shared by GET /api/quality and `krxhub quality-report`.</summary>
 public static class QualityReport
@@ -35,7 +44,14 @@ public static class QualityReport
         var day = calendar.Covers(date) ? calendar.Day(date) : (CalendarDay?)null;
         return new DayQualityDto(date, isSession, q.RawBars, q.AdjustedBars, q.NoTradeBars,
             q.QuarantinedByReason.Values.Sum(), q.QuarantinedByReason, q.ListedStocks, q.ListedWithoutBar,
-            isSession && q.RawBars + q.AdjustedBars == 0, day?.Provisional ?? false, day?.Reason);
+            isSession && q.RawBars + q.AdjustedBars == 0, day?.Provisional ?? false, day?.Reason)
+        {
+            Kept = new SortedDictionary<string, long>(StringComparer.Ordinal)
+            {
+                [ReasonCodes.NoTradeKept] = q.NoTradeBars,
+                [ReasonCodes.AdjustmentRounding] = q.RepairedBars,
+            },
+        };
     }
 
     /// <summary>Every session in the range, and which of them have no bars at all.</summary>
@@ -49,6 +65,34 @@ public static class QualityReport
             days.Add(await ForDayAsync(store, calendar, d, ct));
         }
 
-        return new QualityRangeDto(from, to, sessions.Length, sessions.Where(d => !withData.Contains(d)).ToList(), days);
+        return new QualityRangeDto(from, to, sessions.Length, sessions.Where(d => !withData.Contains(d)).ToList(), days,
+            await StockGapsAsync(store, sessions, from, to, ct));
+    }
+
+    /// <summary>How many first missing sessions a stock's gap entry lists.</summary>
+    public const int ListedMissingSessions = 5;
+
+    /// <summary>Per listed stock, the sessions of the range inside its listed period with neither a bar nor a halt row (stocks without gaps left out).</summary>
+    private static async Task<IReadOnlyList<StockGapDto>> StockGapsAsync(MarketStore store, DateOnly[] sessions, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        var barDates = await store.GetBarDatesByStockAsync(from, to, ct);
+        var gaps = new List<StockGapDto>();
+        foreach (var stock in (await store.GetAllStocksAsync(ct)).OrderBy(s => s.Code.Value, StringComparer.Ordinal))
+        {
+            var listed = sessions.Where(stock.IsListedOn).ToArray();
+            if (listed.Length == 0)
+            {
+                continue;
+            }
+
+            var have = barDates.TryGetValue(stock.Code, out var dates) ? dates.ToHashSet() : [];
+            var missing = listed.Where(d => !have.Contains(d)).ToArray();
+            if (missing.Length > 0)
+            {
+                gaps.Add(new StockGapDto(stock.Code.Value, stock.Name, listed.Length, missing.Length, [.. missing.Take(ListedMissingSessions)]));
+            }
+        }
+
+        return gaps;
     }
 }

@@ -58,7 +58,9 @@ public class BacktestTests
             fill = "next-open",
         };
         var document = await RunAsync(hub, body);
-        Assert.Equal(["metrics", "trades", "equity"], document.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["metrics", "trades", "equity", "dataGaps"], document.EnumerateObject().Select(p => p.Name));
+        // 005930's stored history has a bar on every session: nothing to report.
+        Assert.Equal(0, document.GetProperty("dataGaps").GetProperty("count").GetInt32());
 
         // The same run on the same bars, straight through the engine.
         var bars = await hub.Store.GetBarsAsync(Samsung, DateOnly.MinValue, new DateOnly(2025, 6, 16), PriceBasis.Adjusted, CancellationToken.None);
@@ -254,7 +256,8 @@ public class BacktestTests
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Contains("final equity", run.Stdout, StringComparison.Ordinal);
         var document = JsonDocument.Parse(await File.ReadAllTextAsync(output)).RootElement;
-        Assert.Equal(["metrics", "trades", "equity"], document.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["metrics", "trades", "equity", "dataGaps"], document.EnumerateObject().Select(p => p.Name));
+        Assert.Contains("data gaps", run.Stdout, StringComparison.Ordinal);
         Assert.Equal(20, document.GetProperty("equity").GetArrayLength()); // sessions 2024-01-15..02-13 (02-09 and 02-12: Lunar New Year)
         Assert.All(document.GetProperty("trades").EnumerateArray(), t => Assert.Equal(t.GetProperty("side").GetString() == "sell" ? t.GetProperty("price").GetDecimal() * t.GetProperty("quantity").GetInt64() * 0.0018m : 0m, t.GetProperty("tax").GetDecimal()));
 

@@ -17,11 +17,11 @@ public class BarsResponseCacheTests
         var cache = new BarsResponseCache(TimeProvider.System);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var builds = 0;
-        async Task<byte[]?> Build()
+        async Task<CachedBars?> Build()
         {
             Interlocked.Increment(ref builds);
             await release.Task;
-            return [1, 2, 3];
+            return new CachedBars([1, 2, 3], "raw", null);
         }
 
         var requests = Enumerable.Range(0, 16).Select(_ => cache.GetOrBuildAsync("005930|a", Build)).ToList();
@@ -29,7 +29,7 @@ public class BarsResponseCacheTests
         var bodies = await Task.WhenAll(requests);
 
         Assert.Equal(1, builds);
-        Assert.All(bodies, b => Assert.Equal(new byte[] { 1, 2, 3 }, b));
+        Assert.All(bodies, b => Assert.Equal(new byte[] { 1, 2, 3 }, b!.Json));
     }
 
     [Fact]
@@ -38,20 +38,20 @@ public class BarsResponseCacheTests
         var time = new MovableTime(new DateTimeOffset(2024, 1, 2, 0, 0, 0, TimeSpan.Zero));
         var cache = new BarsResponseCache(time);
         var version = 0;
-        Task<byte[]?> Build() => Task.FromResult<byte[]?>([(byte)++version]);
+        Task<CachedBars?> Build() => Task.FromResult<CachedBars?>(new CachedBars([(byte)++version], "raw", null));
 
-        Assert.Equal([1], await cache.GetOrBuildAsync("k", Build));
+        Assert.Equal([1], (await cache.GetOrBuildAsync("k", Build))!.Json);
         time.Now += BarsResponseCache.TimeToLive - TimeSpan.FromMilliseconds(1);
-        Assert.Equal([1], await cache.GetOrBuildAsync("k", Build));
+        Assert.Equal([1], (await cache.GetOrBuildAsync("k", Build))!.Json);
         time.Now += TimeSpan.FromMilliseconds(1);
-        Assert.Equal([2], await cache.GetOrBuildAsync("k", Build));
+        Assert.Equal([2], (await cache.GetOrBuildAsync("k", Build))!.Json);
         cache.Clear();
-        Assert.Equal([3], await cache.GetOrBuildAsync("k", Build));
+        Assert.Equal([3], (await cache.GetOrBuildAsync("k", Build))!.Json);
 
-        Assert.Null(await cache.GetOrBuildAsync("unknown", () => Task.FromResult<byte[]?>(null)));
-        Assert.Equal([4], await cache.GetOrBuildAsync("unknown", Build));
+        Assert.Null(await cache.GetOrBuildAsync("unknown", () => Task.FromResult<CachedBars?>(null)));
+        Assert.Equal([4], (await cache.GetOrBuildAsync("unknown", Build))!.Json);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => cache.GetOrBuildAsync("bad", () => throw new InvalidOperationException("store down")));
-        Assert.Equal([5], await cache.GetOrBuildAsync("bad", Build));
+        Assert.Equal([5], (await cache.GetOrBuildAsync("bad", Build))!.Json);
     }
 }

@@ -22,7 +22,7 @@ public class BenchmarkTests
 
         var document = await RunAsync(hub, body);
 
-        Assert.Equal(["metrics", "trades", "equity", "benchmark"], document.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["metrics", "trades", "equity", "benchmark", "dataGaps"], document.EnumerateObject().Select(p => p.Name));
         AssertBruteForce(document, ReferenceIndex.Kospi, "1001", "KOSPI");
     }
 

@@ -1,0 +1,350 @@
+using KrxHub.Core.Backtesting;
+using KrxHub.Core.Indicators;
+
+namespace KrxHub.Core.Conditions;
+
+/// <summary>
+/// Everything a screen reads, column-wise over the universe: stock i has the daily series <see cref="Bars"/>[i] whose last
+/// bar is the evaluated session (today's live bar during a session), and today's scalars at index i.
+/// </summary>
+public sealed class ScreenUniverse
+{
+    public required DateOnly Date { get; init; }
+
+    public required IReadOnlyList<Stock> Stocks { get; init; }
+
+    public required IReadOnlyList<BarSeries> Bars { get; init; }
+
+    /// <summary>Today's trading value, market capitalisation and listed shares per stock (null where the source has none).</summary>
+    public required IReadOnlyList<decimal?> TradingValue { get; init; }
+
+    public required IReadOnlyList<decimal?> MarketCap { get; init; }
+
+    public required IReadOnlyList<decimal?> ListedShares { get; init; }
+
+    /// <summary>Net buying value per investor type name ("foreign"…), stock and date; only the types the conditions use are loaded.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>> NetBuying { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>();
+
+    public int Count => Stocks.Count;
+}
+
+/// <summary>A value a matching stock had for one field or function of the condition.</summary>
+public readonly record struct ScreenValue(string Expression, decimal? Number, string? Text, bool? Truth);
+
+/// <summary>What a condition found: the matching stocks (indices into the universe) and those it could not judge.</summary>
+public sealed record ScreenOutcome(IReadOnlyList<int> Matches, int NotEnoughHistory, IReadOnlyList<ConditionNode> Reported);
+
+/// <summary>
+/// Evaluates conditions over a whole universe at once. Each distinct sub-expression (by canonical text) is computed once
+/// per evaluator and shared by every condition that uses it, so twenty conditions that all use sma(close, 20) compute it once.
+/// Truth is three-valued: a stock without enough history for a function is unknown, never a match, and counted.
+/// </summary>
+public sealed class ConditionEvaluator(ScreenUniverse universe)
+{
+    private readonly Dictionary<string, decimal?[][]> _series = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool?[]> _truths = new(StringComparer.Ordinal);
+
+    public ScreenUniverse Universe { get; } = universe;
+
+    public ScreenOutcome Evaluate(ConditionNode condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var truth = Truth(condition);
+        var matches = new List<int>();
+        var unknown = 0;
+        for (var i = 0; i < truth.Length; i++)
+        {
+            if (truth[i] == true)
+            {
+                matches.Add(i);
+            }
+            else if (truth[i] is null)
+            {
+                unknown++;
+            }
+        }
+
+        return new ScreenOutcome(matches, unknown, ReportedNodes(condition));
+    }
+
+    /// <summary>The value of every field and function of the condition for stock <paramref name="i"/>, in order of appearance.</summary>
+    public IReadOnlyList<ScreenValue> ValuesOf(ScreenOutcome outcome, int i)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return [.. outcome.Reported.Select(n => n.Kind switch
+        {
+            ValueKind.Number => new ScreenValue(n.Text, Current(n, i), null, null),
+            ValueKind.Text => new ScreenValue(n.Text, null, TextOf(n, i), null),
+            _ => new ScreenValue(n.Text, null, null, Truth(n)[i]),
+        })];
+    }
+
+    private static List<ConditionNode> ReportedNodes(ConditionNode root)
+    {
+        var found = new List<ConditionNode>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Walk(ConditionNode node)
+        {
+            switch (node)
+            {
+                case FieldNode or CallNode when seen.Add(node.Text):
+                    found.Add(node);
+                    break;
+            }
+
+            switch (node)
+            {
+                case UnaryNode u:
+                    Walk(u.Operand);
+                    break;
+                case BinaryNode b:
+                    Walk(b.Left);
+                    Walk(b.Right);
+                    break;
+                case BetweenNode b:
+                    Walk(b.Value);
+                    Walk(b.Low);
+                    Walk(b.High);
+                    break;
+                case CallNode c:
+                    foreach (var a in c.Arguments)
+                    {
+                        Walk(a);
+                    }
+
+                    break;
+            }
+        }
+
+        Walk(root);
+        return found;
+    }
+
+    // ---------------------------------------------------------------- truth values (today only)
+
+    private bool?[] Truth(ConditionNode node)
+    {
+        if (_truths.TryGetValue(node.Text, out var cached))
+        {
+            return cached;
+        }
+
+        var n = Universe.Count;
+        var result = new bool?[n];
+        switch (node)
+        {
+            case UnaryNode { Operator: "not" } u:
+                var inner = Truth(u.Operand);
+                for (var i = 0; i < n; i++)
+                {
+                    result[i] = !inner[i];
+                }
+
+                break;
+            case BinaryNode { Operator: "and" or "or" } b:
+                var (l, r) = (Truth(b.Left), Truth(b.Right));
+                for (var i = 0; i < n; i++)
+                {
+                    result[i] = b.Operator == "and"
+                        ? l[i] == false || r[i] == false ? false : l[i] is null || r[i] is null ? null : true
+                        : l[i] == true || r[i] == true ? true : l[i] is null || r[i] is null ? null : false;
+                }
+
+                break;
+            case BinaryNode { Left.Kind: ValueKind.Text } b:
+                for (var i = 0; i < n; i++)
+                {
+                    var (lt, rt) = (TextOf(b.Left, i), TextOf(b.Right, i));
+                    var equal = string.Equals(lt, rt, StringComparison.OrdinalIgnoreCase);
+                    result[i] = lt is null || rt is null ? b.Operator == "!=" && (lt is null) != (rt is null) : b.Operator == "==" ? equal : !equal;
+                }
+
+                break;
+            case BinaryNode b:
+                for (var i = 0; i < n; i++)
+                {
+                    result[i] = Compare(b.Operator, Current(b.Left, i), Current(b.Right, i));
+                }
+
+                break;
+            case BetweenNode b:
+                for (var i = 0; i < n; i++)
+                {
+                    var (v, lo, hi) = (Current(b.Value, i), Current(b.Low, i), Current(b.High, i));
+                    result[i] = v is null || lo is null || hi is null ? null : v >= lo && v <= hi;
+                }
+
+                break;
+            case CallNode { Name: "cross_up" or "cross_down" } c:
+                var (a, bs) = (Series(c.Arguments[0]), Series(c.Arguments[1]));
+                for (var i = 0; i < n; i++)
+                {
+                    var (x, y) = (a[i], bs[i]);
+                    if (x.Length < 2 || x[^1] is not { } a1 || x[^2] is not { } a0 || y[^1] is not { } b1 || y[^2] is not { } b0)
+                    {
+                        result[i] = null;
+                        continue;
+                    }
+
+                    result[i] = c.Name == "cross_up" ? a0 <= b0 && a1 > b1 : a0 >= b0 && a1 < b1;
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"'{node.Text}' is not a truth value");
+        }
+
+        _truths[node.Text] = result;
+        return result;
+    }
+
+    private static bool? Compare(string op, decimal? left, decimal? right) =>
+        left is not { } l || right is not { } r ? null : op switch
+        {
+            "==" => l == r,
+            "!=" => l != r,
+            "<" => l < r,
+            "<=" => l <= r,
+            ">" => l > r,
+            _ => l >= r,
+        };
+
+    private string? TextOf(ConditionNode node, int i) => node switch
+    {
+        TextLiteral t => t.Value,
+        FieldNode { Name: "market" } => Universe.Stocks[i].Market.Name(),
+        FieldNode { Name: "industry" } => Universe.Stocks[i].Industry,
+        FieldNode { Name: "code" } => Universe.Stocks[i].Code.Value,
+        FieldNode { Name: "name" } => Universe.Stocks[i].Name,
+        _ => throw new InvalidOperationException($"'{node.Text}' is not text"),
+    };
+
+    // ---------------------------------------------------------------- numbers (a series per stock)
+
+    /// <summary>Today's value of a number for stock i (the last element of its series).</summary>
+    private decimal? Current(ConditionNode node, int i)
+    {
+        if (node is NumberLiteral literal)
+        {
+            return literal.Value;
+        }
+
+        var series = Series(node)[i];
+        return series.Length == 0 ? null : series[^1];
+    }
+
+    private decimal?[][] Series(ConditionNode node)
+    {
+        if (_series.TryGetValue(node.Text, out var cached))
+        {
+            return cached;
+        }
+
+        var n = Universe.Count;
+        var result = new decimal?[n][];
+        for (var i = 0; i < n; i++)
+        {
+            result[i] = SeriesOf(node, i);
+        }
+
+        _series[node.Text] = result;
+        return result;
+    }
+
+    private decimal?[] SeriesOf(ConditionNode node, int i)
+    {
+        var bars = Universe.Bars[i];
+        var length = bars.Count;
+        switch (node)
+        {
+            case NumberLiteral literal:
+                return Filled(length, literal.Value);
+            case FieldNode field:
+                return FieldSeries(field.Name, i, bars);
+            case UnaryNode { Operator: "-" } u:
+                return [.. Series(u.Operand)[i].Select(v => -v)];
+            case BinaryNode b:
+                var (l, r) = (Series(b.Left)[i], Series(b.Right)[i]);
+                var values = new decimal?[length];
+                for (var t = 0; t < length; t++)
+                {
+                    values[t] = l[t] is not { } x || r[t] is not { } y ? null : b.Operator switch
+                    {
+                        "+" => x + y,
+                        "-" => x - y,
+                        "*" => x * y,
+                        _ => y == 0m ? null : x / y,
+                    };
+                }
+
+                return values;
+            case CallNode call:
+                return ConditionFunctions.Compute(call, this, i);
+            default:
+                throw new InvalidOperationException($"'{node.Text}' is not a number");
+        }
+    }
+
+    /// <summary>The series of a bound argument for stock i (used by the function implementations).</summary>
+    internal decimal?[] ArgumentSeries(ConditionNode node, int i) => Series(node)[i];
+
+    private decimal?[] FieldSeries(string name, int i, BarSeries bars)
+    {
+        var length = bars.Count;
+        var values = new decimal?[length];
+        switch (name)
+        {
+            case "open":
+            case "high":
+            case "low":
+            case "close":
+                var column = name switch { "open" => bars.OpenColumn, "high" => bars.HighColumn, "low" => bars.LowColumn, _ => bars.CloseColumn };
+                for (var t = 0; t < length; t++)
+                {
+                    values[t] = column[t];
+                }
+
+                break;
+            case "volume":
+                for (var t = 0; t < length; t++)
+                {
+                    values[t] = bars.VolumeColumn[t];
+                }
+
+                break;
+            case "change":
+            case "change_pct":
+                var close = bars.CloseColumn;
+                for (var t = 1; t < length; t++)
+                {
+                    var change = close[t] - close[t - 1];
+                    values[t] = name == "change" ? change : close[t - 1] == 0m ? null : change / close[t - 1] * 100m;
+                }
+
+                break;
+            default:
+                // Today's scalars: no history is stored for them, so only the last element is known.
+                if (length > 0)
+                {
+                    values[^1] = name switch
+                    {
+                        "value" => Universe.TradingValue[i],
+                        "market_cap" => Universe.MarketCap[i],
+                        _ => Universe.ListedShares[i],
+                    };
+                }
+
+                break;
+        }
+
+        return values;
+    }
+
+    private static decimal?[] Filled(int length, decimal value)
+    {
+        var values = new decimal?[length];
+        Array.Fill(values, value);
+        return values;
+    }
+}
