@@ -249,6 +249,31 @@ internal static class PostgresSchema
                 PRIMARY KEY (code, date)
             );
             """),
+        new(6, "index bars", """
+            -- Daily index levels (KOSPI 1001, KOSDAQ 2001, KOSPI 200 1028 …, KRX data-system codes), with provenance like daily_bars.
+            -- open/high/low are null where the source did not publish them (early years).
+            CREATE TABLE index_bars (
+                index_code    text NOT NULL,
+                date          date NOT NULL,
+                open          numeric,
+                high          numeric,
+                low           numeric,
+                close         numeric NOT NULL,
+                volume        bigint,
+                trading_value numeric,
+                market_cap    numeric,
+                source        text NOT NULL,
+                fetched_at    timestamptz NOT NULL,
+                PRIMARY KEY (index_code, date)
+            );
+
+            -- Constituents as KRX lists them (MDCSTAT00601), with the same provenance.
+            ALTER TABLE index_constituents ADD COLUMN name text;
+            ALTER TABLE index_constituents ADD COLUMN close numeric;
+            ALTER TABLE index_constituents ADD COLUMN market_cap numeric;
+            ALTER TABLE index_constituents ADD COLUMN source text;
+            ALTER TABLE index_constituents ADD COLUMN fetched_at timestamptz;
+            """),
         new(8, "conditions, their matches and events, the alert outbox", """
             CREATE TABLE conditions (
                 id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

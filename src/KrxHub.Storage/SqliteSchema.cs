@@ -235,6 +235,31 @@ internal static class SqliteSchema
                 PRIMARY KEY (code, date)
             ) WITHOUT ROWID;
             """),
+        new(6, "index bars", """
+            -- Daily index levels (KOSPI 1001, KOSDAQ 2001, KOSPI 200 1028 …, KRX data-system codes), with provenance like daily_bars.
+            -- open/high/low are null where the source did not publish them (early years).
+            CREATE TABLE index_bars (
+                index_code    TEXT NOT NULL,
+                date          TEXT NOT NULL,
+                open          NUMERIC,
+                high          NUMERIC,
+                low           NUMERIC,
+                close         NUMERIC NOT NULL,
+                volume        INTEGER,
+                trading_value NUMERIC,
+                market_cap    NUMERIC,
+                source        TEXT NOT NULL,
+                fetched_at    TEXT NOT NULL,
+                PRIMARY KEY (index_code, date)
+            ) WITHOUT ROWID;
+
+            -- Constituents as KRX lists them (MDCSTAT00601), with the same provenance.
+            ALTER TABLE index_constituents ADD COLUMN name TEXT;
+            ALTER TABLE index_constituents ADD COLUMN close NUMERIC;
+            ALTER TABLE index_constituents ADD COLUMN market_cap NUMERIC;
+            ALTER TABLE index_constituents ADD COLUMN source TEXT;
+            ALTER TABLE index_constituents ADD COLUMN fetched_at TEXT;
+            """),
         new(8, "conditions, their matches and events, the alert outbox", """
             CREATE TABLE conditions (
                 id               INTEGER PRIMARY KEY AUTOINCREMENT,

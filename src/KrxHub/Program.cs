@@ -5,6 +5,7 @@ using KrxHub.Features.Conditions;
 using KrxHub.Features.Dashboard;
 using KrxHub.Features.Health;
 using KrxHub.Features.Import;
+using KrxHub.Features.Indices;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
 using KrxHub.Features.Quality;
@@ -39,6 +40,7 @@ internal partial class Program
         app.MapStocks();         // /api/stocks
         app.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}
         app.MapInvestors();      // /api/stocks/{code}/investors
+        app.MapIndices();        // /api/indices, /api/indices/{code}/bars, /api/indices/{code}/constituents
         app.MapQuality();        // /api/quality, /api/quarantine
         app.MapCollection();     // /api/collection
         app.MapBacktests();      // /api/backtests

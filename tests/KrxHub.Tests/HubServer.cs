@@ -13,7 +13,8 @@ namespace KrxHub.Tests;
 
 /// <summary>
 /// A real hub on a loopback port over a real store, loaded once per backend for the API tests: the bundled
-/// master, the raw window 2024-01-02..02-13, 005930's adjusted history and a real KRX investor body.
+/// master, the raw window 2024-01-02..02-13, 005930's adjusted history, a real KRX investor body and the bundled index
+/// histories and constituent lists.
 /// </summary>
 internal sealed class HubServer : IAsyncDisposable
 {
@@ -29,6 +30,9 @@ internal sealed class HubServer : IAsyncDisposable
         _app = app;
         Client = new HttpClient { BaseAddress = address };
     }
+
+    /// <summary>The clock the bundled index files were loaded on: the day after their last session.</summary>
+    public static readonly FixedTime IndexLoadTime = new(new DateTimeOffset(2026, 3, 21, 9, 0, 0, TimeSpan.Zero));
 
     public MarketStore Store { get; }
 
@@ -54,6 +58,8 @@ internal sealed class HubServer : IAsyncDisposable
         await TestData.ImportAsync(store, samsung, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Adjusted);
         await TestData.ImportAsync(store, Testing.TestPaths.Data("samples", "krx", "MDCSTAT02302-005930-netbuy-value-20210115-20210122.json"),
             new ImportOptions { Code = StockCode.Parse("005930"), Measure = InvestorMeasure.Value });
+        // The index histories run to 2026-03-20: loaded on a clock after that, so none of it is a future date.
+        await Features.Import.BundledLoader.LoadIndicesAsync(store, TestData.Calendar, IndexLoadTime, new HashSet<string>(), false, CancellationToken.None);
     }
 
     /// <summary>A hub of its own over a fresh store with the bundled master and what <paramref name="load"/> imports; the caller disposes it.</summary>
@@ -77,7 +83,7 @@ internal sealed class HubServer : IAsyncDisposable
         return new HubServer(test, store, app, new Uri(address));
     }
 
-    private static IEnumerable<string> ReadAdjusted(string code)
+    internal static IEnumerable<string> ReadAdjusted(string code)
     {
         using var gz = new System.IO.Compression.GZipStream(File.OpenRead(BundledData.AdjustedHistory), System.IO.Compression.CompressionMode.Decompress);
         using var reader = new StreamReader(gz);

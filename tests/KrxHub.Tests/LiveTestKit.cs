@@ -264,13 +264,21 @@ internal sealed class LiveHub : IAsyncDisposable
     /// A hub whose live source is the default one without broker keys, the simulated exchange following the KRX calendar,
     /// on <paramref name="time"/>, over a fresh copy of the template SQLite store.
     /// </summary>
-    public static async Task<LiveHub> StartSimulatedAsync(TimeProvider time)
+    /// <param name="prepare">Loads more into the copy before the hub starts (the simulator reads the store when it starts).</param>
+    public static async Task<LiveHub> StartSimulatedAsync(TimeProvider time, Func<MarketStore, Task>? prepare = null)
     {
         var template = await Template.Value;
         var dir = Directory.CreateTempSubdirectory("krxhub-live-").FullName;
         foreach (var file in Directory.GetFiles(template))
         {
             File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        }
+
+        if (prepare is not null)
+        {
+            await using var store = MarketStore.Open(null, dir);
+            await store.MigrateAsync(CancellationToken.None);
+            await prepare(store);
         }
 
         return await StartAsync(new StoreLocation(dir, null), null, null, dir, time);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using KrxHub.Core;
+using KrxHub.Core.Indices;
 using KrxHub.Core.Validation;
 
 namespace KrxHub.Sources.Import;
@@ -18,6 +19,12 @@ public enum ImportContent
 
     /// <summary>Market-wide investor flows (KRX MDCSTAT02202/02203).</summary>
     MarketInvestorFlows,
+
+    /// <summary>Daily index levels (KRX MDCSTAT00301, FinanceDataReader index CSV).</summary>
+    IndexBars,
+
+    /// <summary>The stocks of an index on one date (KRX MDCSTAT00601).</summary>
+    IndexConstituents,
 }
 
 /// <summary>A record that could not be turned into a typed value; <see cref="Reason"/> is a stable reason code.</summary>
@@ -55,10 +62,13 @@ public sealed class ImportFile
     private readonly ParsedRecords<Stock>? _stocks;
     private readonly ParsedRecords<InvestorFlow>? _flows;
     private readonly ParsedRecords<MarketInvestorFlow>? _marketFlows;
+    private readonly ParsedRecords<IndexBar>? _indexBars;
+    private readonly ParsedRecords<IndexConstituent>? _constituents;
 
     internal ImportFile(string path, ImportFormat format, ImportContent content, string source, DateTimeOffset fetchedAt,
         PriceBasis? basis, string? bld, CsvDailySource? csv = null, IReadOnlyList<RawDailyRow>? rows = null,
-        ParsedRecords<Stock>? stocks = null, ParsedRecords<InvestorFlow>? flows = null, ParsedRecords<MarketInvestorFlow>? marketFlows = null)
+        ParsedRecords<Stock>? stocks = null, ParsedRecords<InvestorFlow>? flows = null, ParsedRecords<MarketInvestorFlow>? marketFlows = null,
+        ParsedRecords<IndexBar>? indexBars = null, ParsedRecords<IndexConstituent>? constituents = null)
     {
         Path = path;
         Format = format;
@@ -72,6 +82,8 @@ public sealed class ImportFile
         _stocks = stocks;
         _flows = flows;
         _marketFlows = marketFlows;
+        _indexBars = indexBars;
+        _constituents = constituents;
     }
 
     public string Path { get; }
@@ -138,6 +150,18 @@ public sealed class ImportFile
     {
         Expect(ImportContent.MarketInvestorFlows);
         return _marketFlows!;
+    }
+
+    public ParsedRecords<IndexBar> ReadIndexBars()
+    {
+        Expect(ImportContent.IndexBars);
+        return _indexBars!;
+    }
+
+    public ParsedRecords<IndexConstituent> ReadIndexConstituents()
+    {
+        Expect(ImportContent.IndexConstituents);
+        return _constituents!;
     }
 
     private void Expect(ImportContent content)

@@ -17,6 +17,9 @@ public sealed record ImportOptions
     /// <summary>The session of a file without dates: a KRX MDCSTAT01501 body, or a pykrx by-ticker CSV.</summary>
     public DateOnly? Date { get; init; }
 
+    /// <summary>The index of an index file (bars or constituents), which never names it.</summary>
+    public Core.Indices.KrxIndex? Index { get; init; }
+
     /// <summary>The market of a market-wide investor body (MDCSTAT02202/02203).</summary>
     public Market? Market { get; init; }
 

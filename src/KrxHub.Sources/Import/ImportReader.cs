@@ -66,6 +66,17 @@ public static class ImportReader
         var name = ImportInput.Display(path);
         var (header, fields) = ReadHeader(text);
         var format = options.Format;
+        if (format is ImportFormat.Auto or ImportFormat.IndexCsv && IndexFiles.Detect(fields) is { } indexContent)
+        {
+            return IndexFiles.OpenCsv(path, encoding, indexContent, options);
+        }
+
+        if (format == ImportFormat.IndexCsv)
+        {
+            throw new ImportFormatException($"file '{name}' is not an index CSV: header '{Preview(header)}' has neither TRD_DD/CLSPRC_IDX, Date/Close/UpDown/Comp nor ISU_SRT_CD/IDX_ID");
+        }
+
+        Refuse(options.Index is not null, "--index", name, "it is not an index file");
         if (format == ImportFormat.Auto)
         {
             format = DailyCsvLayout.Detect(fields) ?? throw new ImportFormatException(

@@ -72,6 +72,12 @@ internal static class KrxJsonBody
         }
 
         var fetchedAt = options.FetchedAt ?? CurrentDateTime(root) ?? fetchedAtFallback();
+        if (IndexFiles.Detect([.. first.EnumerateObject().Select(p => p.Name)]) is { } indexContent)
+        {
+            return IndexFiles.ReadJson(path, records, indexContent, options, fetchedAt);
+        }
+
+        Refuse(options.Index is not null, "--index", "this screen's", "it is not an index body");
         if (Has(first, "TDD_CLSPRC") && Has(first, "ISU_SRT_CD"))
         {
             return AllStockDaily(path, records, options, fetchedAt);

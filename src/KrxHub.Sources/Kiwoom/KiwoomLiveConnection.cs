@@ -108,6 +108,37 @@ internal sealed class KiwoomLiveConnection(ClientWebSocket socket)
         }
     }
 
+    /// <summary>REG of the sector items' 0J (업종지수), in the same group; acknowledged in order like the code registrations.</summary>
+    public async Task SendIndexRegistrationAsync(IReadOnlyCollection<string> items, CancellationToken ct)
+    {
+        var body = new JsonObject
+        {
+            ["trnm"] = "REG",
+            ["grp_no"] = Group,
+            ["refresh"] = "1",
+            ["data"] = new JsonArray(new JsonObject
+            {
+                ["item"] = new JsonArray([.. items.Select(i => (JsonNode?)JsonValue.Create(i))]),
+                ["type"] = new JsonArray(KiwoomRealParser.IndexType),
+            }),
+        };
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        await _sendLock.WaitAsync(ct);
+        try
+        {
+            lock (_lock)
+            {
+                _unacknowledged.Add(new KiwoomRegistration("REG", []));
+            }
+
+            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, ct);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
     /// <summary>Takes the oldest unacknowledged request of this kind; a refused one is undone.</summary>
     public KiwoomRegistration? Acknowledge(string trnm, bool accepted)
     {

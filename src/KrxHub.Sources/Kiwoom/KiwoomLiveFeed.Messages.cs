@@ -65,10 +65,18 @@ public sealed partial class KiwoomLiveFeed
         var wanted = Volatile.Read(ref _wanted);
         foreach (var entry in data.EnumerateArray())
         {
-            var parsed = KiwoomRealParser.Parse(entry, today, _options.RealAccValueUnit);
+            var parsed = KiwoomRealParser.Parse(entry, today, _options.RealAccValueUnit, _indexItems);
             if (parsed.Error is { } reason)
             {
                 Skip(connection, $"REAL {parsed.Type ?? "?"} {parsed.Item ?? "?"} skipped: {reason}");
+                continue;
+            }
+
+            // Index levels are registered once per connection, whatever codes are wanted.
+            if (parsed.Event is Core.Indices.LiveIndexLevel level)
+            {
+                publish(level);
+                Interlocked.Increment(ref _delivered);
                 continue;
             }
 

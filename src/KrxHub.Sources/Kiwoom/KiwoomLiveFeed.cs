@@ -25,6 +25,7 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
     private const int ShownMessageLength = 200;
 
     private readonly KiwoomOptions _options;
+    private readonly IReadOnlyDictionary<string, string> _indexItems;
     private readonly Func<string?, CancellationToken, Task<string>> _accessToken;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -71,6 +72,7 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
         }
 
         _options = options;
+        _indexItems = options.IndexItemCodes ?? throw new ArgumentException("KRXHUB_KIWOOM__INDEXITEMS is malformed", nameof(options));
         _accessToken = accessToken;
         _time = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -225,6 +227,11 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
 
             _logger.LogInformation("Kiwoom websocket: logged in at {Url}", _uri);
             Volatile.Write(ref _connection, connection);
+            if (_indexItems.Count > 0)
+            {
+                await connection.SendIndexRegistrationAsync([.. _indexItems.Keys], linked.Token);
+            }
+
             await SyncRegistrationsAsync(ct);
             while (true)
             {

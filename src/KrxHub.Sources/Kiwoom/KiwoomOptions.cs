@@ -91,6 +91,35 @@ public sealed record KiwoomOptions
     /// </summary>
     public decimal RealAccValueUnit { get; init; } = 1_000_000m;
 
+    /// <summary>
+    /// The sector (업종) items whose 0J (업종지수) pushes the live feed registers, and the KRX index code of each: <c>item=code</c>
+    /// pairs separated by <c>;</c>; empty registers none. 001 (KOSPI 종합), 101 (KOSDAQ 종합) and 201 (KOSPI 200) are
+    /// OpenAPI+'s sector codes (ka10101 업종코드 리스트 lists REST's); UNCONFIRMED for REST. Kiwoom's codes are not KRX's:
+    /// they are translated here and never stored.
+    /// </summary>
+    public string IndexItems { get; init; } = "001=1001;101=2001;201=1028";
+
+    /// <summary>The parsed <see cref="IndexItems"/>: Kiwoom item → KRX index code; null when malformed.</summary>
+    public IReadOnlyDictionary<string, string>? IndexItemCodes
+    {
+        get
+        {
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in IndexItems.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0 || !Core.Indices.KrxIndex.TryParse(pair[(eq + 1)..], out var index) || index.Code != pair[(eq + 1)..].Trim())
+                {
+                    return null;
+                }
+
+                map[pair[..eq].Trim()] = index.Code;
+            }
+
+            return map;
+        }
+    }
+
     public string EffectiveBaseUrl => (BaseUrl ?? (Mock ? MockBaseUrl : RealBaseUrl)).TrimEnd('/');
 
     public string EffectiveWsUrl => WsUrl ?? (Mock ? MockWsUrl : RealWsUrl);
@@ -189,6 +218,11 @@ public sealed record KiwoomOptions
         if (RealAccValueUnit <= 0)
         {
             return "KRXHUB_KIWOOM__REALACCVALUEUNIT must be positive";
+        }
+
+        if (IndexItemCodes is null)
+        {
+            return "KRXHUB_KIWOOM__INDEXITEMS must be item=code pairs separated by ';', e.g. 001=1001;101=2001 (or empty)";
         }
 
         return null;

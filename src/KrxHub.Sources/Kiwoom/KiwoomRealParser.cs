@@ -21,9 +21,11 @@ internal static class KiwoomRealParser
 {
     public const string TradeType = "0B";
     public const string BookType = "0D";
+    public const string IndexType = "0J";
     public const int BookDepth = 10;
 
-    public static RealEntry Parse(JsonElement entry, DateOnly kstDate, decimal accValueUnit)
+    /// <param name="indexItems">Kiwoom sector item → KRX index code: the 0J items to read (others are ignored).</param>
+    public static RealEntry Parse(JsonElement entry, DateOnly kstDate, decimal accValueUnit, IReadOnlyDictionary<string, string>? indexItems = null)
     {
         if (entry.ValueKind != JsonValueKind.Object)
         {
@@ -32,6 +34,18 @@ internal static class KiwoomRealParser
 
         var type = Text(entry, "type");
         var item = Text(entry, "item");
+        if (type == IndexType && item is not null && indexItems?.GetValueOrDefault(item.Trim()) is { } indexCode)
+        {
+            if (!entry.TryGetProperty("values", out var indexValues) || indexValues.ValueKind != JsonValueKind.Object)
+            {
+                return new RealEntry(type, item, null, "no 'values' object");
+            }
+
+            var f = new Fields(indexValues);
+            var level = Index(f, indexCode, kstDate, accValueUnit);
+            return f.Error is { } indexError ? new RealEntry(type, item, null, indexError) : new RealEntry(type, item, level, null);
+        }
+
         if (type is not (TradeType or BookType))
         {
             return new RealEntry(type, item, null, null);
@@ -86,6 +100,27 @@ internal static class KiwoomRealParser
             Strength = strength,
             SessionCode = session,
         };
+    }
+
+    /// <summary>0J 업종지수: FIDs 20 time, 10 level, 11 change, 12 rate, 13 accumulated volume, 14 value, 16-18 open/high/low.</summary>
+    private static Core.Indices.LiveIndexLevel? Index(Fields f, string indexCode, DateOnly date, decimal accValueUnit)
+    {
+        var time = f.Time("20", date);
+        var level = f.Price("10");
+        var change = f.Change("11");
+        var changePct = f.Change("12");
+        var accVolume = f.OptionalCount("13");
+        var accValue = f.OptionalCount("14");
+        var open = f.OptionalPrice("16");
+        var high = f.OptionalPrice("17");
+        var low = f.OptionalPrice("18");
+        if (f.Error is null && level == 0m)
+        {
+            f.Fail("FID 10 (현재가) is zero: no index level");
+        }
+
+        return f.Error is not null ? null : new Core.Indices.LiveIndexLevel(indexCode, time, LiveSources.Kiwoom, level, change, changePct, open, high, low,
+            accVolume, accValue * accValueUnit);
     }
 
     private static OrderBook? Book(Fields f, StockCode code, DateOnly date)

@@ -14,7 +14,7 @@ namespace KrxHub.Sources.KrxOpenApi;
 /// <c>AUTH_KEY</c>, answered with <c>{"OutBlock_1": [...]}</c>, one record per stock of the market on that day, every value a
 /// string with thousands separators. Thread-safe; use one per process. Never logs the key or puts it into a message.
 /// </summary>
-public sealed class KrxOpenApiClient
+public sealed partial class KrxOpenApiClient
 {
     public const string Source = "krx-openapi";
 
@@ -115,6 +115,36 @@ public sealed class KrxOpenApiClient
     /// </summary>
     private List<RawDailyRow> ReadRows(string request, Market market, DateOnly date, KrxAnswer answer)
     {
+        using var document = OpenBody(request, answer, out var records);
+        var rows = new List<RawDailyRow>(records.GetArrayLength());
+        var line = 0;
+        foreach (var r in records.EnumerateArray())
+        {
+            line++;
+            var row = new RawDailyRow { Line = line, Payload = r.GetRawText() };
+            if (r.ValueKind == JsonValueKind.Object)
+            {
+                row.Code = KrxJsonBody.Text(r, "ISU_SRT_CD") ?? KrxJsonBody.Text(r, "ISU_CD");
+                row.Date = KrxJsonBody.Text(r, "BAS_DD");
+                row.Name = KrxJsonBody.Text(r, "ISU_NM") ?? KrxJsonBody.Text(r, "ISU_ABBRV");
+                row.Market = KrxJsonBody.Text(r, "MKT_NM") is { Length: > 0 } name ? name : market.Name();
+                KrxJsonBody.FillPrices(row, r);
+            }
+
+            rows.Add(row);
+        }
+
+        CheckDay(request, date, rows);
+        CheckCodes(request, rows);
+        return rows;
+    }
+
+    /// <summary>
+    /// The parsed answer and its <c>OutBlock_1</c> array (dispose the document when done); an answer that is not the documented
+    /// shape is a <see cref="KrxPayloadException"/>, an empty array a <see cref="KrxNoDataException"/>.
+    /// </summary>
+    private JsonDocument OpenBody(string request, KrxAnswer answer, out JsonElement records)
+    {
         if (answer.Body.Length == 0)
         {
             throw new KrxPayloadException(request, $"HTTP {answer.Status} with an empty body");
@@ -135,47 +165,27 @@ public sealed class KrxOpenApiClient
             throw new KrxPayloadException(request, _http.Scrub(e.Message), e);
         }
 
-        using (document)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new KrxPayloadException(request, $"the answer is {KrxJsonBody.Describe(root.ValueKind)}, not an object with 'OutBlock_1'");
-            }
-
-            if (!root.TryGetProperty("OutBlock_1", out var records) || records.ValueKind != JsonValueKind.Array)
-            {
-                var keys = string.Join(",", root.EnumerateObject().Select(p => p.Name).Take(10));
-                throw new KrxPayloadException(request, $"the answer has no 'OutBlock_1' array (keys: {keys}){_http.Quote(answer)}");
-            }
-
-            if (records.GetArrayLength() == 0)
-            {
-                throw new KrxNoDataException(request, "no rows: KRX answers this way for non-session dates and for days it has not published yet");
-            }
-
-            var rows = new List<RawDailyRow>(records.GetArrayLength());
-            var line = 0;
-            foreach (var r in records.EnumerateArray())
-            {
-                line++;
-                var row = new RawDailyRow { Line = line, Payload = r.GetRawText() };
-                if (r.ValueKind == JsonValueKind.Object)
-                {
-                    row.Code = KrxJsonBody.Text(r, "ISU_SRT_CD") ?? KrxJsonBody.Text(r, "ISU_CD");
-                    row.Date = KrxJsonBody.Text(r, "BAS_DD");
-                    row.Name = KrxJsonBody.Text(r, "ISU_NM") ?? KrxJsonBody.Text(r, "ISU_ABBRV");
-                    row.Market = KrxJsonBody.Text(r, "MKT_NM") is { Length: > 0 } name ? name : market.Name();
-                    KrxJsonBody.FillPrices(row, r);
-                }
-
-                rows.Add(row);
-            }
-
-            CheckDay(request, date, rows);
-            CheckCodes(request, rows);
-            return rows;
+            document.Dispose();
+            throw new KrxPayloadException(request, $"the answer is {KrxJsonBody.Describe(root.ValueKind)}, not an object with 'OutBlock_1'");
         }
+
+        if (!root.TryGetProperty("OutBlock_1", out records) || records.ValueKind != JsonValueKind.Array)
+        {
+            var keys = string.Join(",", root.EnumerateObject().Select(p => p.Name).Take(10));
+            document.Dispose();
+            throw new KrxPayloadException(request, $"the answer has no 'OutBlock_1' array (keys: {keys}){_http.Quote(answer)}");
+        }
+
+        if (records.GetArrayLength() == 0)
+        {
+            document.Dispose();
+            throw new KrxNoDataException(request, "no rows: KRX answers this way for non-session dates and for days it has not published yet");
+        }
+
+        return document;
     }
 
     /// <summary>An answer that holds another day (KRX's data system answers a holiday with the previous session) is refused whole.</summary>

@@ -29,6 +29,18 @@ public sealed record KrxOpenApiOptions
     /// <summary>코넥스 일별매매정보: every KONEX stock on one day.</summary>
     public string KonexDailyPath { get; init; } = "sto/knx_bydd_trd";
 
+    /// <summary>KOSPI 시리즈 일별시세정보: every KOSPI-series index on one day (broker-apis.md §3.1 names <c>idx/kospi_dd_trd</c>; UNCONFIRMED).</summary>
+    public string KospiIndexPath { get; init; } = "idx/kospi_dd_trd";
+
+    /// <summary>KOSDAQ 시리즈 일별시세정보: every KOSDAQ-series index on one day (UNCONFIRMED, by analogy with the KOSPI path).</summary>
+    public string KosdaqIndexPath { get; init; } = "idx/kosdaq_dd_trd";
+
+    /// <summary>
+    /// Which indices of those answers to keep, and their KRX codes: the answers name an index (IDX_NM), they carry no code.
+    /// <c>name=code</c> pairs separated by <c>;</c>. The names are KRX's Korean names (MDCSTAT00401), UNCONFIRMED for the Open API.
+    /// </summary>
+    public string IndexNames { get; init; } = "코스피=1001;코스피 200=1028;코스닥=2001;코스닥 150=2203";
+
     /// <summary>
     /// KRX publishes no per-second limit; the only figure known is "하루 10,000회" (UNCONFIRMED). One request a second keeps a
     /// full backfill (3 requests per session) well inside a day's budget per run of a few thousand sessions.
@@ -68,7 +80,8 @@ public sealed record KrxOpenApiOptions
             return "KRXHUB_KRX__OPENAPIURL must be an absolute http(s) URL such as " + DefaultOpenApiUrl;
         }
 
-        foreach (var (key, path) in new[] { ("KOSPIDAILYPATH", KospiDailyPath), ("KOSDAQDAILYPATH", KosdaqDailyPath), ("KONEXDAILYPATH", KonexDailyPath) })
+        foreach (var (key, path) in new[] { ("KOSPIDAILYPATH", KospiDailyPath), ("KOSDAQDAILYPATH", KosdaqDailyPath), ("KONEXDAILYPATH", KonexDailyPath),
+            ("KOSPIINDEXPATH", KospiIndexPath), ("KOSDAQINDEXPATH", KosdaqIndexPath) })
         {
             if (string.IsNullOrWhiteSpace(path) || path.Contains('?', StringComparison.Ordinal) || path.Contains("://", StringComparison.Ordinal))
             {
@@ -76,7 +89,30 @@ public sealed record KrxOpenApiOptions
             }
         }
 
+        if (ParseIndexNames(IndexNames) is null)
+        {
+            return "KRXHUB_KRX__INDEXNAMES must be name=code pairs separated by ';', e.g. 코스피=1001;코스닥=2001";
+        }
+
         return KrxRetrySettings.Validate("KRXHUB_KRX__", RequestsPerSecond, RequestTimeout, MaxRetries, RetryBaseDelay, RateLimitBackoff);
+    }
+
+    /// <summary>Index name → KRX index code from <see cref="IndexNames"/>; null when the text is malformed.</summary>
+    public static IReadOnlyDictionary<string, string>? ParseIndexNames(string? text)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (text ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.LastIndexOf('=');
+            if (eq <= 0 || !Core.Indices.KrxIndex.TryParse(pair[(eq + 1)..], out var index) || index.Code != pair[(eq + 1)..].Trim())
+            {
+                return null;
+            }
+
+            map[pair[..eq].Trim()] = index.Code;
+        }
+
+        return map.Count > 0 ? map : null;
     }
 
     internal KrxRetrySettings Retry => new(RequestsPerSecond, RequestTimeout, MaxRetries, RetryBaseDelay, RateLimitBackoff);
@@ -89,6 +125,7 @@ public sealed record KrxOpenApiOptions
         builder.Append(CultureInfo.InvariantCulture,
             $"OpenApiUrl = {OpenApiUrl}, AuthKey = {(string.IsNullOrEmpty(AuthKey) ? "(unset)" : "***")}, " +
             $"KospiDailyPath = {KospiDailyPath}, KosdaqDailyPath = {KosdaqDailyPath}, KonexDailyPath = {KonexDailyPath}, " +
+            $"KospiIndexPath = {KospiIndexPath}, KosdaqIndexPath = {KosdaqIndexPath}, IndexNames = {IndexNames}, " +
             $"RequestsPerSecond = {RequestsPerSecond}, RequestTimeout = {RequestTimeout}, MaxRetries = {MaxRetries}");
         return true;
     }

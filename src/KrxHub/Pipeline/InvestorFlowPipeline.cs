@@ -8,7 +8,7 @@ using KrxHub.Storage;
 namespace KrxHub.Pipeline;
 
 /// <summary>
-/// Validate → promote for investor flows: unknown stocks, non-sessions and future dates are quarantined,
+/// Validate → promote for investor flows (and, through <see cref="RunCoreAsync"/>, index bars and constituents): unknown stocks, non-sessions and future dates are quarantined,
 /// the rest is promoted in one transaction. Investor bodies are small (one stock or one market, a date
 /// range), so they need no staging table.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class InvestorFlowPipeline(MarketStore store, KrxCalendar calendar
             store.PromoteMarketInvestorFlowsAsync, "market_investor_flows", ct);
     }
 
-    private async Task<ImportSummary> RunCoreAsync<T>(string job, object parameters, IReadOnlyList<T> records, IReadOnlyList<RejectedRecord> rejectedByParser,
+    internal async Task<ImportSummary> RunCoreAsync<T>(string job, object parameters, IReadOnlyList<T> records, IReadOnlyList<RejectedRecord> rejectedByParser,
         string source, Func<T, (string Key, DateOnly Date, bool Known)> describe, Func<T, string> payload,
         Func<IReadOnlyList<T>, CancellationToken, Task<PromotionResult>> promote, string dataset, CancellationToken ct)
     {

@@ -115,7 +115,7 @@ public sealed class KiwoomLiveFeedTests
         Assert.All(h.Ws.Sessions, s => Assert.Empty(s.Violations));
 
         // Each registration is one REG with refresh "1" and both types.
-        var reg = Assert.Single(second.Registrations);
+        var reg = Assert.Single(LiveHarness.StockRegistrations(second));
         Assert.Equal("""{"trnm":"REG","grp_no":"1","refresh":"1","data":[{"item":["000660","005930","035420"],"type":["0B","0D"]}]}""", reg.ToJsonString());
 
         var logs = h.Logs.AllText;
@@ -285,12 +285,12 @@ public sealed class KiwoomLiveFeedTests
 
         await h.Feed.SetCodesAsync(codes.Take(250).ToList(), CancellationToken.None);
         await h.Until(() => LiveHarness.Registered(session, codes.Take(250).ToList()), "250 codes registered");
-        Assert.Equal([100, 100, 50], session.Registrations.Select(Items));
+        Assert.Equal([100, 100, 50], LiveHarness.StockRegistrations(session).Select(Items));
 
         var wanted = codes.Take(200).Concat(codes.Skip(250)).ToList();
         await h.Feed.SetCodesAsync(wanted, CancellationToken.None);
         await h.Until(() => LiveHarness.Registered(session, wanted), "230 codes registered");
-        var requests = session.Registrations.Skip(3).ToList();
+        var requests = LiveHarness.StockRegistrations(session).Skip(3).ToList();
         Assert.Equal(["REMOVE", "REG"], requests.Select(r => (string)r["trnm"]!));
         Assert.Equal([50, 30], requests.Select(Items));
         Assert.Null(requests[0]["refresh"]);

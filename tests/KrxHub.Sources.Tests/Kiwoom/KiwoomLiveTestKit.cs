@@ -333,8 +333,14 @@ internal sealed class LiveHarness : IAsyncDisposable
         return Ws.LoggedIn[n - 1];
     }
 
+    /// <summary>The stock registrations of the session: 0B/0D of exactly these codes (the 0J sector items aside).</summary>
     public static bool Registered(FakeKiwoomSession session, IReadOnlyCollection<StockCode> codes) =>
-        session.Registered.SetEquals(codes.SelectMany(c => new[] { c.Value + "/0B", c.Value + "/0D" }));
+        session.Registered.Where(r => !r.EndsWith("/0J", StringComparison.Ordinal)).ToHashSet()
+            .SetEquals(codes.SelectMany(c => new[] { c.Value + "/0B", c.Value + "/0D" }));
+
+    /// <summary>The session's REG/REMOVE requests of stock codes, in order (the feed's one 0J REG per connection aside).</summary>
+    public static List<System.Text.Json.Nodes.JsonObject> StockRegistrations(FakeKiwoomSession session) =>
+        [.. session.Registrations.Where(r => r["data"]![0]!["type"]![0]!.GetValue<string>() != "0J")];
 
     /// <summary>Waits for a condition (polling), failing early if the feed stopped.</summary>
     public async Task Until(Func<bool> condition, string what)

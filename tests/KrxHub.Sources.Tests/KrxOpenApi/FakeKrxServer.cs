@@ -19,7 +19,8 @@ internal sealed record KrxArrival(string Method, string Path, string Query, IRea
 /// <summary>
 /// A Kestrel server on 127.0.0.1 (random port) speaking both KRX protocols of broker-apis.md §3:
 /// <list type="bullet">
-/// <item>the Open API: <c>GET /svc/apis/sto/{stk,ksq,knx}_bydd_trd?basDd=yyyyMMdd</c> with header <c>AUTH_KEY</c>
+/// <item>the Open API: <c>GET /svc/apis/sto/{stk,ksq,knx}_bydd_trd?basDd=yyyyMMdd</c> (and the index service
+/// <c>idx/{kospi,kosdaq}_dd_trd</c>) with header <c>AUTH_KEY</c>
 /// (missing or wrong: HTTP 401), answered with <c>{"OutBlock_1": [...]}</c> from <see cref="OpenApiDays"/>, or an empty
 /// OutBlock_1 for a day it has no data for;</item>
 /// <item>the data system: <c>POST /comm/bldAttendant/getJsonData.cmd</c>, form-encoded, answered from
@@ -36,7 +37,7 @@ internal sealed class FakeKrxServer : IAsyncDisposable
     public const string LoginId = "krxhub-member";
     public const string Password = "pw-Qe83!vX1";
 
-    private static readonly string[] OpenApiPaths = ["sto/stk_bydd_trd", "sto/ksq_bydd_trd", "sto/knx_bydd_trd"];
+    private static readonly string[] OpenApiPaths = ["sto/stk_bydd_trd", "sto/ksq_bydd_trd", "sto/knx_bydd_trd", "idx/kospi_dd_trd", "idx/kosdaq_dd_trd"];
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Func<HttpContext, Task>> _faults = new();

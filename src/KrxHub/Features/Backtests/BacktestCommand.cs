@@ -26,6 +26,7 @@ public static class BacktestCommand
         var slippage = new Option<string?>("--slippage-ticks") { Description = "Ticks of slippage against each fill (default 0)" };
         var basis = new Option<string?>("--basis") { Description = "adjusted (default) or raw; never mixed" };
         var market = new Option<string?>("--market") { Description = "Limit the universe to KOSPI, KOSDAQ or KONEX (from the stock master)" };
+        var benchmark = new Option<string?>("--benchmark") { Description = "Measure the run against an index over the same sessions: KOSPI, KOSDAQ or KOSPI200 (or a KRX index code)" };
         var output = new Option<string?>("--out") { Description = "Write { \"metrics\", \"trades\", \"equity\" } as JSON to this file" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress display" };
 
@@ -39,8 +40,9 @@ public static class BacktestCommand
               krxhub backtest --strategy momentum-topn --param lookback=60 --param n=10 --codes ALL --market KOSPI --from 2024-03-04 --to 2025-06-16 --fill next-open
               krxhub backtest --strategy rsi-reversion --param period=14 --param low=30 --param high=70 --codes 000660 --from 2024-01-02 --to 2025-06-16 --sell-tax 0.0018
               krxhub backtest --strategy buy-and-hold --codes 005930 --from 2024-01-02 --to 2025-06-16 --basis raw
+              krxhub backtest --strategy sma-cross --codes 005930 --from 2024-01-02 --to 2025-06-16 --benchmark KOSPI
             """);
-        foreach (var option in new Option[] { strategy, param, codes, from, to, cash, fill, commission, sellTax, slippage, basis, market, output, quiet, CalendarFiles.ExtensionFile })
+        foreach (var option in new Option[] { strategy, param, codes, from, to, cash, fill, commission, sellTax, slippage, basis, market, benchmark, output, quiet, CalendarFiles.ExtensionFile })
         {
             command.Options.Add(option);
         }
@@ -71,7 +73,8 @@ public static class BacktestCommand
                 Decimal(parse.GetValue(sellTax), "--sell-tax"),
                 Int(parse.GetValue(slippage), "--slippage-ticks"),
                 parse.GetValue(basis),
-                parse.GetValue(market));
+                parse.GetValue(market),
+                parse.GetValue(benchmark));
 
             var calendar = CalendarFiles.Load(parse);
             var plan = BacktestPlan.TryCreate(request, calendar, out var problem)
@@ -163,6 +166,22 @@ public static class BacktestCommand
         var gaps = outcome.Single?.DataGaps ?? DataGaps.Combine(outcome.Runs!.Select(r => r.Result.DataGaps));
         table.AddRow("data gaps (stock sessions without a bar)", gaps.Count == 0 ? "0" : Invariant(
             $"{gaps.Count:N0} (first: {string.Join(", ", gaps.First.Take(3).Select(g => Invariant($"{g.Code} {g.Date:yyyy-MM-dd}")))})"));
+        if (outcome.Benchmark is { } b)
+        {
+            table.AddRow(Invariant($"benchmark {b.Name} ({b.Index})"), Invariant($"{b.BaseLevel} ({b.BaseDate:yyyy-MM-dd}) → {b.FinalLevel}"));
+            table.AddRow("  total return", Percent(b.TotalReturn));
+            table.AddRow("  CAGR", Percent(b.Cagr));
+            table.AddRow("  max drawdown", Invariant($"{Percent(b.MaxDrawdown)} ({b.MaxDrawdownPeak:yyyy-MM-dd} → {b.MaxDrawdownTrough:yyyy-MM-dd})"));
+            table.AddRow("  beta", Number(b.Beta));
+            table.AddRow("  alpha (daily / annualised)", $"{Percent(b.AlphaDaily)} / {Percent(b.AlphaAnnualised)}");
+            table.AddRow("  tracking error (ann.)", Percent(b.TrackingError));
+            table.AddRow("  information ratio", Number(b.InformationRatio));
+            if (b.SessionsWithoutLevel > 0)
+            {
+                table.AddRow("  sessions without an index close", Invariant($"{b.SessionsWithoutLevel}"));
+            }
+        }
+
         AnsiConsole.Write(table);
     }
 

@@ -41,7 +41,8 @@ public sealed record BacktestDocument(
     object Metrics,
     IReadOnlyList<TradeDto> Trades,
     IReadOnlyList<EquityDto> Equity,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StockRunDto>? Runs = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<StockRunDto>? Runs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BenchmarkMetrics? Benchmark = null)
 {
     /// <summary>Sessions inside a stock's data with no bar (count, and the first few stock/date pairs).</summary>
     public DataGapsDto DataGaps { get; init; } = DataGapsDto.From(Core.Backtesting.DataGaps.None);
@@ -57,25 +58,16 @@ public sealed record BacktestDocument(
         ArgumentNullException.ThrowIfNull(outcome);
         if (outcome.Single is { } single)
         {
-            return new BacktestDocument(single.Metrics, TradeDtos(single.Trades), EquityDtos(single.Equity)) { DataGaps = DataGapsDto.From(single.DataGaps) };
+            return new BacktestDocument(single.Metrics, TradeDtos(single.Trades), EquityDtos(single.Equity), Benchmark: outcome.Benchmark) { DataGaps = DataGapsDto.From(single.DataGaps) };
         }
 
         var runs = outcome.Runs!;
-        var combined = new SortedDictionary<DateOnly, (decimal Equity, decimal Cash)>();
-        foreach (var run in runs)
-        {
-            foreach (var point in run.Result.Equity)
-            {
-                var (e, c) = combined.GetValueOrDefault(point.Date);
-                combined[point.Date] = (e + point.Equity, c + point.Cash);
-            }
-        }
-
         return new BacktestDocument(
             Distribution(runs),
             TradeDtos(runs.SelectMany(r => r.Result.Trades)),
-            [.. combined.Select(p => new EquityDto(p.Key, p.Value.Equity, p.Value.Cash))],
-            [.. runs.Select(r => new StockRunDto(r.Code.Value, r.Name, r.Market.Name(), r.Result.Metrics))])
+            EquityDtos(outcome.Curve().Equity),
+            [.. runs.Select(r => new StockRunDto(r.Code.Value, r.Name, r.Market.Name(), r.Result.Metrics))],
+            outcome.Benchmark)
         {
             DataGaps = DataGapsDto.From(Core.Backtesting.DataGaps.Combine(runs.Select(r => r.Result.DataGaps))),
         };

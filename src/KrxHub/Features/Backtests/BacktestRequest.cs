@@ -1,6 +1,7 @@
 using System.Globalization;
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
+using KrxHub.Core.Indices;
 
 namespace KrxHub.Features.Backtests;
 
@@ -20,7 +21,8 @@ public sealed record BacktestRequest(
     decimal? SellTax = null,
     int? SlippageTicks = null,
     string? Basis = null,
-    string? Market = null);
+    string? Market = null,
+    string? Benchmark = null);
 
 /// <summary>A bad request field: its name (as the CLI option or JSON property) and a one-line reason.</summary>
 public sealed record BacktestProblem(string Field, string Message)
@@ -37,6 +39,9 @@ public sealed record BacktestPlan(
     Market? Market,
     BacktestSettings Settings)
 {
+    /// <summary>The index the run is measured against (KOSPI, KOSDAQ, KOSPI 200), or null.</summary>
+    public KrxIndex? Benchmark { get; init; }
+
     public const decimal DefaultCash = 100_000_000m;
 
     public bool AllCodes => Codes is null;
@@ -151,13 +156,25 @@ public sealed record BacktestPlan(
             return null;
         }
 
+        KrxIndex? benchmark = null;
+        if (!string.IsNullOrWhiteSpace(request.Benchmark))
+        {
+            if (!KrxIndex.TryParse(request.Benchmark, out var index))
+            {
+                problem = new("benchmark", $"{KrxIndex.Explain(request.Benchmark)}");
+                return null;
+            }
+
+            benchmark = index;
+        }
+
         var effective = new Dictionary<string, string>(info.Defaults, StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in parameters)
         {
             effective[key] = value;
         }
 
-        return new BacktestPlan(info, effective, factory!, codes, market, settings);
+        return new BacktestPlan(info, effective, factory!, codes, market, settings) { Benchmark = benchmark };
     }
 
     private static bool TryDate(string? text, string field, out DateOnly date, out BacktestProblem? problem)

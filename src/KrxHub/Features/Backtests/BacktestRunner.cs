@@ -1,5 +1,6 @@
 using KrxHub.Core;
 using KrxHub.Core.Backtesting;
+using KrxHub.Core.Indices;
 using KrxHub.Storage;
 
 namespace KrxHub.Features.Backtests;
@@ -11,7 +12,32 @@ public sealed record StockRun(StockCode Code, string Name, Market Market, Backte
 /// The result of a plan: one result (one stock, or a multi-stock strategy over its universe), or — for a
 /// single-stock strategy over several stocks — one independent run per stock, each with its own cash.
 /// </summary>
-public sealed record BacktestOutcome(BacktestPlan Plan, BacktestResult? Single, IReadOnlyList<StockRun>? Runs, TimeSpan LoadTime, TimeSpan RunTime, int BarsLoaded);
+public sealed record BacktestOutcome(BacktestPlan Plan, BacktestResult? Single, IReadOnlyList<StockRun>? Runs, TimeSpan LoadTime, TimeSpan RunTime, int BarsLoaded)
+{
+    /// <summary>The run's equity curve (a distribution's: the sum of its accounts) measured against the plan's index, if any.</summary>
+    public BenchmarkMetrics? Benchmark { get; init; }
+
+    /// <summary>The curve a benchmark is compared with: the single run's, or the sum of a distribution's per-stock accounts.</summary>
+    public (decimal InitialCash, IReadOnlyList<EquityPoint> Equity) Curve()
+    {
+        if (Single is { } single)
+        {
+            return (single.Metrics.InitialCash, single.Equity);
+        }
+
+        var combined = new SortedDictionary<DateOnly, (decimal Equity, decimal Cash)>();
+        foreach (var run in Runs!)
+        {
+            foreach (var point in run.Result.Equity)
+            {
+                var (e, c) = combined.GetValueOrDefault(point.Date);
+                combined[point.Date] = (e + point.Equity, c + point.Cash);
+            }
+        }
+
+        return (Runs!.Sum(r => r.Result.Metrics.InitialCash), [.. combined.Select(p => new EquityPoint(p.Key, p.Value.Equity, p.Value.Cash))]);
+    }
+}
 
 /// <summary>A backtest that cannot run on the stored data (unknown stock, no bars): a one-line reason.</summary>
 public sealed class BacktestDataException(string message) : Exception(message);
@@ -67,7 +93,23 @@ public sealed class BacktestRunner(MarketStore store, KrxCalendar calendar, Time
         }
 
         var loaded = time.GetElapsedTime(started);
-        return Simulate(plan, series, master, loaded, progress, ct);
+        var outcome = Simulate(plan, series, master, loaded, progress, ct);
+        return plan.Benchmark is { } index ? outcome with { Benchmark = await CompareAsync(outcome, index, ct) } : outcome;
+    }
+
+    /// <summary>The outcome's curve against the index's stored closes; a benchmark without a close on or before the first session is an error.</summary>
+    private async Task<BenchmarkMetrics> CompareAsync(BacktestOutcome outcome, KrxIndex index, CancellationToken ct)
+    {
+        var (cash, equity) = outcome.Curve();
+        if (equity.Count == 0)
+        {
+            throw new BacktestDataException($"no sessions to compare with {index.NameEn}");
+        }
+
+        // From a month before the first session: the close before it is the benchmark's base.
+        var bars = await store.GetIndexBarsAsync(index.Code, equity[0].Date.AddDays(-31), equity[^1].Date, ct);
+        return BenchmarkComparison.Compute(index.Code, index.NameEn, cash, equity, [.. bars.Select(b => (b.Date, b.Close))])
+            ?? throw new BacktestDataException($"no {index.NameEn} ({index.Code}) close is stored on or before {equity[0].Date:yyyy-MM-dd}: import the index history first (docs/indices.md)");
     }
 
     /// <summary>Runs the plan on series already loaded (the simulation half of <see cref="RunAsync"/>).</summary>

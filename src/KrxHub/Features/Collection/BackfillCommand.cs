@@ -13,7 +13,7 @@ public static class BackfillCommand
 
     public static Command Create()
     {
-        var dataset = new Argument<string>("dataset") { Description = "daily|investors|minute|krx-daily" };
+        var dataset = new Argument<string>("dataset") { Description = "daily|investors|minute|krx-daily|krx-indices" };
         var from = new Option<string>("--from") { Description = "First session yyyy-MM-dd", Required = true };
         var to = new Option<string?>("--to") { Description = "Last session yyyy-MM-dd (default: the last session whose data is final)" };
         var batch = new Option<int>("--batch") { Description = "Units (stock × range) per promotion", DefaultValueFactory = _ => DefaultBatchUnits };
@@ -42,15 +42,15 @@ public static class BackfillCommand
             var name = parse.GetValue(dataset);
             if (!CollectDatasets.TryParse(name, out var which) || which == CollectDataset.Master)
             {
-                throw new CliException($"'{name}' cannot be backfilled; use daily|investors|minute|krx-daily", 2);
+                throw new CliException($"'{name}' cannot be backfilled; use daily|investors|minute|krx-daily|krx-indices", 2);
             }
 
             var settings = HubSettings.Load();
             var rate = CollectionCli.RequireSource(settings, which, "backfill");
             var codes = CollectionCli.ParseCodes(parse);
-            if (which == CollectDataset.KrxDaily && codes is not null)
+            if (which.FromKrx() && codes is not null)
             {
-                throw new CliException("krx-daily takes no --codes: the KRX Open API answers every stock of a market at once", 2);
+                throw new CliException($"{which.Name()} takes no --codes: the KRX Open API answers every stock of a market (every index of a series) at once", 2);
             }
             var basis = CollectionCli.ParseBasis(parse, which);
             var first = CollectionCli.ParseDate("--from", parse.GetValue(from)!);

@@ -21,7 +21,8 @@ public static class CollectCommand
               investors   ka10059 net buying per investor type of every listed stock (or --codes) for one session
               minute      ka10080 1-minute bars of --codes (default KRXHUB_COLLECTION__WATCHLIST) for one session
               krx-daily   KRX Open API: every stock of KOSPI, KOSDAQ and KONEX for one session (raw)
-            Kiwoom datasets need KRXHUB_KIWOOM__APPKEY and KRXHUB_KIWOOM__SECRETKEY; krx-daily needs KRXHUB_KRX__AUTHKEY.
+              krx-indices KRX Open API index service: KOSPI, KOSPI 200, KOSDAQ, KOSDAQ 150 levels of one session
+            Kiwoom datasets need KRXHUB_KIWOOM__APPKEY and KRXHUB_KIWOOM__SECRETKEY; krx-daily and krx-indices need KRXHUB_KRX__AUTHKEY.
             Runs at the rate limit with a progress bar.
 
             Examples:
@@ -31,6 +32,7 @@ public static class CollectCommand
               krxhub collect investors --codes 005930
               krxhub collect minute --codes 005930 --date 2026-04-14
               krxhub collect krx-daily --date 2026-04-14
+              krxhub collect krx-indices --date 2026-04-14
             """);
         command.Arguments.Add(dataset);
         command.Options.Add(CollectionCli.Codes);
@@ -48,9 +50,9 @@ public static class CollectCommand
             var settings = HubSettings.Load();
             var rate = CollectionCli.RequireSource(settings, which, "collect");
             var codes = CollectionCli.ParseCodes(parse);
-            if (which == CollectDataset.KrxDaily && codes is not null)
+            if (which.FromKrx() && codes is not null)
             {
-                throw new CliException("krx-daily takes no --codes: the KRX Open API answers every stock of a market at once", 2);
+                throw new CliException($"{which.Name()} takes no --codes: the KRX Open API answers every stock of a market (every index of a series) at once", 2);
             }
             var basis = CollectionCli.ParseBasis(parse, which);
             var dateText = parse.GetValue(date);

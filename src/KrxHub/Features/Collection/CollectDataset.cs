@@ -19,11 +19,17 @@ public enum CollectDataset
 
     /// <summary>KRX Open API: every stock of one session, raw.</summary>
     KrxDaily,
+
+    /// <summary>KRX Open API index service: KOSPI, KOSPI 200, KOSDAQ … levels of one session.</summary>
+    KrxIndices,
 }
 
 public static class CollectDatasets
 {
-    public const string Names = "master|daily|minute|investors|krx-daily";
+    public const string Names = "master|daily|minute|investors|krx-daily|krx-indices";
+
+    /// <summary>The datasets from the KRX Open API: one unit per session, no --codes.</summary>
+    public static bool FromKrx(this CollectDataset dataset) => dataset is CollectDataset.KrxDaily or CollectDataset.KrxIndices;
 
     public static string Name(this CollectDataset dataset) => dataset switch
     {
@@ -32,6 +38,7 @@ public static class CollectDatasets
         CollectDataset.Investors => "investors",
         CollectDataset.Minute => "minute",
         CollectDataset.KrxDaily => "krx-daily",
+        CollectDataset.KrxIndices => "krx-indices",
         _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, null),
     };
 

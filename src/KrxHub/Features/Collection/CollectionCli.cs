@@ -105,7 +105,7 @@ internal sealed class CollectionCli : IAsyncDisposable
     public static double RequireSource(HubSettings settings, CollectDataset dataset, string verb)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return dataset == CollectDataset.KrxDaily
+        return dataset.FromKrx()
             ? settings.RequireKrx($"`{verb} {dataset.Name()}`").RequestsPerSecond
             : settings.RequireKiwoom($"`{verb} {dataset.Name()}`").EffectiveRequestsPerSecond;
     }

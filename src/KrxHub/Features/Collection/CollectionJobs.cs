@@ -48,7 +48,7 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
     {
         ArgumentNullException.ThrowIfNull(request);
         var basis = ProgressBasis(request);
-        var keys = request.Dataset == CollectDataset.KrxDaily ? [KrxDailyCollector.AllMarkets]
+        var keys = request.Dataset.FromKrx() ? [KrxDailyCollector.AllMarkets]
             : request.Codes?.Select(c => c.Value).ToList()
             ?? [.. (await CollectionPlan.ListedStocksAsync(store, request.From, request.To, ct)).Select(c => c.Value)];
         var completed = request.SkipCompleted
@@ -57,7 +57,7 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
         var units = CollectionPlan.MissingUnits(request.Dataset.Name(), basis, keys, request.From, request.To, completed, calendar);
 
         // A KRX day is three requests for every stock: one unit per session, so progress is kept day by day.
-        return request.Dataset != CollectDataset.KrxDaily ? units
+        return !request.Dataset.FromKrx() ? units
             : [.. units.SelectMany(u => calendar.Covers(u.From) && calendar.Covers(u.To)
                 ? calendar.Sessions(u.From, u.To).ToArray().Select(d => u with { From = d, To = d })
                 : [u])];
@@ -75,7 +75,7 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
             basis = ProgressBasis(request),
             from = request.From,
             to = request.To,
-            stocks = request.Dataset == CollectDataset.KrxDaily ? "all markets" : request.Codes is { Count: <= 20 } few ? string.Join(',', few.Select(c => c.Value)) : request.Codes is null ? "listed" : $"{request.Codes.Count} codes",
+            stocks = request.Dataset.FromKrx() ? "all markets" : request.Codes is { Count: <= 20 } few ? string.Join(',', few.Select(c => c.Value)) : request.Codes is null ? "listed" : $"{request.Codes.Count} codes",
             units = units.Count,
             trigger = request.Trigger,
         };
@@ -87,6 +87,7 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
             CollectDataset.Investors => await runner.RunAsync(Investors(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             CollectDataset.Minute => await runner.RunAsync(Minute(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             CollectDataset.KrxDaily => await runner.RunAsync(KrxDaily(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
+            CollectDataset.KrxIndices => await runner.RunAsync(KrxIndices(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Dataset, "not a per-stock dataset"),
         };
     }
@@ -115,6 +116,9 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
 
     private KrxDailyCollector KrxDaily() =>
         new(krx ?? throw new CliException("`krx-daily` needs a KRX Open API key: set KRXHUB_KRX__AUTHKEY (see .env.example)", 2), store, calendar, time);
+
+    private KrxIndexCollector KrxIndices() =>
+        new(krx ?? throw new CliException("`krx-indices` needs a KRX Open API key: set KRXHUB_KRX__AUTHKEY (see .env.example)", 2), store, calendar, time);
 
     private KiwoomClient Require(CollectDataset dataset) =>
         kiwoom ?? (settings.Kiwoom is not null

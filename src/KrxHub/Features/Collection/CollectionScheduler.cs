@@ -199,7 +199,9 @@ public sealed class CollectionScheduler(CollectionJobs jobs, MarketStore store, 
                 return (minute.Runs.LastOrDefault()?.RunId, minute.UnitsFailed);
             case JobSchedule.KrxDaily:
                 var krx = await CollectAsync(new CollectionRequest(CollectDataset.KrxDaily, occurrence.Session, occurrence.Session), ct);
-                return (krx.Runs.LastOrDefault()?.RunId, krx.UnitsFailed);
+                // The index levels of the session come from the same Open API, with the same key.
+                var indices = await CollectAsync(new CollectionRequest(CollectDataset.KrxIndices, occurrence.Session, occurrence.Session), ct);
+                return (indices.Runs.LastOrDefault()?.RunId ?? krx.Runs.LastOrDefault()?.RunId, krx.UnitsFailed + indices.UnitsFailed);
             default:
                 throw new InvalidOperationException($"no runner for scheduled job {occurrence.Job}");
         }

@@ -35,6 +35,37 @@ public static class BundledLoader
             "bundled:FinanceData/marcap (KRX raw)", done, showProgress, ct);
         await LoadBarsAsync(store, calendar, time, AdjustedHistoryJob, BundledData.AdjustedHistory, ImportFormat.PykrxCsv, PriceBasis.Adjusted,
             "bundled:do0405/invest-KR (pykrx adjusted)", done, showProgress, ct);
+        await LoadIndicesAsync(store, calendar, time, done, showProgress, ct);
+    }
+
+    /// <summary>The bundled index histories (KOSPI, KOSDAQ, KOSPI 200) and constituent lists, one run per file.</summary>
+    public static async Task LoadIndicesAsync(MarketStore store, KrxCalendar calendar, TimeProvider time, IReadOnlySet<string> done, bool showProgress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var pipeline = new Pipeline.IndexPipeline(store, calendar, time);
+        foreach (var f in BundledData.IndexHistories.Concat(BundledData.IndexConstituents))
+        {
+            var job = IndexJob(f);
+            if (done.Contains(job))
+            {
+                continue;
+            }
+
+            var options = new ImportOptions { Index = f.Index, Date = f.Date, FetchedAt = f.FetchedAt, Source = f.Source };
+            var file = ImportReader.Open(f.Path, options);
+            var parameters = new { file = Path.GetFileName(f.Path), index = f.Index.Code, date = f.Date };
+            var s = f.Date is null
+                ? await pipeline.RunBarsAsync(job, parameters, file.ReadIndexBars(), f.Source, ct)
+                : await pipeline.RunConstituentsAsync(job, parameters, file.ReadIndexConstituents(), f.Source, ct);
+            Say(showProgress, $"{Path.GetFileName(f.Path)}: {f.Index.NameEn} {(f.Date is null ? "bars" : "constituents")}, {s.Accepted:N0} accepted, {s.Quarantined:N0} quarantined");
+        }
+    }
+
+    /// <summary>The run job of one bundled index file: bars per index, constituents per index and date.</summary>
+    public static string IndexJob(BundledIndexFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return file.Date is { } d ? $"bundled:index-constituents:{file.Index.Code}:{d:yyyy-MM-dd}" : $"bundled:index-bars:{file.Index.Code}";
     }
 
     /// <summary>

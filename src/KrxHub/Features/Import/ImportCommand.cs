@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using KrxHub.Core;
+using KrxHub.Core.Indices;
 using KrxHub.Core.Validation;
 using KrxHub.Features.TradingCalendar;
 using KrxHub.Shared;
@@ -17,13 +18,14 @@ public static class ImportCommand
     public static Command Create()
     {
         var files = new Argument<string[]>("files") { Arity = ArgumentArity.OneOrMore, Description = "Files to import (.csv, .csv.gz, .json)" };
-        var format = new Option<string>("--format") { Description = "auto|pykrx-csv|fdr-csv|marcap-csv|krx-json", DefaultValueFactory = _ => "auto" };
+        var format = new Option<string>("--format") { Description = "auto|pykrx-csv|fdr-csv|marcap-csv|krx-json|index-csv", DefaultValueFactory = _ => "auto" };
         var basis = new Option<string?>("--basis") { Description = "raw|adjusted: the price basis of CSV files that do not fix it (pykrx, FinanceDataReader)" };
         var date = new Option<string?>("--date") { Description = "Session date of a KRX MDCSTAT01501 body (yyyy-MM-dd)" };
         var code = new Option<string?>("--code") { Description = "Stock of a single-stock file (FinanceDataReader CSV, KRX MDCSTAT02302/02303)" };
         var market = new Option<string?>("--market") { Description = "Market of a market-wide investor body (MDCSTAT02202/02203): KOSPI|KOSDAQ|KONEX" };
         var measure = new Option<string?>("--measure") { Description = "volume|value: what an investor body holds (KRX trdVolVal)" };
         var side = new Option<string?>("--side") { Description = "net|buy|sell: which side an investor body holds (KRX askBid; default net)" };
+        var index = new Option<string?>("--index") { Description = "Index of an index file (bars: MDCSTAT00301 / FinanceDataReader; constituents: MDCSTAT00601): KOSPI|KOSDAQ|KOSPI200 or a KRX code (1001, 2001, 1028)" };
         var noBundled = new Option<bool>("--no-bundled") { Description = "Do not load the bundled stock master into a store that has none (price rows of unknown stocks are quarantined)" };
         var command = new Command("import", """
             Validate files row by row and load them: good rows are promoted in one transaction per file,
@@ -39,9 +41,11 @@ public static class ImportCommand
               krxhub import MDCSTAT01501-STK-20210122.json --date 2021-01-22
               krxhub import MDCSTAT02302-005930-netbuy-value.json --code 005930 --measure value
               krxhub import MDCSTAT01901-ALL-20260414.json
+              krxhub import ks11_daily_all_years.csv --index KOSPI
+              krxhub import krx_MDCSTAT00601_KOSPI_constituents_20260123.csv --index 1001 --date 2026-01-23
             """);
         command.Arguments.Add(files);
-        foreach (var o in new Option[] { format, basis, date, code, market, measure, side, noBundled, CalendarFiles.ExtensionFile })
+        foreach (var o in new Option[] { format, basis, date, code, market, measure, side, index, noBundled, CalendarFiles.ExtensionFile })
         {
             command.Options.Add(o);
         }
@@ -49,7 +53,7 @@ public static class ImportCommand
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var options = BuildOptions(parse.GetValue(format), parse.GetValue(date), parse.GetValue(code), parse.GetValue(market),
-                parse.GetValue(measure), parse.GetValue(side));
+                parse.GetValue(measure), parse.GetValue(side), parse.GetValue(index));
             PriceBasis? requested = null;
             if (parse.GetValue(basis) is { } b)
             {
@@ -73,7 +77,7 @@ public static class ImportCommand
 
             var calendar = CalendarFiles.Load(parse);
             await using var store = await CliSupport.OpenStoreAsync(parse, ct);
-            if (!parse.GetValue(noBundled) && opened.Any(o => o.File.Content != ImportContent.Stocks))
+            if (!parse.GetValue(noBundled) && opened.Any(o => o.File.Content is not (ImportContent.Stocks or ImportContent.IndexBars)))
             {
                 await BundledLoader.LoadMasterIfEmptyAsync(store, TimeProvider.System, showProgress: true, ct);
             }
@@ -118,6 +122,10 @@ public static class ImportCommand
                 return await new InvestorFlowPipeline(store, calendar, time).RunAsync(job, parameters, file.ReadInvestorFlows(), file.Source, ct);
             case ImportContent.MarketInvestorFlows:
                 return await new InvestorFlowPipeline(store, calendar, time).RunMarketAsync(job, parameters, file.ReadMarketInvestorFlows(), file.Source, ct);
+            case ImportContent.IndexBars:
+                return await new IndexPipeline(store, calendar, time).RunBarsAsync(job, parameters, file.ReadIndexBars(), file.Source, ct);
+            case ImportContent.IndexConstituents:
+                return await new IndexPipeline(store, calendar, time).RunConstituentsAsync(job, parameters, file.ReadIndexConstituents(), file.Source, ct);
             default:
                 throw new CliException($"'{file.Path}' holds {file.Content}, which cannot be imported", 2);
         }
@@ -179,12 +187,12 @@ public static class ImportCommand
             $"'{Path.GetFileName(file.Path)}' ({file.Format.Name()}) can hold raw or adjusted prices: pass --basis raw or --basis adjusted", 2);
     }
 
-    private static ImportOptions BuildOptions(string? format, string? date, string? code, string? market, string? measure, string? side)
+    private static ImportOptions BuildOptions(string? format, string? date, string? code, string? market, string? measure, string? side, string? index)
     {
         var options = new ImportOptions();
         if (!ImportNames.TryParse(format ?? "auto", out ImportFormat f))
         {
-            throw new CliException($"--format '{format}' is not one of auto|pykrx-csv|fdr-csv|marcap-csv|krx-json", 2);
+            throw new CliException($"--format '{format}' is not one of auto|pykrx-csv|fdr-csv|marcap-csv|krx-json|index-csv", 2);
         }
 
         options = options with { Format = f };
@@ -206,6 +214,11 @@ public static class ImportCommand
         if (measure is not null)
         {
             options = options with { Measure = ImportNames.TryParse(measure, out InvestorMeasure m) ? m : throw new CliException($"--measure '{measure}' is not volume or value", 2) };
+        }
+
+        if (index is not null)
+        {
+            options = options with { Index = KrxIndex.TryParse(index, out var i) ? i : throw new CliException($"--index: {KrxIndex.Explain(index)}", 2) };
         }
 
         if (side is not null)

@@ -81,6 +81,9 @@ public sealed class LiveBus : BackgroundService
     }
 
     /// <summary>This process's name on the backplane.</summary>
+    /// <summary>The live index levels and the indices channel (they bypass the per-stock inbox).</summary>
+    public LiveIndices Indices { get; } = new();
+
     public string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     public LiveOptions Options => _options;
@@ -151,6 +154,12 @@ public sealed class LiveBus : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(e);
         Interlocked.Increment(ref _eventsIn);
+        if (e is Core.Indices.LiveIndexLevel level)
+        {
+            Indices.Publish(level);
+            return;
+        }
+
         var state = _codes.Get(e.Code);
         if (state is null)
         {
@@ -269,6 +278,9 @@ public sealed class LiveBus : BackgroundService
             case LiveChannel.Rankings:
                 _rankingSubscribers[key.Ranking] = [.. _rankingSubscribers.GetValueOrDefault(key.Ranking, []), subscriber];
                 break;
+            case LiveChannel.Indices:
+                Indices.Add(subscriber);
+                break;
             default:
                 _sessionSubscribers = [.. _sessionSubscribers, subscriber];
                 break;
@@ -301,6 +313,9 @@ public sealed class LiveBus : BackgroundService
                 break;
             case LiveChannel.Session:
                 _sessionSubscribers = Without(_sessionSubscribers, client);
+                break;
+            case LiveChannel.Indices:
+                Indices.Remove(client);
                 break;
         }
 

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using KrxHub.Core;
+using KrxHub.Core.Indices;
 using KrxHub.Core.Live;
 
 namespace KrxHub.Features.Live;
@@ -14,6 +15,7 @@ internal enum LiveChannel
     Book,
     Rankings,
     Session,
+    Indices,
 }
 
 /// <summary>One ranking a client can follow: a market (null: all), a metric and the number of rows.</summary>
@@ -46,6 +48,7 @@ internal static class LiveMessages
         LiveChannel.Book => "book",
         LiveChannel.Rankings => "rankings",
         LiveChannel.Session => "session",
+        LiveChannel.Indices => "indices",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, null),
     };
 
@@ -132,6 +135,31 @@ internal static class LiveMessages
         }
 
         w.WriteBoolean("alwaysOpen", s.AlwaysOpen);
+    });
+
+    /// <summary>The latest level of every live index, one message (a slot keeps only the newest message, so all travel together).</summary>
+    public static byte[] Indices(IReadOnlyList<LiveIndexLevel> levels) => Write(levels, static (w, list) =>
+    {
+        w.WriteString("op", "indices");
+        w.WriteStartArray("levels");
+        foreach (var l in list)
+        {
+            w.WriteStartObject();
+            w.WriteString("code", l.IndexCode);
+            w.WriteString("name", KrxIndex.TryParse(l.IndexCode, out var index) ? index.NameEn : l.IndexCode);
+            w.WriteNumber("level", l.Level);
+            WriteNullable(w, "change", l.Change);
+            WriteNullable(w, "changePct", l.ChangePct);
+            WriteNullable(w, "open", l.Open);
+            WriteNullable(w, "high", l.High);
+            WriteNullable(w, "low", l.Low);
+            w.WriteString("time", l.Time);
+            w.WriteString("source", l.Source);
+            w.WriteBoolean("simulated", l.Source == LiveSources.Simulated);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     });
 
     public static byte[] Error(string code, string message, JsonElement? id = null) => Write((code, message, id), static (w, s) =>

@@ -71,14 +71,15 @@ internal sealed record LiveRequest(string Op, LiveChannel? Channel, IReadOnlyLis
                     throw new LiveRequestException(LiveErrors.UnknownOp, $"unknown op '{op}'; use subscribe, unsubscribe or ping", id);
             }
 
-            var channelText = String(root, "channel", id) ?? throw new LiveRequestException(LiveErrors.BadMessage, $"{op} needs \"channel\": ticks, book, rankings or session", id);
+            var channelText = String(root, "channel", id) ?? throw new LiveRequestException(LiveErrors.BadMessage, $"{op} needs \"channel\": ticks, book, rankings, session or indices", id);
             LiveChannel channel = channelText switch
             {
                 "ticks" => LiveChannel.Ticks,
                 "book" => LiveChannel.Book,
                 "rankings" => LiveChannel.Rankings,
                 "session" => LiveChannel.Session,
-                _ => throw new LiveRequestException(LiveErrors.UnknownChannel, $"unknown channel '{channelText}'; use ticks, book, rankings or session", id),
+                "indices" => LiveChannel.Indices,
+                _ => throw new LiveRequestException(LiveErrors.UnknownChannel, $"unknown channel '{channelText}'; use ticks, book, rankings, session or indices", id),
             };
 
             return channel switch

@@ -102,7 +102,16 @@ public static class LiveSetup
         logger.LogInformation("simulated exchange: {Count} stocks{Mode}, seed {Seed}; trade rates follow the average daily trading value of {Sessions} stored sessions to {Last} (005930: {Share:P2} of trades, about {Rate:0.#}/s)",
             exchange.Codes.Count, options.Simulator.AlwaysOpen ? " in an always-open demo session" : " following the KRX calendar",
             options.Simulator.Seed, liquidity.Sessions, liquidity.Last?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), exchange.TradeShare(samsung), exchange.TradeShare(samsung) * options.Simulator.TradesPerSecond);
-        return exchange;
+
+        // KOSPI and KOSDAQ from the simulator's own prices, scaled to the indices' last stored closes.
+        var lastCloses = (await store.GetStoredIndicesAsync(ct)).ToDictionary(i => i.IndexCode, i => i.LastClose);
+        var indices = SimulatedIndexFeed.MarketIndices(listed, closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close), lastCloses, KrxCalendar.KstDate(time.GetUtcNow()));
+        foreach (var index in indices)
+        {
+            logger.LogInformation("simulated index {Index}: {Count} stocks, cap-weighted from the stored close {Close}", index.IndexCode, index.Constituents, index.PreviousClose);
+        }
+
+        return indices.Count > 0 ? new SimulatedIndexFeed(exchange, indices) : exchange;
     }
 
     /// <summary>How many stored sessions the simulator's trade rates average over.</summary>

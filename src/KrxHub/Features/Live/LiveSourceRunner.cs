@@ -131,7 +131,12 @@ public sealed class LiveSourceRunner(
     private void Forward(LiveEvent e)
     {
         bus.Publish(e);
-        backplane?.Enqueue(e);
+        if (e is not Core.Indices.LiveIndexLevel)
+        {
+            // Index levels stay on the node that runs the source: the backplane carries stock events only.
+            backplane?.Enqueue(e);
+        }
+
         if (e is LiveTick tick && options.RecordMinuteBars)
         {
             recorder.Add(tick);

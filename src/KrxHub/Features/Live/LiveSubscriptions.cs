@@ -136,7 +136,7 @@ public sealed class LiveSubscriptions(LiveBus bus, RankingPublisher rankings, St
             if (client.Subscriptions.Count + fresh.Count > _options.MaxSubscriptions)
             {
                 throw new LiveRequestException(LiveErrors.TooManySubscriptions,
-                    $"this would make {client.Subscriptions.Count + fresh.Count} subscriptions; the limit is {_options.MaxSubscriptions} per connection (each code of ticks or book, each ranking and the session count one); nothing was subscribed",
+                    $"this would make {client.Subscriptions.Count + fresh.Count} subscriptions; the limit is {_options.MaxSubscriptions} per connection (each code of ticks or book, each ranking, the session and the indices count one); nothing was subscribed",
                     request.Id);
             }
 
@@ -161,6 +161,7 @@ public sealed class LiveSubscriptions(LiveBus bus, RankingPublisher rankings, St
                 LiveChannel.Ticks => _bus.TickMessage(key.Code),
                 LiveChannel.Book => _bus.BookMessage(key.Code),
                 LiveChannel.Rankings => _rankings.Snapshot(key.Ranking),
+                LiveChannel.Indices => _bus.Indices.Message,
                 _ => _bus.SessionMessage,
             };
             if (snapshot is not null)

@@ -1,0 +1,195 @@
+using KrxHub.Core;
+using KrxHub.Core.Indices;
+
+namespace KrxHub.Storage;
+
+/// <summary>A stored index: its code, how many sessions, the first and last, and the last close with its provenance.</summary>
+public sealed record StoredIndex(string IndexCode, long Sessions, DateOnly First, DateOnly Last, decimal LastClose, string Source, DateTimeOffset FetchedAt);
+
+/// <summary>Index levels and constituents: one transaction per batch; an identical row changes nothing.</summary>
+public sealed partial class MarketStore
+{
+    private const string IndexBarColumns = "index_code, date, open, high, low, close, volume, trading_value, market_cap, source, fetched_at";
+
+    private const string UpsertIndexBar = $"""
+        INSERT INTO index_bars ({IndexBarColumns})
+        VALUES (@index_code, @date, @open, @high, @low, @close, @volume, @trading_value, @market_cap, @source, @fetched_at)
+        ON CONFLICT (index_code, date) DO UPDATE SET
+            open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
+            trading_value = excluded.trading_value, market_cap = excluded.market_cap, source = excluded.source, fetched_at = excluded.fetched_at
+        WHERE index_bars.open IS DISTINCT FROM excluded.open
+           OR index_bars.high IS DISTINCT FROM excluded.high
+           OR index_bars.low IS DISTINCT FROM excluded.low
+           OR index_bars.close IS DISTINCT FROM excluded.close
+           OR index_bars.volume IS DISTINCT FROM excluded.volume
+           OR index_bars.trading_value IS DISTINCT FROM excluded.trading_value
+           OR index_bars.market_cap IS DISTINCT FROM excluded.market_cap
+        """;
+
+    private const string UpsertConstituent = """
+        INSERT INTO index_constituents (index_code, date, code, weight, name, close, market_cap, source, fetched_at)
+        VALUES (@index_code, @date, @code, @weight, @name, @close, @market_cap, @source, @fetched_at)
+        ON CONFLICT (index_code, date, code) DO UPDATE SET
+            weight = excluded.weight, name = excluded.name, close = excluded.close, market_cap = excluded.market_cap,
+            source = excluded.source, fetched_at = excluded.fetched_at
+        WHERE index_constituents.weight IS DISTINCT FROM excluded.weight
+           OR index_constituents.name IS DISTINCT FROM excluded.name
+           OR index_constituents.close IS DISTINCT FROM excluded.close
+           OR index_constituents.market_cap IS DISTINCT FROM excluded.market_cap
+        """;
+
+    /// <summary>Upserts index bars; a bar whose values are unchanged keeps its stored source and fetch time.</summary>
+    public async Task<PromotionResult> PromoteIndexBarsAsync(IReadOnlyList<IndexBar> bars, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bars);
+        if (bars.Count == 0)
+        {
+            return new PromotionResult(0, 0);
+        }
+
+        var changed = await _dialect.ExecuteEachAsync(UpsertIndexBar, bars, (p, b) =>
+        {
+            p.Add(_dialect.Text("index_code", b.IndexCode));
+            p.Add(_dialect.Date("date", b.Date));
+            p.Add(_dialect.Decimal("open", b.Open));
+            p.Add(_dialect.Decimal("high", b.High));
+            p.Add(_dialect.Decimal("low", b.Low));
+            p.Add(_dialect.Decimal("close", b.Close));
+            p.Add(_dialect.Long("volume", b.Volume));
+            p.Add(_dialect.Decimal("trading_value", b.TradingValue));
+            p.Add(_dialect.Decimal("market_cap", b.MarketCap));
+            p.Add(_dialect.Text("source", b.Source));
+            p.Add(_dialect.Instant("fetched_at", b.FetchedAt));
+        }, ct);
+        return new PromotionResult(changed, bars.Count - changed);
+    }
+
+    /// <summary>Bars of one index in [from, to], ascending by date.</summary>
+    public async Task<IReadOnlyList<IndexBar>> GetIndexBarsAsync(string indexCode, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, $"""
+            SELECT {IndexBarColumns} FROM index_bars
+            WHERE index_code = @index_code AND date BETWEEN @from AND @to
+            ORDER BY date
+            """);
+        select.Parameters.Add(_dialect.Text("index_code", indexCode));
+        select.Parameters.Add(_dialect.Date("from", from));
+        select.Parameters.Add(_dialect.Date("to", to));
+        var bars = new List<IndexBar>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            bars.Add(new IndexBar(
+                reader.GetString(0),
+                _dialect.ReadDate(reader, 1),
+                _dialect.NullableDecimal(reader, 2),
+                _dialect.NullableDecimal(reader, 3),
+                _dialect.NullableDecimal(reader, 4),
+                _dialect.ReadDecimal(reader, 5),
+                StoreDialect.NullableLong(reader, 6),
+                _dialect.NullableDecimal(reader, 7),
+                _dialect.NullableDecimal(reader, 8),
+                reader.GetString(9),
+                _dialect.ReadInstant(reader, 10)));
+        }
+
+        return bars;
+    }
+
+    /// <summary>Every index with stored bars: its session count, first and last session, and the last bar's close and provenance.</summary>
+    public async Task<IReadOnlyList<StoredIndex>> GetStoredIndicesAsync(CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT s.index_code, s.sessions, s.first_date, s.last_date, b.close, b.source, b.fetched_at
+            FROM (SELECT index_code, count(*) AS sessions, min(date) AS first_date, max(date) AS last_date
+                  FROM index_bars GROUP BY index_code) s
+            JOIN index_bars b ON b.index_code = s.index_code AND b.date = s.last_date
+            ORDER BY s.index_code
+            """);
+        var indices = new List<StoredIndex>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            indices.Add(new StoredIndex(reader.GetString(0), reader.GetInt64(1), _dialect.ReadDate(reader, 2), _dialect.ReadDate(reader, 3),
+                _dialect.ReadDecimal(reader, 4), reader.GetString(5), _dialect.ReadInstant(reader, 6)));
+        }
+
+        return indices;
+    }
+
+    /// <summary>Upserts constituents (one index and date per list, as KRX publishes them).</summary>
+    public async Task<PromotionResult> PromoteIndexConstituentsAsync(IReadOnlyList<IndexConstituent> constituents, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(constituents);
+        if (constituents.Count == 0)
+        {
+            return new PromotionResult(0, 0);
+        }
+
+        var changed = await _dialect.ExecuteEachAsync(UpsertConstituent, constituents, (p, c) =>
+        {
+            p.Add(_dialect.Text("index_code", c.IndexCode));
+            p.Add(_dialect.Date("date", c.Date));
+            p.Add(_dialect.Text("code", c.Code.Value));
+            p.Add(_dialect.Decimal("weight", c.Weight));
+            p.Add(_dialect.Text("name", c.Name));
+            p.Add(_dialect.Decimal("close", c.Close));
+            p.Add(_dialect.Decimal("market_cap", c.MarketCap));
+            p.Add(_dialect.Text("source", c.Source));
+            p.Add(_dialect.Instant("fetched_at", c.FetchedAt));
+        }, ct);
+        return new PromotionResult(changed, constituents.Count - changed);
+    }
+
+    /// <summary>
+    /// The constituent list in force on <paramref name="date"/>: the newest stored list dated on or before it, by descending
+    /// weight (then code). Empty when no list is that old.
+    /// </summary>
+    public async Task<IReadOnlyList<IndexConstituent>> GetIndexConstituentsAsync(string indexCode, DateOnly date, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, """
+            SELECT index_code, date, code, name, close, market_cap, weight, source, fetched_at
+            FROM index_constituents
+            WHERE index_code = @index_code
+              AND date = (SELECT max(date) FROM index_constituents WHERE index_code = @index_code AND date <= @date)
+            """);
+        select.Parameters.Add(_dialect.Text("index_code", indexCode));
+        select.Parameters.Add(_dialect.Date("date", date));
+        var list = new List<IndexConstituent>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(new IndexConstituent(
+                reader.GetString(0),
+                _dialect.ReadDate(reader, 1),
+                StockCode.Parse(reader.GetString(2)),
+                StoreDialect.NullableString(reader, 3),
+                _dialect.NullableDecimal(reader, 4),
+                _dialect.NullableDecimal(reader, 5),
+                _dialect.NullableDecimal(reader, 6),
+                StoreDialect.NullableString(reader, 7) ?? "unknown",
+                _dialect.NullableInstant(reader, 8) ?? DateTimeOffset.UnixEpoch));
+        }
+
+        return [.. list.OrderByDescending(c => c.Weight ?? 0).ThenBy(c => c.Code.Value, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The dates on which a constituent list of the index is stored, ascending.</summary>
+    public async Task<IReadOnlyList<DateOnly>> GetIndexConstituentDatesAsync(string indexCode, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, "SELECT DISTINCT date FROM index_constituents WHERE index_code = @index_code ORDER BY date");
+        select.Parameters.Add(_dialect.Text("index_code", indexCode));
+        var dates = new List<DateOnly>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            dates.Add(_dialect.ReadDate(reader, 0));
+        }
+
+        return dates;
+    }
+}
