@@ -28,6 +28,7 @@ return await Cli.RunAsync(args,
     BackfillCommand.Create(),   // Features/Collection: resumable ranges
     CalendarCommand.Create(),   // Features/TradingCalendar
     ScreenCommand.Create(),     // Features/Conditions: screen the market with a condition
+    ConditionsCommand.Create(), // Features/Conditions: saved conditions
 ]);
 
 /// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>
