@@ -13,7 +13,8 @@ namespace KrxHub.Tests;
 
 /// <summary>
 /// A real hub on a loopback port over a real store, loaded once per backend for the API tests: the bundled
-/// master, the raw window 2024-01-02..02-13, 005930's adjusted history and a real KRX investor body.
+/// master, the raw window 2024-01-02..02-13, 005930's adjusted history, a real KRX investor body of 005930 and the
+/// real KOSPI flows by investor type with pension (<see cref="KospiInvestorBody"/>).
 /// </summary>
 internal sealed class HubServer : IAsyncDisposable
 {
@@ -52,6 +53,7 @@ internal sealed class HubServer : IAsyncDisposable
         await TestData.ImportAsync(store, samsung, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Adjusted);
         await TestData.ImportAsync(store, Testing.TestPaths.Data("samples", "krx", "MDCSTAT02302-005930-netbuy-value-20210115-20210122.json"),
             new ImportOptions { Code = StockCode.Parse("005930"), Measure = InvestorMeasure.Value });
+        await TestData.ImportAsync(store, KospiInvestorBody.Write(test.DataDirectory), new ImportOptions { Market = Market.Kospi, Measure = InvestorMeasure.Value });
     }
 
     /// <summary>A hub of its own over a fresh store with the bundled master and what <paramref name="load"/> imports; the caller disposes it.</summary>
