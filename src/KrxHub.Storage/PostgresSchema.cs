@@ -249,5 +249,13 @@ internal static class PostgresSchema
                 PRIMARY KEY (code, date)
             );
             """),
+        new(7, "delistings inferred from complete listings", DelistingInference),
     ];
+
+    // Version 7 (6 is taken by another change): see SqliteSchema.
+    private const string DelistingInference = """
+        ALTER TABLE stocks ADD COLUMN delisting_inferred boolean NOT NULL DEFAULT false;
+        ALTER TABLE stocks ADD COLUMN absent_count integer NOT NULL DEFAULT 0;
+        ALTER TABLE stocks ADD COLUMN last_absent_on date;
+        """;
 }

@@ -235,5 +235,15 @@ internal static class SqliteSchema
                 PRIMARY KEY (code, date)
             ) WITHOUT ROWID;
             """),
+        new(7, "delistings inferred from complete listings", DelistingInference),
     ];
+
+    // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099
+    // lists of a run, or a KRX MDCSTAT01901 listing of all markets) of two different dates is marked delisted, inferred.
+    // absent_count counts those listings in a row, last_absent_on is the date of the latest (a date counts once).
+    private const string DelistingInference = """
+        ALTER TABLE stocks ADD COLUMN delisting_inferred INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stocks ADD COLUMN absent_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stocks ADD COLUMN last_absent_on TEXT;
+        """;
 }

@@ -16,6 +16,9 @@ public enum ImportFormat
 
     /// <summary>A KRX data-system <c>getJsonData.cmd</c> body (MDCSTAT01501, 01701, 01901, 02202/02203, 02302/02303).</summary>
     KrxJson,
+
+    /// <summary>A KRX delisting list as FinanceDataReader keeps it (the bundled krx-delisted file): <c>Symbol,Name,Market,…,ListingDate,DelistingDate,…</c>.</summary>
+    KrxDelistedCsv,
 }
 
 /// <summary>Whether an investor-flow body holds share volumes or KRW values (KRX <c>trdVolVal</c> 1/2): the body does not say.</summary>
@@ -55,6 +58,9 @@ public static class ImportNames
             case "krx-json":
                 format = ImportFormat.KrxJson;
                 return true;
+            case "krx-delisted":
+                format = ImportFormat.KrxDelistedCsv;
+                return true;
             default:
                 format = default;
                 return false;
@@ -68,6 +74,7 @@ public static class ImportNames
         ImportFormat.FdrCsv => "fdr-csv",
         ImportFormat.MarcapCsv => "marcap-csv",
         ImportFormat.KrxJson => "krx-json",
+        ImportFormat.KrxDelistedCsv => "krx-delisted",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
