@@ -46,8 +46,12 @@ public sealed class DelistingTests
         // SK렌터카's real raw bars through the fake server: it traded until 2024-01-30.
         await using (var harness = await CollectionHarness.OpenAsync(test, market))
         {
-            var daily = await harness.RunAsync(new CollectionRequest(CollectDataset.Daily, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 31)) { Codes = [SkRentacar] });
-            Assert.Equal(KiwoomMarket.Real("068400", new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 31)).Count, (int)daily.Accepted);
+            var daily = await harness.RunAsync(new CollectionRequest(CollectDataset.Daily, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 31))
+            {
+                Codes = [SkRentacar, StockCode.Parse("005930")],
+            });
+            Assert.Equal(KiwoomMarket.Real("068400", new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 31)).Count +
+                KiwoomMarket.Real("005930", new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 31)).Count, (int)daily.Accepted);
             Assert.Equal(new DateOnly(2024, 1, 30), KiwoomMarket.Real("068400", new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 31))[^1].Date);
         }
 
@@ -81,6 +85,16 @@ public sealed class DelistingTests
         Assert.Contains(SkRentacar, await CollectionPlan.ListedStocksAsync(second.Store, new DateOnly(2024, 1, 30), new DateOnly(2024, 1, 30), Ct));
         var units = await second.Jobs.PlanAsync(new CollectionRequest(CollectDataset.Daily, new DateOnly(2024, 2, 2), new DateOnly(2024, 2, 2)), Ct);
         Assert.Equal(["000660", "005930"], units.Select(u => u.Key));
+
+        // The simulator drives the master's listed stocks with a stored close: SK렌터카 has its closes but is delisted now.
+        // (000660 has no close here and is skipped for that.)
+        var closes = await second.Store.GetLastClosesBeforeAsync(
+            new Dictionary<StockCode, DateOnly> { [SkRentacar] = new DateOnly(2024, 2, 2), [StockCode.Parse("005930")] = new DateOnly(2024, 2, 2) }, null, Ct);
+        Assert.True(closes.ContainsKey(SkRentacar));
+        var simulator = new KrxHub.Sources.Simulation.SimulatedExchange(await second.Store.GetAllStocksAsync(Ct), closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close),
+            new KrxHub.Core.Live.KrxSessionClock(TestData.Calendar), At(2, 2), new KrxHub.Sources.Simulation.SimulatorOptions());
+        Assert.Equal([StockCode.Parse("005930")], simulator.Codes);
+        Assert.DoesNotContain(SkRentacar, simulator.SkippedWithoutClose);
 
         // The KRX delisting list makes both exact: 셀트리온헬스케어 moves to its real date 2024-01-12.
         var list = TestData.TempFile(test.DataDirectory, "krx-delisted-two.csv",
@@ -150,5 +164,36 @@ public sealed class DelistingTests
 
         await using var last = await test.OpenAsync();
         Assert.Null((await last.GetStockAsync(hynix, Ct))!.DelistingDate);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task A_KRX_listing_of_all_markets_is_a_complete_listing_and_one_of_a_single_market_is_not(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await store.UpsertStocksAsync([.. MasterFiles.ReadListed(BundledData.Master).Records.Select(r => r with { AsOf = new DateOnly(2026, 4, 1) }),
+            .. AsListed((SkRentacar, new DateOnly(2024, 1, 2)))], Ct);
+        var all = TestPaths.Data("samples", "krx", "MDCSTAT01901-ALL-20260414.json");
+
+        // The real KRX listing of 2026-04-14 (mktId ALL) as of two dates; SK렌터카 is in neither.
+        async Task<IReadOnlyList<string>> ImportAsync(string path, DateOnly asOf) =>
+            (await ImportCommand.ImportAsync(store, TestData.Calendar, FixedTime.Default, ImportReader.Open(path,
+                new ImportOptions { FetchedAt = new DateTimeOffset(asOf.ToDateTime(new TimeOnly(23, 0)), KrxCalendar.KstOffset) }), null, show: false, Ct)).Notes;
+
+        // One market only (the KOSPI records of the same body): not complete, no one is missing.
+        var body = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(all))!;
+        var kospi = new System.Text.Json.Nodes.JsonArray([.. body["OutBlock_1"]!.AsArray().Where(r => (string?)r!["MKT_TP_NM"] == "KOSPI").Select(r => r!.DeepClone())]);
+        var kospiPath = Path.Combine(test.DataDirectory, "MDCSTAT01901-STK.json");
+        File.WriteAllText(kospiPath, new System.Text.Json.Nodes.JsonObject { ["OutBlock_1"] = kospi }.ToJsonString());
+        Assert.Empty(await ImportAsync(kospiPath, new DateOnly(2026, 4, 13)));
+        Assert.Empty(await ImportAsync(kospiPath, new DateOnly(2026, 4, 14)));
+        Assert.Null((await store.GetStockAsync(SkRentacar, Ct))!.DelistingDate);
+
+        Assert.Contains(await ImportAsync(all, new DateOnly(2026, 4, 14)), n => n.StartsWith("complete listing of 2026-04-14: 1 stock(s) of the master missing for the first time", StringComparison.Ordinal) && n.EndsWith(": 068400", StringComparison.Ordinal));
+        Assert.Contains(await ImportAsync(all, new DateOnly(2026, 4, 15)), n => n.Contains("1 stock(s) missing from two complete listings marked delisted", StringComparison.Ordinal));
+        var rentacar = (await store.GetStockAsync(SkRentacar, Ct))!;
+        Assert.Equal((new DateOnly(2024, 1, 3), true), (rentacar.DelistingDate, rentacar.DelistingInferred)); // no bars: the day after 2024-01-02
+        Assert.All(await store.GetAllStocksAsync(Ct), s => Assert.True(s.Code == SkRentacar || s.DelistingDate is null, s.Code.Value));
     }
 }
