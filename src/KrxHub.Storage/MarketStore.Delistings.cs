@@ -21,8 +21,11 @@ public sealed partial class MarketStore
     /// <see cref="AbsencesToDelist"/>th absence in a row it is marked delisted, inferred, from the day after its last bar
     /// (of either basis; without bars, the day after the last listing that had it), so that its last session stays in the
     /// universe as it does with KRX's own delisting dates. A listed stock's count is reset, and an inferred delisting undone.
+    /// <paramref name="coversUnclassified"/> false: the listing holds stocks only (KRX MDCSTAT01901), so an entry of the master
+    /// without a security group (known only from Kiwoom's lists, which also hold ETFs and other securities) is not counted.
     /// </summary>
-    public async Task<ListingInference> RecordCompleteListingAsync(IReadOnlyCollection<StockCode> listed, DateOnly asOf, CancellationToken ct)
+    public async Task<ListingInference> RecordCompleteListingAsync(IReadOnlyCollection<StockCode> listed, DateOnly asOf, bool coversUnclassified,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(listed);
         var present = listed.Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
@@ -48,7 +51,7 @@ public sealed partial class MarketStore
             }
 
             var says = r.DelistingDate is null && (r.ListingDate is null || r.ListingDate <= asOf) && (r.AsOf is null || r.AsOf < asOf)
-                && (r.LastAbsentOn is null || r.LastAbsentOn < asOf);
+                && (r.LastAbsentOn is null || r.LastAbsentOn < asOf) && (coversUnclassified || r.SecurityGroup is not null);
             if (says)
             {
                 absent.Add((r.Code, r.AbsentCount + 1));
@@ -132,20 +135,21 @@ public sealed partial class MarketStore
         }, ct);
     }
 
-    private sealed record ListingState(string Code, DateOnly? ListingDate, DateOnly? DelistingDate, bool Inferred, DateOnly? AsOf, int AbsentCount, DateOnly? LastAbsentOn);
+    private sealed record ListingState(string Code, DateOnly? ListingDate, DateOnly? DelistingDate, bool Inferred, DateOnly? AsOf, int AbsentCount,
+        DateOnly? LastAbsentOn, string? SecurityGroup);
 
     private async Task<IReadOnlyList<ListingState>> ReadListingStateAsync(CancellationToken ct)
     {
         await using var connection = await _dialect.OpenAsync(ct);
         await using var select = Command(connection, null,
-            "SELECT code, listing_date, delisting_date, delisting_inferred, as_of, absent_count, last_absent_on FROM stocks");
+            "SELECT code, listing_date, delisting_date, delisting_inferred, as_of, absent_count, last_absent_on, security_group FROM stocks");
         var rows = new List<ListingState>();
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             rows.Add(new ListingState(reader.GetString(0), _dialect.NullableDate(reader, 1), _dialect.NullableDate(reader, 2), _dialect.ReadBool(reader, 3),
                 _dialect.NullableDate(reader, 4), Convert.ToInt32(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
-                _dialect.NullableDate(reader, 6)));
+                _dialect.NullableDate(reader, 6), StoreDialect.NullableString(reader, 7)));
         }
 
         return rows;

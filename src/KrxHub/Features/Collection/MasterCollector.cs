@@ -52,7 +52,7 @@ public sealed class MasterCollector(KiwoomClient client, MarketStore store, Time
         }
 
         var summary = await ImportCommand.ImportStocksAsync(store, time, job, parameters, new ParsedRecords<Stock>(records, rejected), KiwoomClient.Source,
-            complete ? asOf : null, ct);
+            complete ? new ImportCommand.CompleteListing(asOf, CoversUnclassified: true) : null, ct);
         return summary with { Notes = [.. notes, .. summary.Notes] };
     }
 }

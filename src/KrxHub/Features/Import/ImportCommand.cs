@@ -138,7 +138,8 @@ public static class ImportCommand
         var parsed = file.ReadStocks();
         // A listing describes the market on the day it was fetched (KRX CURRENT_DATETIME).
         var asOf = KrxCalendar.KstDate(file.FetchedAt);
-        var complete = file.ListsAllMarkets && parsed.Rejected.Count == 0 ? asOf : (DateOnly?)null;
+        // KRX's listing holds stocks only: entries known only from Kiwoom's lists (ETFs …) are not its to judge.
+        var complete = file.ListsAllMarkets && parsed.Rejected.Count == 0 ? new CompleteListing(asOf, CoversUnclassified: false) : null;
         return await ImportStocksAsync(store, time, job, parameters,
             parsed with { Records = parsed.Records.Select(s => s.AsOf is null ? s with { AsOf = asOf } : s).ToList() }, file.Source, complete, ct);
     }
@@ -147,12 +148,15 @@ public static class ImportCommand
         ParsedRecords<Stock> parsed, string source, CancellationToken ct) =>
         ImportStocksAsync(store, time, job, parameters, parsed, source, null, ct);
 
+    /// <summary>Which complete listing a listing is: its date, and whether it holds securities other than stocks (Kiwoom's lists do).</summary>
+    public sealed record CompleteListing(DateOnly AsOf, bool CoversUnclassified);
+
     /// <summary>
-    /// Upserts the records; with <paramref name="completeListingAsOf"/> they are every listed stock on that date, and the
-    /// stocks of the master missing from them are counted absent (and, the second time, marked delisted, inferred).
+    /// Upserts the records; with <paramref name="complete"/> they are every listed stock on its date, and the stocks of the
+    /// master missing from them are counted absent (and, the second time, marked delisted, inferred).
     /// </summary>
     public static async Task<ImportSummary> ImportStocksAsync(MarketStore store, TimeProvider time, string job, object parameters,
-        ParsedRecords<Stock> parsed, string source, DateOnly? completeListingAsOf, CancellationToken ct)
+        ParsedRecords<Stock> parsed, string source, CompleteListing? complete, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(parsed);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
@@ -167,8 +171,9 @@ public static class ImportCommand
             }
 
             await store.UpsertStocksAsync(parsed.Records.ToList(), ct);
-            var notes = completeListingAsOf is { } listedOn
-                ? Delistings.Describe(await store.RecordCompleteListingAsync([.. parsed.Records.Select(r => r.Code)], listedOn, ct), listedOn)
+            var notes = complete is not null
+                ? Delistings.Describe(await store.RecordCompleteListingAsync([.. parsed.Records.Select(r => r.Code)], complete.AsOf, complete.CoversUnclassified, ct),
+                    complete.AsOf)
                 : [];
             var byReason = parsed.Rejected.GroupBy(r => r.Reason).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
             await store.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded, parsed.Records.Count + rejected.Count, parsed.Records.Count,

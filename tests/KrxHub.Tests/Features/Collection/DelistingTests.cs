@@ -168,12 +168,14 @@ public sealed class DelistingTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public async Task A_KRX_listing_of_all_markets_is_a_complete_listing_and_one_of_a_single_market_is_not(string backend)
+    public async Task A_KRX_listing_of_all_markets_is_a_complete_listing_of_stocks_and_one_of_a_single_market_is_not(string backend)
     {
         await using var test = await TestStore.CreateAsync(backend);
         await using var store = await test.OpenAsync();
+        // KODEX 200 as Kiwoom's KOSPI list has it (an ETF: no security group); KRX's stock listing never holds it.
+        var kodex = new Stock(StockCode.Parse("069500"), "KODEX 200", Market.Kospi, new DateOnly(2002, 10, 14), AsOf: new DateOnly(2024, 1, 2));
         await store.UpsertStocksAsync([.. MasterFiles.ReadListed(BundledData.Master).Records.Select(r => r with { AsOf = new DateOnly(2026, 4, 1) }),
-            .. AsListed((SkRentacar, new DateOnly(2024, 1, 2)))], Ct);
+            .. AsListed((SkRentacar, new DateOnly(2024, 1, 2))), kodex], Ct);
         var all = TestPaths.Data("samples", "krx", "MDCSTAT01901-ALL-20260414.json");
 
         // The real KRX listing of 2026-04-14 (mktId ALL) as of two dates; SK렌터카 is in neither.
@@ -195,5 +197,6 @@ public sealed class DelistingTests
         var rentacar = (await store.GetStockAsync(SkRentacar, Ct))!;
         Assert.Equal((new DateOnly(2024, 1, 3), true), (rentacar.DelistingDate, rentacar.DelistingInferred)); // no bars: the day after 2024-01-02
         Assert.All(await store.GetAllStocksAsync(Ct), s => Assert.True(s.Code == SkRentacar || s.DelistingDate is null, s.Code.Value));
+        Assert.Null((await store.GetStockAsync(kodex.Code, Ct))!.DelistingDate);
     }
 }
