@@ -76,7 +76,7 @@ public static class ImportCommand
 
             var calendar = CalendarFiles.Load(parse);
             await using var store = await CliSupport.OpenStoreAsync(parse, ct);
-            if (!parse.GetValue(noBundled) && opened.Any(o => o.File.Content is not (ImportContent.Stocks or ImportContent.Delistings)))
+            if (!parse.GetValue(noBundled) && opened.Any(o => o.File.Content != ImportContent.Stocks))
             {
                 await BundledLoader.LoadMasterIfEmptyAsync(store, TimeProvider.System, showProgress: true, ct);
             }
