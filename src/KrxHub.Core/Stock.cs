@@ -21,6 +21,12 @@ public sealed record Stock(
     string? ShareClass = null,
     DateOnly? AsOf = null)
 {
+    /// <summary>
+    /// True when <see cref="DelistingDate"/> was inferred (the stock went missing from two complete listings; the date is
+    /// the day after its last bar) rather than read from an exchange's delisting list.
+    /// </summary>
+    public bool DelistingInferred { get; init; }
+
     /// <summary>True when the stock is listed on <paramref name="date"/> (listing day inclusive, delisting day exclusive).</summary>
     public bool IsListedOn(DateOnly date) =>
         (ListingDate is null || ListingDate <= date) && (DelistingDate is null || date < DelistingDate);

@@ -81,6 +81,43 @@ public sealed partial class MarketStore
         return [.. flows.OrderBy(f => f.Date).ThenBy(f => f.Investor)];
     }
 
+    /// <summary>Market-wide flows in [from, to] of one market (null: every market), by market, date, then investor type.</summary>
+    public async Task<IReadOnlyList<MarketInvestorFlow>> GetMarketInvestorFlowsAsync(Market? market, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, $"""
+            SELECT market, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
+            FROM market_investor_flows
+            WHERE date BETWEEN @from AND @to{(market is null ? string.Empty : " AND market = @market")}
+            """);
+        select.Parameters.Add(_dialect.Date("from", from));
+        select.Parameters.Add(_dialect.Date("to", to));
+        if (market is { } m)
+        {
+            select.Parameters.Add(_dialect.Text("market", m.Name()));
+        }
+
+        var flows = new List<MarketInvestorFlow>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            flows.Add(new MarketInvestorFlow(
+                StoredValues.ParseMarket(reader.GetString(0)),
+                _dialect.ReadDate(reader, 1),
+                StoredValues.ParseInvestor(reader.GetString(2)),
+                StoreDialect.NullableLong(reader, 3),
+                StoreDialect.NullableLong(reader, 4),
+                StoreDialect.NullableLong(reader, 5),
+                _dialect.NullableDecimal(reader, 6),
+                _dialect.NullableDecimal(reader, 7),
+                _dialect.NullableDecimal(reader, 8),
+                reader.GetString(9),
+                _dialect.ReadInstant(reader, 10)));
+        }
+
+        return [.. flows.OrderBy(f => f.Market).ThenBy(f => f.Date).ThenBy(f => f.Investor)];
+    }
+
     private async Task<PromotionResult> PromoteFlowsAsync<T>(
         string table, string keyColumn, IReadOnlyList<T> flows, Action<DbParameterCollection, T> bind, CancellationToken ct)
     {

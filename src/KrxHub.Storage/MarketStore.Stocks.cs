@@ -39,7 +39,7 @@ public sealed partial class MarketStore
         """;
 
     private const string StockColumns =
-        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, as_of";
+        "code, name, name_en, market, segment, isin, security_group, share_class, listing_date, delisting_date, listed_shares, industry, as_of, delisting_inferred";
 
     /// <summary>Inserts or updates by code. A null field in the incoming row keeps the stored value.</summary>
     public async Task UpsertStocksAsync(IReadOnlyCollection<Stock> stocks, CancellationToken ct)
@@ -88,7 +88,11 @@ public sealed partial class MarketStore
     }
 
     /// <summary>Search by code prefix or Korean/English name substring (case-insensitive), ordered by code.</summary>
-    public async Task<IReadOnlyList<Stock>> SearchStocksAsync(Market? market, string? query, int limit, int offset, CancellationToken ct)
+    public Task<IReadOnlyList<Stock>> SearchStocksAsync(Market? market, string? query, int limit, int offset, CancellationToken ct) =>
+        SearchStocksAsync(market, query, null, limit, offset, ct);
+
+    /// <summary>As above, of the stocks listed on <paramref name="listedOn"/> when given (listing day in, delisting day out).</summary>
+    public async Task<IReadOnlyList<Stock>> SearchStocksAsync(Market? market, string? query, DateOnly? listedOn, int limit, int offset, CancellationToken ct)
     {
         StoredValues.CheckPage(limit, offset);
         await using var connection = await _dialect.OpenAsync(ct);
@@ -98,6 +102,12 @@ public sealed partial class MarketStore
         {
             where.Add("market = @market");
             select.Parameters.Add(_dialect.Text("market", m.Name()));
+        }
+
+        if (listedOn is { } day)
+        {
+            where.Add("(listing_date IS NULL OR listing_date <= @listed_on) AND (delisting_date IS NULL OR delisting_date > @listed_on)");
+            select.Parameters.Add(_dialect.Date("listed_on", day));
         }
 
         var text = query?.Trim();
@@ -139,7 +149,10 @@ public sealed partial class MarketStore
                 StoreDialect.NullableString(reader, 4),
                 StoreDialect.NullableString(reader, 6),
                 StoreDialect.NullableString(reader, 7),
-                _dialect.NullableDate(reader, 12)));
+                _dialect.NullableDate(reader, 12))
+            {
+                DelistingInferred = _dialect.ReadBool(reader, 13),
+            });
         }
 
         return stocks;

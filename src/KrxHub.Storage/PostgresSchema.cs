@@ -274,6 +274,7 @@ internal static class PostgresSchema
             ALTER TABLE index_constituents ADD COLUMN source text;
             ALTER TABLE index_constituents ADD COLUMN fetched_at timestamptz;
             """),
+        new(7, "delistings inferred from complete listings", DelistingInference),
         new(8, "conditions, their matches and events, the alert outbox", """
             CREATE TABLE conditions (
                 id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -335,4 +336,11 @@ internal static class PostgresSchema
             CREATE INDEX alert_outbox_dedupe ON alert_outbox (condition_id, code, event, channel, created_at);
             """),
     ];
+
+    // Version 7 (6 is taken by another change): see SqliteSchema.
+    private const string DelistingInference = """
+        ALTER TABLE stocks ADD COLUMN delisting_inferred boolean NOT NULL DEFAULT false;
+        ALTER TABLE stocks ADD COLUMN absent_count integer NOT NULL DEFAULT 0;
+        ALTER TABLE stocks ADD COLUMN last_absent_on date;
+        """;
 }

@@ -260,6 +260,7 @@ internal static class SqliteSchema
             ALTER TABLE index_constituents ADD COLUMN source TEXT;
             ALTER TABLE index_constituents ADD COLUMN fetched_at TEXT;
             """),
+        new(7, "delistings inferred from complete listings", DelistingInference),
         new(8, "conditions, their matches and events, the alert outbox", """
             CREATE TABLE conditions (
                 id               INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -321,4 +322,13 @@ internal static class SqliteSchema
             CREATE INDEX alert_outbox_dedupe ON alert_outbox (condition_id, code, event, channel, created_at);
             """),
     ];
+
+    // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099
+    // lists of a run, or a KRX MDCSTAT01901 listing of all markets) of two different dates is marked delisted, inferred.
+    // absent_count counts those listings in a row, last_absent_on is the date of the latest (a date counts once).
+    private const string DelistingInference = """
+        ALTER TABLE stocks ADD COLUMN delisting_inferred INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stocks ADD COLUMN absent_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stocks ADD COLUMN last_absent_on TEXT;
+        """;
 }

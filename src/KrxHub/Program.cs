@@ -8,6 +8,7 @@ using KrxHub.Features.Import;
 using KrxHub.Features.Indices;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
+using KrxHub.Features.Minutes;
 using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
 using KrxHub.Features.Session;
@@ -40,8 +41,10 @@ internal partial class Program
         app.MapHealth();         // /health/live, /health/ready
         app.MapStocks();         // /api/stocks
         app.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}
+        app.MapMinutes();        // /api/stocks/{code}/minutes
         app.MapInvestors();      // /api/stocks/{code}/investors
         app.MapIndices();        // /api/indices, /api/indices/{code}/bars, /api/indices/{code}/constituents
+        app.MapMarketInvestors(); // /api/investors
         app.MapQuality();        // /api/quality, /api/quarantine
         app.MapCollection();     // /api/collection
         app.MapBacktests();      // /api/backtests

@@ -30,7 +30,7 @@ public sealed class MigrationTests
 
         Assert.True(MarketStore.LatestSchemaVersion >= 1);
         Assert.Equal(MarketStore.LatestSchemaVersion, await db.Store.GetSchemaVersionAsync(Ct));
-        Assert.Equal(MarketStore.LatestSchemaVersion, await db.ScalarAsync("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(SqliteSchema.Migrations.Count, await db.ScalarAsync("SELECT count(*) FROM schema_migrations"));
         Assert.Equal(1, await db.Store.CountStocksAsync(Ct));
     }
 
@@ -38,7 +38,9 @@ public sealed class MigrationTests
     public void Both_dialects_have_the_same_migration_versions()
     {
         Assert.Equal(SqliteSchema.Migrations.Select(m => m.Version), PostgresSchema.Migrations.Select(m => m.Version));
-        Assert.Equal(Enumerable.Range(1, SqliteSchema.Migrations.Count), SqliteSchema.Migrations.Select(m => m.Version));
+        // Strictly increasing from 1; a version may be missing while the change that owns it has not landed.
+        Assert.Equal(1, SqliteSchema.Migrations[0].Version);
+        Assert.All(SqliteSchema.Migrations.Zip(SqliteSchema.Migrations.Skip(1)), pair => Assert.True(pair.First.Version < pair.Second.Version));
     }
 
     [Fact]
@@ -89,7 +91,7 @@ public sealed class MigrationTests
         }
 
         Assert.Equal(MarketStore.LatestSchemaVersion, await db.Store.GetSchemaVersionAsync(Ct));
-        Assert.Equal(MarketStore.LatestSchemaVersion, await db.ScalarAsync("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(SqliteSchema.Migrations.Count, await db.ScalarAsync("SELECT count(*) FROM schema_migrations"));
     }
 
     [PostgresFact]

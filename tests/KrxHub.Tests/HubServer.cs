@@ -13,8 +13,8 @@ namespace KrxHub.Tests;
 
 /// <summary>
 /// A real hub on a loopback port over a real store, loaded once per backend for the API tests: the bundled
-/// master, the raw window 2024-01-02..02-13, 005930's adjusted history, a real KRX investor body and the bundled index
-/// histories and constituent lists.
+/// master, the raw window 2024-01-02..02-13, 005930's adjusted history, a real KRX investor body of 005930, the real
+/// KOSPI flows by investor type with pension (<see cref="KospiInvestorBody"/>) and the bundled index histories and constituent lists.
 /// </summary>
 internal sealed class HubServer : IAsyncDisposable
 {
@@ -60,6 +60,7 @@ internal sealed class HubServer : IAsyncDisposable
             new ImportOptions { Code = StockCode.Parse("005930"), Measure = InvestorMeasure.Value });
         // The index histories run to 2026-03-20: loaded on a clock after that, so none of it is a future date.
         await Features.Import.BundledLoader.LoadIndicesAsync(store, TestData.Calendar, IndexLoadTime, new HashSet<string>(), false, CancellationToken.None);
+        await TestData.ImportAsync(store, KospiInvestorBody.Write(test.DataDirectory), new ImportOptions { Market = Market.Kospi, Measure = InvestorMeasure.Value });
     }
 
     /// <summary>A hub of its own over a fresh store with the bundled master and what <paramref name="load"/> imports; the caller disposes it.</summary>

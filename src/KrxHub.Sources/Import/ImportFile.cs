@@ -25,6 +25,9 @@ public enum ImportContent
 
     /// <summary>The stocks of an index on one date (KRX MDCSTAT00601).</summary>
     IndexConstituents,
+
+    /// <summary>A KRX delisting list (the bundled krx-delisted format): delisted stocks with exact delisting dates.</summary>
+    Delistings,
 }
 
 /// <summary>A record that could not be turned into a typed value; <see cref="Reason"/> is a stable reason code.</summary>
@@ -104,6 +107,12 @@ public sealed class ImportFile
     /// <summary>The price basis when the source fixes it (KRX MDCSTAT01501 and marcap are raw); null when the caller must say.</summary>
     public PriceBasis? Basis { get; }
 
+    /// <summary>
+    /// For a listing (<see cref="ImportContent.Stocks"/>): true when it lists every market (KOSPI, KOSDAQ and KONEX all
+    /// appear, as in a KRX MDCSTAT01901 body fetched with mktId ALL), so a stock missing from it may have been delisted.
+    /// </summary>
+    public bool ListsAllMarkets { get; init; }
+
     /// <summary>The CSV header as read, for messages; null for JSON.</summary>
     public string? Header => _csv?.Header;
 
@@ -137,6 +146,13 @@ public sealed class ImportFile
     public ParsedRecords<Stock> ReadStocks()
     {
         Expect(ImportContent.Stocks);
+        return _stocks!;
+    }
+
+    /// <summary>The delisted stocks of a delisting list, each with its delisting date.</summary>
+    public ParsedRecords<Stock> ReadDelistings()
+    {
+        Expect(ImportContent.Delistings);
         return _stocks!;
     }
 

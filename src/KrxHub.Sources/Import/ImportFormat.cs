@@ -19,6 +19,9 @@ public enum ImportFormat
 
     /// <summary>An index file as CSV: KRX MDCSTAT00301 / FinanceDataReader index history, or MDCSTAT00601 constituents.</summary>
     IndexCsv,
+
+    /// <summary>A KRX delisting list as FinanceDataReader keeps it (the bundled krx-delisted file): <c>Symbol,Name,Market,…,ListingDate,DelistingDate,…</c>.</summary>
+    KrxDelistedCsv,
 }
 
 /// <summary>Whether an investor-flow body holds share volumes or KRW values (KRX <c>trdVolVal</c> 1/2): the body does not say.</summary>
@@ -61,6 +64,9 @@ public static class ImportNames
             case "index-csv":
                 format = ImportFormat.IndexCsv;
                 return true;
+            case "krx-delisted":
+                format = ImportFormat.KrxDelistedCsv;
+                return true;
             default:
                 format = default;
                 return false;
@@ -75,6 +81,7 @@ public static class ImportNames
         ImportFormat.MarcapCsv => "marcap-csv",
         ImportFormat.KrxJson => "krx-json",
         ImportFormat.IndexCsv => "index-csv",
+        ImportFormat.KrxDelistedCsv => "krx-delisted",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 

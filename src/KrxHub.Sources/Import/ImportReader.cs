@@ -65,6 +65,12 @@ public static class ImportReader
     {
         var name = ImportInput.Display(path);
         var (header, fields) = ReadHeader(text);
+        if (options.Format == ImportFormat.KrxDelistedCsv || (options.Format == ImportFormat.Auto &&
+            fields.Contains("Symbol", StringComparer.OrdinalIgnoreCase) && fields.Contains("DelistingDate", StringComparer.OrdinalIgnoreCase)))
+        {
+            return OpenDelistings(path, options);
+        }
+
         var format = options.Format;
         if (format is ImportFormat.Auto or ImportFormat.IndexCsv && IndexFiles.Detect(fields) is { } indexContent)
         {
@@ -115,6 +121,28 @@ public static class ImportReader
         var date = options.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var source = new CsvDailySource(path, encoding, layout, options.Code?.Value, date, header);
         return new ImportFile(path, format, ImportContent.DailyBars, options.Source ?? format.Name(), fetchedAt, basis, null, csv: source);
+    }
+
+    /// <summary>A KRX delisting list (Symbol, Name, Market, …, ListingDate, DelistingDate, …): the bundled krx-delisted format.</summary>
+    private static ImportFile OpenDelistings(string path, ImportOptions options)
+    {
+        var name = ImportInput.Display(path);
+        Refuse(options.Code is not null, "--code", name, "a delisting list names its stocks");
+        Refuse(options.Date is not null, "--date", name, "each record carries its delisting date");
+        Refuse(options.Market is not null, "--market", name, "each record names its market");
+        Refuse(options.Measure is not null, "--measure", name, "it is not an investor-flow body");
+        Refuse(options.Side is not null, "--side", name, "it is not an investor-flow body");
+        var fetchedAt = options.FetchedAt ?? new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
+        var parsed = MasterFiles.ReadDelisted(path);
+        var undated = parsed.Records.Where(s => s.DelistingDate is null).ToList();
+        if (undated.Count > 0)
+        {
+            var ids = undated.Select(s => s.Code).ToHashSet();
+            parsed = new ParsedRecords<Stock>([.. parsed.Records.Where(s => !ids.Contains(s.Code))],
+                [.. parsed.Rejected, .. undated.Select(s => new RejectedRecord(0, s.Code.Value, Core.Validation.ReasonCodes.MissingField) { Code = s.Code.Value })]);
+        }
+
+        return new ImportFile(path, ImportFormat.KrxDelistedCsv, ImportContent.Delistings, options.Source ?? "krx-delisted", fetchedAt, null, null, stocks: parsed);
     }
 
     /// <summary>The first record of the text and its fields.</summary>

@@ -211,7 +211,10 @@ internal static class KrxJsonBody
         }
 
         return new ImportFile(path, ImportFormat.KrxJson, ImportContent.Stocks, options.Source ?? "krx:" + bld, fetchedAt,
-            null, bld, stocks: new ParsedRecords<Stock>(stocks, rejected));
+            null, bld, stocks: new ParsedRecords<Stock>(stocks, rejected))
+        {
+            ListsAllMarkets = stocks.Select(s => s.Market).Distinct().Count() == Enum.GetValues<Market>().Length,
+        };
     }
 
     internal static void Refuse(bool given, string option, string bld, string why)

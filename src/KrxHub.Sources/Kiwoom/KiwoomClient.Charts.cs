@@ -46,7 +46,10 @@ public sealed partial class KiwoomClient
     public Task<KiwoomDailyChart> GetDailyBarsAsync(StockCode code, DateOnly baseDate, PriceBasis basis, CancellationToken cancellationToken) =>
         GetDailyBarsAsync(code, baseDate, basis, null, cancellationToken);
 
-    /// <summary>As above, paging back only until a page reaches a row dated before <paramref name="oldest"/> (null: up to the page cap).</summary>
+    /// <summary>
+    /// As above, paging back until a page reaches a row dated before <paramref name="oldest"/> (null: up to the page cap). With
+    /// <paramref name="oldest"/> the page cap is only a runaway guard scaled to the sessions from it to <paramref name="baseDate"/>.
+    /// </summary>
     public async Task<KiwoomDailyChart> GetDailyBarsAsync(StockCode code, DateOnly baseDate, PriceBasis basis, DateOnly? oldest, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, string>
@@ -55,7 +58,8 @@ public sealed partial class KiwoomClient
             ["base_dt"] = baseDate.ToString("yyyyMMdd", CultureInfo.InvariantCulture),
             ["upd_stkpc_tp"] = basis == PriceBasis.Adjusted ? "1" : "0",
         };
-        var result = await QueryAsync(ChartPath, "ka10081", body, "stk_dt_pole_chart_qry", DatedBefore("dt", oldest), cancellationToken);
+        var result = await QueryAsync(ChartPath, "ka10081", body, "stk_dt_pole_chart_qry", DatedBefore("dt", oldest),
+            RangeRows(oldest, baseDate, 1), cancellationToken);
         var fetchedAt = _time.GetUtcNow();
         var rows = new List<RawDailyRow>(result.Rows.Count);
         var line = 0;
@@ -112,7 +116,8 @@ public sealed partial class KiwoomClient
             body["base_dt"] = d.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         }
 
-        var result = await QueryAsync(ChartPath, "ka10080", body, "stk_min_pole_chart_qry", DatedBefore("cntr_tm", oldest), cancellationToken);
+        var result = await QueryAsync(ChartPath, "ka10080", body, "stk_min_pole_chart_qry", DatedBefore("cntr_tm", oldest),
+            RangeRows(oldest, baseDate ?? KrxCalendar.KstDate(_time.GetUtcNow()), MinuteBarsPerSessionBound), cancellationToken);
         return Map(result, (r, _) => new KiwoomMinuteBar(
             code,
             r.KstTime("cntr_tm"),
@@ -136,6 +141,25 @@ public sealed partial class KiwoomClient
         var text = KiwoomRowReader.Text(row, field)?.Trim();
         return text is { Length: >= 8 } && KiwoomValue.TryDate(text[..8], out var day) == FieldStatus.Ok && day < limit;
     };
+
+    /// <summary>More 1-minute bars than a session holds (09:00–15:30 gives 381); only sizes the runaway guard.</summary>
+    private const int MinuteBarsPerSessionBound = 400;
+
+    /// <summary>
+    /// An upper bound of the rows a range query from <paramref name="newest"/> back to <paramref name="oldest"/> holds: its
+    /// weekdays (every session is one; the client has no calendar) times <paramref name="perSession"/>. 0 without a range.
+    /// </summary>
+    internal static int RangeRows(DateOnly? oldest, DateOnly newest, int perSession)
+    {
+        if (oldest is not { } first || first > newest)
+        {
+            return 0;
+        }
+
+        var days = newest.DayNumber - first.DayNumber + 1;
+        var weekdays = (days / 7 * 5) + Enumerable.Range(0, days % 7).Count(i => first.AddDays(days / 7 * 7 + i).DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday));
+        return (int)Math.Min(int.MaxValue, (long)weekdays * perSession);
+    }
 
     /// <summary>Maps each row; a row with any unreadable required field is left out and its problems are listed.</summary>
     private static KiwoomRows<T> Map<T>(KiwoomPages pages, Func<KiwoomRowReader, JsonElement, T> map)

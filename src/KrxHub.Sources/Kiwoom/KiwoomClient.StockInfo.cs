@@ -172,7 +172,7 @@ public sealed partial class KiwoomClient
     public Task<KiwoomRows<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly date, KiwoomFlowMeasure measure, KiwoomTradeSide side, CancellationToken cancellationToken) =>
         GetInvestorFlowsAsync(code, date, measure, side, null, cancellationToken);
 
-    /// <summary>As above, paging back only until a page reaches a row dated before <paramref name="oldest"/> (null: up to the page cap).</summary>
+    /// <summary>As above, paging back until a page reaches a row dated before <paramref name="oldest"/> (null: up to the page cap, else a guard scaled to the range).</summary>
     public async Task<KiwoomRows<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly date, KiwoomFlowMeasure measure, KiwoomTradeSide side,
         DateOnly? oldest, CancellationToken cancellationToken)
     {
@@ -190,7 +190,8 @@ public sealed partial class KiwoomClient
             },
             ["unit_tp"] = "1",
         };
-        var result = await QueryAsync(StockInfoPath, "ka10059", body, "stk_invsr_orgn", DatedBefore("dt", oldest), cancellationToken);
+        var result = await QueryAsync(StockInfoPath, "ka10059", body, "stk_invsr_orgn", DatedBefore("dt", oldest), RangeRows(oldest, date, 1),
+            cancellationToken);
         var fetchedAt = _time.GetUtcNow();
         var flows = new List<InvestorFlow>();
         var errors = new List<KiwoomRowError>();

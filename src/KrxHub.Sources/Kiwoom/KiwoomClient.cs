@@ -104,9 +104,19 @@ public sealed partial class KiwoomClient
     /// As above, and stops after the first page that holds a row for which <paramref name="isPastRange"/> is true: TRs that
     /// page backwards in time (charts, investor flows) reach the start of the wanted range long before the page cap.
     /// </summary>
+    public Task<KiwoomPages> QueryAsync(string path, string apiId, IReadOnlyDictionary<string, string> body, string? arrayKey,
+        Func<JsonElement, bool>? isPastRange, CancellationToken cancellationToken) =>
+        QueryAsync(path, apiId, body, arrayKey, isPastRange, 0, cancellationToken);
+
+    /// <summary>
+    /// As above for a query bounded by a date range that holds up to <paramref name="rangeRows"/> rows: it pages until a row
+    /// is past the range's start, and the page cap is only a runaway guard, raised by the pages those rows take at the size
+    /// of the first page (<see cref="KiwoomOptions.PageCap"/> + ⌈rangeRows / first page's rows⌉).
+    /// </summary>
     public async Task<KiwoomPages> QueryAsync(string path, string apiId, IReadOnlyDictionary<string, string> body, string? arrayKey,
-        Func<JsonElement, bool>? isPastRange, CancellationToken cancellationToken)
+        Func<JsonElement, bool>? isPastRange, int rangeRows, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(rangeRows);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiId);
         ArgumentNullException.ThrowIfNull(body);
@@ -114,6 +124,7 @@ public sealed partial class KiwoomClient
         var rows = new List<JsonElement>();
         JsonElement first = default;
         string? nextKey = null;
+        var pageCap = _options.PageCap;
         for (var pages = 1; ; pages++)
         {
             var page = await ExecuteAsync(new PageRequest(path, apiId, json, nextKey), cancellationToken);
@@ -133,6 +144,12 @@ public sealed partial class KiwoomClient
             }
 
             var reachedStart = false;
+            if (pages == 1 && isPastRange is not null)
+            {
+                var perPage = array.ValueKind == JsonValueKind.Array ? Math.Max(1, array.GetArrayLength()) : 1;
+                pageCap = _options.PageCap + (int)Math.Min(int.MaxValue - _options.PageCap, ((long)rangeRows + perPage - 1) / perPage);
+            }
+
             if (array.ValueKind == JsonValueKind.Array)
             {
                 foreach (var row in array.EnumerateArray())
@@ -154,9 +171,9 @@ public sealed partial class KiwoomClient
                 return new KiwoomPages(rows, first, pages, true);
             }
 
-            if (pages >= _options.PageCap)
+            if (pages >= pageCap)
             {
-                _logger.LogWarning("Kiwoom {ApiId}: stopped at the page cap ({PageCap} pages, {Rows} rows); the server has more", apiId, _options.PageCap, rows.Count);
+                _logger.LogWarning("Kiwoom {ApiId}: stopped at the page cap ({PageCap} pages, {Rows} rows); the server has more", apiId, pageCap, rows.Count);
                 return new KiwoomPages(rows, first, pages, true);
             }
 

@@ -31,7 +31,10 @@ public sealed record KiwoomOptions
     /// <summary>Shared limit for every call; null means 5/s (real) or 1/s (mock). Both figures are UNCONFIRMED officially.</summary>
     public double? RequestsPerSecond { get; init; }
 
-    /// <summary>Most pages one continued (cont-yn/next-key) query fetches; the official examples stop at 10.</summary>
+    /// <summary>
+    /// Most pages one continued (cont-yn/next-key) query fetches; the official examples stop at 10. A query bounded by a
+    /// date range may read as many more pages as the range needs: there it is only a runaway guard.
+    /// </summary>
     public int PageCap { get; init; } = 10;
 
     /// <summary>Per attempt, from sending the request to reading the whole body.</summary>

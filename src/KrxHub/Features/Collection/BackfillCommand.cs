@@ -21,7 +21,10 @@ public static class BackfillCommand
             Fetch a range of sessions per stock at the rate limit, with a progress bar and ETA. Every --batch units are
             promoted as one pipeline run and recorded as complete; killed mid-way, the next run fetches only what is
             missing, and re-running a finished range fetches nothing. Adjusted daily bars are adjusted as of the last
-            final session (Kiwoom's base_dt), so a later day backfills them afresh.
+            final session (Kiwoom's base_dt), so a later day backfills them afresh. A stock's range is paged until its
+            first session; KRXHUB_KIWOOM__PAGECAP only guards against a runaway answer, raised by the pages the range needs.
+            Exit codes: 0 done; 3 done, but a unit stopped short of its range (promoted, not recorded as complete);
+            1 the source failed (batches promoted before it stay); 2 bad arguments or settings.
 
             Examples:
               krxhub backfill daily --from 2024-01-02 --to 2024-12-30
@@ -110,7 +113,7 @@ public static class BackfillCommand
             }
 
             CollectionCli.PrintOutcome(title, outcome, stopwatch.Elapsed, rate);
-            return 0;
+            return CollectionCli.ExitCode(outcome);
         }));
         return command;
     }

@@ -119,7 +119,7 @@ public static class CollectCommand
             }
 
             CollectionCli.PrintOutcome(string.Create(CultureInfo.InvariantCulture, $"{title}: {units.Count:N0} units"), outcome, stopwatch.Elapsed, rate);
-            return 0;
+            return CollectionCli.ExitCode(outcome);
         }));
         return command;
     }

@@ -123,7 +123,7 @@ internal sealed class CollectionCli : IAsyncDisposable
 
         if (outcome.UnitsIncomplete > 0)
         {
-            table.AddRow("units cut short by the page cap", N(outcome.UnitsIncomplete));
+            table.AddRow("units short of their range (not recorded as complete)", N(outcome.UnitsIncomplete));
         }
 
         table.AddRow("requests", N(outcome.Requests));
@@ -146,6 +146,22 @@ internal sealed class CollectionCli : IAsyncDisposable
         {
             Console.WriteLine($"note: {note}");
         }
+
+        if (outcome.UnitsIncomplete > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"incomplete: {outcome.UnitsIncomplete:N0} unit(s) stopped short of their range at the page guard (KRXHUB_KIWOOM__PAGECAP plus the pages the range needs); what they got is promoted, but they are not recorded as complete (exit code {IncompleteExitCode})"));
+        }
+    }
+
+    /// <summary>`collect` and `backfill` finished, but some units are short of their range.</summary>
+    public const int IncompleteExitCode = 3;
+
+    /// <summary>0, or <see cref="IncompleteExitCode"/> when a unit is short of its range.</summary>
+    public static int ExitCode(CollectionOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return outcome.UnitsIncomplete > 0 ? IncompleteExitCode : 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -9,7 +9,10 @@ namespace KrxHub.Features.Collection;
 /// <summary>Where a collection stands; reported after every unit.</summary>
 public sealed record CollectionProgress(int UnitsDone, int UnitsTotal, int UnitsFailed, long Requests, long RowsPromoted, long RowsQuarantined, long? LastRunId, bool Promoted);
 
-/// <summary>What a collection did: units fetched and failed, requests, and the pipeline run of every promoted batch.</summary>
+/// <summary>
+/// What a collection did: units fetched and failed, units still short of their range (fetched in part, promoted, but not
+/// recorded as complete), requests, and the pipeline run of every promoted batch.
+/// </summary>
 public sealed record CollectionOutcome(int UnitsPlanned, int UnitsFailed, int UnitsIncomplete, long Requests, IReadOnlyList<ImportSummary> Runs)
 {
     public long RowsRead => Runs.Sum(r => r.RowsRead);
@@ -92,13 +95,15 @@ public sealed class CollectionRunner(MarketStore store, TimeProvider time)
                     requests += fetched.Requests;
                     items.AddRange(fetched.Items);
                     rejected.AddRange(fetched.Rejected);
-                    // Only final sessions are recorded as complete: today's data changes until the after-hours market ends.
-                    if (finalUpTo is { } final && fetched.Covered.From <= final)
+                    // Only final sessions are recorded as complete: today's data changes until the after-hours market ends. A unit
+                    // still short of its range (the source's runaway guard stopped it) is not recorded: the next run asks again.
+                    var whole = fetched.Covered == unit;
+                    if (whole && finalUpTo is { } final && unit.From <= final)
                     {
-                        covered.Add(fetched.Covered.To > final ? fetched.Covered with { To = final } : fetched.Covered);
+                        covered.Add(unit.To > final ? unit with { To = final } : unit);
                     }
 
-                    incomplete += fetched.Covered == unit ? 0 : 1;
+                    incomplete += whole ? 0 : 1;
                     failedInARow = 0;
                 }
                 catch (Exception e) when (collector.UnitFailureReason(e) is { } reason)

@@ -9,8 +9,8 @@ using KrxHub.Storage;
 namespace KrxHub.Features.Collection;
 
 /// <summary>
-/// ka10081 daily bars of one stock over a range, into the daily-bar pipeline. Raw bars page back from the range's end
-/// (a page cap that stops early continues with an earlier base_dt). Adjusted bars are adjusted as of base_dt, so they are
+/// ka10081 daily bars of one stock over a range, into the daily-bar pipeline. Raw bars page back from the range's end until
+/// the range's start (should the runaway guard stop them early, they continue with an earlier base_dt). Adjusted bars are adjusted as of base_dt, so they are
 /// always asked for as of <paramref name="asOf"/> (the last final session) and never continued from another base date:
 /// every adjusted bar of the store shares one adjustment base, and the progress key names it.
 /// </summary>
@@ -60,9 +60,10 @@ public sealed class DailyBarsCollector(KiwoomClient client, MarketStore store, K
                 return new UnitFetch<RawDailyRow>(rows, [], unit, requests);
             }
 
-            if (basis == PriceBasis.Adjusted)
+            // Only the runaway guard (scaled to the range) stops a query before the range's start. Adjusted bars cannot go on
+            // from another base date (it would adjust older bars differently), and a raw query that went no further back is stuck.
+            if (basis == PriceBasis.Adjusted || reached > baseDate)
             {
-                // Another base date would adjust the older bars differently: what the page cap allowed is all there is.
                 return new UnitFetch<RawDailyRow>(rows, [], unit with { From = reached }, requests);
             }
 

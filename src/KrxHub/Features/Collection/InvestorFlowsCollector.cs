@@ -47,6 +47,12 @@ public sealed class InvestorFlowsCollector(KiwoomClient client, MarketStore stor
                 return new UnitFetch<InvestorFlow>(flows, rejected, unit, requests);
             }
 
+            if (reached > date)
+            {
+                // The answer went no further back than the date asked for: asking again would loop.
+                return new UnitFetch<InvestorFlow>(flows, rejected, unit with { From = reached }, requests);
+            }
+
             date = reached.AddDays(-1);
         }
     }

@@ -9,7 +9,9 @@ namespace KrxHub.Features.Collection;
 
 /// <summary>
 /// ka10099 for KOSPI (0), KOSDAQ (10) and KONEX (50) into the stock master, as of today. All three lists are fetched
-/// before anything is written: a failed market fails the run and leaves the master as it was. Stocks are never deleted.
+/// before anything is written: a failed market fails the run and leaves the master as it was. Stocks are never deleted;
+/// the three lists whole are a complete listing, and a stock missing from two of them (of different days) is marked
+/// delisted, inferred (<see cref="MarketStore.RecordCompleteListingAsync"/>).
 /// </summary>
 public sealed class MasterCollector(KiwoomClient client, MarketStore store, TimeProvider time)
 {
@@ -42,7 +44,15 @@ public sealed class MasterCollector(KiwoomClient client, MarketStore store, Time
             }
         }
 
-        var summary = await ImportCommand.ImportStocksAsync(store, time, job, parameters, new ParsedRecords<Stock>(records, rejected), KiwoomClient.Source, ct);
-        return summary with { Notes = notes };
+        // The three lists whole (no page cap hit, no unreadable row) are a complete listing: who is missing may be delisted.
+        var complete = notes.Count == 0 && rejected.Count == 0;
+        if (!complete)
+        {
+            notes.Add("not a complete listing (a list was cut short or had unreadable rows): no stock is counted missing");
+        }
+
+        var summary = await ImportCommand.ImportStocksAsync(store, time, job, parameters, new ParsedRecords<Stock>(records, rejected), KiwoomClient.Source,
+            complete ? new ImportCommand.CompleteListing(asOf, CoversUnclassified: true) : null, ct);
+        return summary with { Notes = [.. notes, .. summary.Notes] };
     }
 }

@@ -52,6 +52,12 @@ public sealed class MinuteBarsCollector(KiwoomClient client, MarketStore store, 
                 return new UnitFetch<MinuteBar>([.. bars.Values.OrderBy(b => b.Start)], rejected, unit, requests);
             }
 
+            if (reached > baseDate)
+            {
+                // The answer went no further back than the day asked for: asking again would loop.
+                return new UnitFetch<MinuteBar>([.. bars.Values.OrderBy(b => b.Start)], rejected, unit with { From = reached }, requests);
+            }
+
             // The oldest day may be cut off mid-session: ask again from that day unless it was the day just asked for.
             baseDate = reached < baseDate ? reached : reached.AddDays(-1);
         }

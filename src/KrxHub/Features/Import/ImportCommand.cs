@@ -18,7 +18,7 @@ public static class ImportCommand
     public static Command Create()
     {
         var files = new Argument<string[]>("files") { Arity = ArgumentArity.OneOrMore, Description = "Files to import (.csv, .csv.gz, .json)" };
-        var format = new Option<string>("--format") { Description = "auto|pykrx-csv|fdr-csv|marcap-csv|krx-json|index-csv", DefaultValueFactory = _ => "auto" };
+        var format = new Option<string>("--format") { Description = "auto|pykrx-csv|fdr-csv|marcap-csv|krx-json|index-csv|krx-delisted", DefaultValueFactory = _ => "auto" };
         var basis = new Option<string?>("--basis") { Description = "raw|adjusted: the price basis of CSV files that do not fix it (pykrx, FinanceDataReader)" };
         var date = new Option<string?>("--date") { Description = "Session date of a KRX MDCSTAT01501 body (yyyy-MM-dd)" };
         var code = new Option<string?>("--code") { Description = "Stock of a single-stock file (FinanceDataReader CSV, KRX MDCSTAT02302/02303)" };
@@ -43,6 +43,9 @@ public static class ImportCommand
               krxhub import MDCSTAT01901-ALL-20260414.json
               krxhub import ks11_daily_all_years.csv --index KOSPI
               krxhub import krx_MDCSTAT00601_KOSPI_constituents_20260123.csv --index 1001 --date 2026-01-23
+              krxhub import data/master/krx-delisted-2026-03-20.csv
+            A listing of all markets (MDCSTAT01901 with mktId ALL) is a complete listing: a stock missing from
+            two of them (of different dates) is marked delisted, inferred. A delisting list sets exact dates.
             """);
         command.Arguments.Add(files);
         foreach (var o in new Option[] { format, basis, date, code, market, measure, side, index, noBundled, CalendarFiles.ExtensionFile })
@@ -118,6 +121,8 @@ public static class ImportCommand
 
             case ImportContent.Stocks:
                 return await ImportStocksAsync(store, time, job, parameters, file, ct);
+            case ImportContent.Delistings:
+                return await Delistings.ImportAsync(store, time, job, parameters, file.ReadDelistings(), file.Source, ct);
             case ImportContent.InvestorFlows:
                 return await new InvestorFlowPipeline(store, calendar, time).RunAsync(job, parameters, file.ReadInvestorFlows(), file.Source, ct);
             case ImportContent.MarketInvestorFlows:
@@ -131,19 +136,35 @@ public static class ImportCommand
         }
     }
 
-    /// <summary>A listing (KRX MDCSTAT01901 or the master CSV) updates the master; stocks are never deleted.</summary>
+    /// <summary>
+    /// A listing (KRX MDCSTAT01901 or the master CSV) updates the master; stocks are never deleted. A listing of every
+    /// market without rejected records is a complete listing: see <see cref="MarketStore.RecordCompleteListingAsync"/>.
+    /// </summary>
     public static async Task<ImportSummary> ImportStocksAsync(MarketStore store, TimeProvider time, string job, object parameters, ImportFile file, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(file);
         var parsed = file.ReadStocks();
         // A listing describes the market on the day it was fetched (KRX CURRENT_DATETIME).
         var asOf = KrxCalendar.KstDate(file.FetchedAt);
+        // KRX's listing holds stocks only: entries known only from Kiwoom's lists (ETFs …) are not its to judge.
+        var complete = file.ListsAllMarkets && parsed.Rejected.Count == 0 ? new CompleteListing(asOf, CoversUnclassified: false) : null;
         return await ImportStocksAsync(store, time, job, parameters,
-            parsed with { Records = parsed.Records.Select(s => s.AsOf is null ? s with { AsOf = asOf } : s).ToList() }, file.Source, ct);
+            parsed with { Records = parsed.Records.Select(s => s.AsOf is null ? s with { AsOf = asOf } : s).ToList() }, file.Source, complete, ct);
     }
 
+    public static Task<ImportSummary> ImportStocksAsync(MarketStore store, TimeProvider time, string job, object parameters,
+        ParsedRecords<Stock> parsed, string source, CancellationToken ct) =>
+        ImportStocksAsync(store, time, job, parameters, parsed, source, null, ct);
+
+    /// <summary>Which complete listing a listing is: its date, and whether it holds securities other than stocks (Kiwoom's lists do).</summary>
+    public sealed record CompleteListing(DateOnly AsOf, bool CoversUnclassified);
+
+    /// <summary>
+    /// Upserts the records; with <paramref name="complete"/> they are every listed stock on its date, and the stocks of the
+    /// master missing from them are counted absent (and, the second time, marked delisted, inferred).
+    /// </summary>
     public static async Task<ImportSummary> ImportStocksAsync(MarketStore store, TimeProvider time, string job, object parameters,
-        ParsedRecords<Stock> parsed, string source, CancellationToken ct)
+        ParsedRecords<Stock> parsed, string source, CompleteListing? complete, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(parsed);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
@@ -158,11 +179,15 @@ public static class ImportCommand
             }
 
             await store.UpsertStocksAsync(parsed.Records.ToList(), ct);
+            var notes = complete is not null
+                ? Delistings.Describe(await store.RecordCompleteListingAsync([.. parsed.Records.Select(r => r.Code)], complete.AsOf, complete.CoversUnclassified, ct),
+                    complete.AsOf)
+                : [];
             var byReason = parsed.Rejected.GroupBy(r => r.Reason).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
             await store.FinishRunAsync(runId, new RunOutcome(RunStatus.Succeeded, parsed.Records.Count + rejected.Count, parsed.Records.Count,
                 rejected.Count, parsed.Records.Count, time.GetUtcNow(), null), CancellationToken.None);
             return new ImportSummary(runId, "stocks", parsed.Records.Count + rejected.Count, parsed.Records.Count, rejected.Count, 0, 0,
-                parsed.Records.Count, 0, byReason, stopwatch.Elapsed);
+                parsed.Records.Count, 0, byReason, stopwatch.Elapsed) { Notes = notes };
         }
         catch (Exception e)
         {
@@ -192,7 +217,7 @@ public static class ImportCommand
         var options = new ImportOptions();
         if (!ImportNames.TryParse(format ?? "auto", out ImportFormat f))
         {
-            throw new CliException($"--format '{format}' is not one of auto|pykrx-csv|fdr-csv|marcap-csv|krx-json|index-csv", 2);
+            throw new CliException($"--format '{format}' is not one of auto|pykrx-csv|fdr-csv|marcap-csv|krx-json|index-csv|krx-delisted", 2);
         }
 
         options = options with { Format = f };

@@ -58,17 +58,47 @@ public static class InvestorsApi
         {
             result.AddRange(day.Select(x => new InvestorFlowDto(x.Date, x.Investor.Name(), x.BuyVolume, x.SellVolume,
                 x.NetVolume, x.BuyValue, x.SellValue, x.NetValue, x.Source, x.FetchedAt, false)));
-            var total = day.FirstOrDefault(x => x.Investor == InvestorType.InstitutionTotal);
-            var pension = day.FirstOrDefault(x => x.Investor == InvestorType.Pension);
-            if (total is not null && pension is not null)
+            if (FlowMeasures.ExPension(day, x => x.Investor, FlowMeasures.Of) is { } d)
             {
-                result.Add(new InvestorFlowDto(day.Key, InvestorTypes.InstitutionExPension,
-                    total.BuyVolume - pension.BuyVolume, total.SellVolume - pension.SellVolume, total.NetVolume - pension.NetVolume,
-                    total.BuyValue - pension.BuyValue, total.SellValue - pension.SellValue, total.NetValue - pension.NetValue,
-                    "derived", total.FetchedAt > pension.FetchedAt ? total.FetchedAt : pension.FetchedAt, true));
+                result.Add(new InvestorFlowDto(day.Key, InvestorTypes.InstitutionExPension, d.BuyVolume, d.SellVolume, d.NetVolume,
+                    d.BuyValue, d.SellValue, d.NetValue, FlowMeasures.DerivedSource, d.FetchedAt, true));
             }
         }
 
         return result;
+    }
+}
+
+/// <summary>The measures of one flow row, for deriving institution-ex-pension the same way for a stock and for a market.</summary>
+internal sealed record FlowMeasures(long? BuyVolume, long? SellVolume, long? NetVolume, decimal? BuyValue, decimal? SellValue, decimal? NetValue,
+    DateTimeOffset FetchedAt)
+{
+    public const string DerivedSource = "derived";
+
+    public static FlowMeasures Of(InvestorFlow f) => new(f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.FetchedAt);
+
+    public static FlowMeasures Of(MarketInvestorFlow f) => new(f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.FetchedAt);
+
+    /// <summary>institution-total − pension of one session, or null unless both are stored (never double counted, never stored).</summary>
+    public static FlowMeasures? ExPension<T>(IEnumerable<T> day, Func<T, InvestorType> type, Func<T, FlowMeasures> measures)
+    {
+        FlowMeasures? total = null, pension = null;
+        foreach (var row in day)
+        {
+            switch (type(row))
+            {
+                case InvestorType.InstitutionTotal:
+                    total = measures(row);
+                    break;
+                case InvestorType.Pension:
+                    pension = measures(row);
+                    break;
+            }
+        }
+
+        return total is null || pension is null ? null : new FlowMeasures(
+            total.BuyVolume - pension.BuyVolume, total.SellVolume - pension.SellVolume, total.NetVolume - pension.NetVolume,
+            total.BuyValue - pension.BuyValue, total.SellValue - pension.SellValue, total.NetValue - pension.NetValue,
+            total.FetchedAt > pension.FetchedAt ? total.FetchedAt : pension.FetchedAt);
     }
 }

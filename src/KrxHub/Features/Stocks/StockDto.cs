@@ -14,8 +14,9 @@ public sealed record StockDto(
     long? ListedShares,
     string? Industry,
     string? SecurityGroup,
-    string? ShareClass)
+    string? ShareClass,
+    bool DelistingInferred)
 {
     public static StockDto From(Stock s) => new(s.Code.Value, s.Name, s.NameEn, s.Market.Name(), s.Segment, s.Isin,
-        s.ListingDate, s.DelistingDate, s.ListedShares, s.Industry, s.SecurityGroup, s.ShareClass);
+        s.ListingDate, s.DelistingDate, s.ListedShares, s.Industry, s.SecurityGroup, s.ShareClass, s.DelistingInferred);
 }

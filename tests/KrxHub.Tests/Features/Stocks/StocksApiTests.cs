@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using KrxHub.Features.Stocks;
 using KrxHub.Testing;
 using static KrxHub.Tests.ApiCalls;
 
@@ -43,8 +44,39 @@ public class StocksApiTests
 
     [Theory]
     [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_universe_as_of_a_date_holds_the_stocks_listed_that_day_delisted_ones_included(string backend)
+    {
+        // 셀트리온헬스케어 (091990) was delisted on 2024-01-12 (its last session 2024-01-11); 삼성에피스홀딩스 (0126Z0) listed 2025-11-24.
+        static async Task<HashSet<string>> Universe(string backend, string day)
+        {
+            var stocks = (await GetJsonAsync(backend, $"/api/stocks?asOf={day}")).EnumerateArray().ToList();
+            Assert.All(stocks, s => Assert.True(
+                string.CompareOrdinal(s.GetProperty("listingDate").GetString() ?? "", day) <= 0 &&
+                (s.GetProperty("delistingDate").GetString() is not { } delisted || string.CompareOrdinal(delisted, day) > 0),
+                $"{s.GetProperty("code").GetString()} is not listed on {day}"));
+            return [.. stocks.Select(s => s.GetProperty("code").GetString()!)];
+        }
+
+        var before = await Universe(backend, "2024-01-11");
+        var after = await Universe(backend, "2024-01-12");
+        Assert.Contains("091990", before);
+        Assert.DoesNotContain("091990", after);
+        Assert.Contains("068400", after);      // SK렌터카, delisted 2024-01-31
+        Assert.Contains("005930", after);
+        Assert.DoesNotContain("0126Z0", after);
+        Assert.Contains("0126Z0", await Universe(backend, "2026-04-14"));
+        Assert.InRange(after.Count, 2_500, StocksApi.MaxUniverse);
+
+        var kosdaq = (await GetJsonAsync(backend, "/api/stocks?asOf=2024-01-11&market=KOSDAQ&q=" + Uri.EscapeDataString("셀트리온"))).EnumerateArray();
+        Assert.Contains(kosdaq, s => s.GetProperty("code").GetString() == "091990");
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
     public async Task Bad_stock_requests_are_400_problems_naming_the_parameter_and_unknown_stocks_404(string backend)
     {
+        await AssertProblemAsync(backend, "/api/stocks?asOf=2024-13-01", HttpStatusCode.BadRequest, "asOf");
+        await AssertProblemAsync(backend, "/api/stocks?asOf=2024-01-11&limit=5001", HttpStatusCode.BadRequest, "limit");
         await AssertProblemAsync(backend, "/api/stocks/59300", HttpStatusCode.BadRequest, "code");
         await AssertProblemAsync(backend, "/api/stocks/999990", HttpStatusCode.NotFound, null);
         await AssertProblemAsync(backend, "/api/stocks?market=NASDAQ", HttpStatusCode.BadRequest, "market");
