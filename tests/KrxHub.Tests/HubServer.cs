@@ -77,6 +77,8 @@ internal sealed class HubServer : IAsyncDisposable
             Time = FixedTime.Default,
             ShowProgress = false,
             Settings = settings ?? HubSettings.None,
+            // The tests run the scheduler and the sender themselves, so that a background pass never races them.
+            RunConditionWorkers = false,
         };
         var app = HubApp.Build(options, store, TestData.Calendar);
         await app.StartAsync();

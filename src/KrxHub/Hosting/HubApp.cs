@@ -54,7 +54,7 @@ public static class HubApp
         builder.Services.AddSingleton<BacktestJobs>();
         builder.Services.AddLive(options);
         builder.Services.AddCollection(options.Settings);
-        builder.Services.AddConditions(options.Settings);
+        builder.Services.AddConditions(options.Settings, options.RunConditionWorkers);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);

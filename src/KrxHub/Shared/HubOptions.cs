@@ -41,6 +41,9 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     /// <summary>Sources and collection (KRXHUB_KIWOOM__…, KRXHUB_COLLECTION__…); none by default.</summary>
     public HubSettings Settings { get; init; } = HubSettings.None;
 
+    /// <summary>Test hook: false leaves the condition scheduler and the alert sender to the test (it calls them itself).</summary>
+    public bool RunConditionWorkers { get; init; } = true;
+
     /// <summary>Test hook: extra log providers (e.g. one that captures every line).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -61,8 +61,12 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
         var eod = conditions.Where(c => c.Schedule == "eod").ToList();
         if (eod.Count > 0)
         {
+            // The newest session the store holds for (at least half) the market, on either basis: what the EOD collection added.
             var today = KrxCalendar.KstDate(now);
-            var latest = await store.GetLatestDateWithBarsAsync(PriceBasis.Adjusted, today, ct);
+            var minimum = Math.Max(1, (await store.GetAllStocksAsync(ct)).Count(s => s.IsListedOn(today)) / 2);
+            var adjusted = await store.GetLatestBroadSessionAsync(PriceBasis.Adjusted, today, minimum, ct);
+            var raw = await store.GetLatestBroadSessionAsync(PriceBasis.Raw, today, minimum, ct);
+            var latest = adjusted is { } a && (raw is not { } r || a >= r) ? adjusted : raw;
             var fresh = eod.Where(c => latest is { } l && (c.LastSession is not { } s || s < l)).ToList();
             if (fresh.Count > 0)
             {

@@ -5,7 +5,7 @@ namespace KrxHub.Features.Conditions;
 public static class ConditionServices
 {
     /// <summary>The condition runner, its scheduler, the alert channels and the outbox sender.</summary>
-    public static IServiceCollection AddConditions(this IServiceCollection services, HubSettings settings)
+    public static IServiceCollection AddConditions(this IServiceCollection services, HubSettings settings, bool runWorkers)
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings.Alerts);
@@ -14,8 +14,12 @@ public static class ConditionServices
         services.AddSingleton<ConditionRunner>();
         services.AddSingleton<AlertSender>();
         services.AddSingleton<ConditionScheduler>();
-        services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());
-        services.AddHostedService(sp => sp.GetRequiredService<ConditionScheduler>());
+        if (runWorkers)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());
+            services.AddHostedService(sp => sp.GetRequiredService<ConditionScheduler>());
+        }
+
         return services;
     }
 }

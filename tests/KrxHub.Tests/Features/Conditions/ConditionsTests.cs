@@ -185,6 +185,24 @@ public class ConditionsTests
         Assert.DoesNotContain("s3cret", hub.Services.GetRequiredService<AlertSettings>().ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_scheduler_runs_an_eod_condition_once_per_new_stored_session_and_leaves_interval_ones_outside_sessions(string backend)
+    {
+        await using var hub = await RawWindowHubAsync(backend);
+        var eod = (await SendAsync(hub, HttpMethod.Post, "/api/conditions", new { name = "종가 5일선 위", expression = "close > sma(close, 5)", schedule = "eod" }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
+        await SendAsync(hub, HttpMethod.Post, "/api/conditions", new { name = "장중", expression = "close > 0", intervalSeconds = 5 }, HttpStatusCode.Created);
+        var scheduler = hub.Services.GetRequiredService<ConditionScheduler>();
+
+        // The test clock stands at 2025-06-30 18:00 KST, after the session: only the eod condition runs, on the newest stored session.
+        var first = await scheduler.RunDueAsync(CancellationToken.None);
+        var run = Assert.Single(first);
+        Assert.Equal((eod, new DateOnly(2024, 2, 13)), (run.ConditionId, run.Session));
+        Assert.Equal((await BruteForceAsync(hub.Store, new DateOnly(2024, 2, 13))).True.Count, run.Entries);
+        Assert.Empty(await scheduler.RunDueAsync(CancellationToken.None)); // no newer session: nothing to do
+        Assert.Equal(new DateOnly(2024, 2, 13), (await hub.Store.GetConditionAsync(eod, CancellationToken.None))!.LastSession);
+    }
+
     /// <summary>An HTTP server on loopback that records every POST (path, body, signature, idempotency key) and can refuse the next one.</summary>
     private sealed class FakeReceiver : IAsyncDisposable
     {
