@@ -46,6 +46,9 @@ public sealed record ConditionOutcome(
     string? Live,
     IReadOnlyList<(StockCode Code, string Event, string Values, string Message, string Payload)> Events);
 
+/// <summary>An event with its condition's name, as the /ws alerts channel sends it.</summary>
+public sealed record ConditionEventWithName(ConditionEvent Event, string ConditionName);
+
 public static class OutboxStatus
 {
     public const string Pending = "pending";
@@ -263,6 +266,34 @@ public sealed partial class MarketStore
         }
 
         return events;
+    }
+
+    /// <summary>Events with an id above <paramref name="afterId"/>, oldest first (null: only the newest id, to start from).</summary>
+    public async Task<(IReadOnlyList<ConditionEventWithName> Events, long LastId)> GetConditionEventsAfterAsync(long? afterId, int limit, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        if (afterId is not { } after)
+        {
+            await using var max = Command(connection, null, "SELECT coalesce(max(id), 0) FROM condition_events");
+            return ([], Convert.ToInt64(await max.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await using var select = Command(connection, null, """
+            SELECT e.id, e.condition_id, e.code, e.event, e.at, e.session, e.live, e.vals, c.name
+            FROM condition_events e JOIN conditions c ON c.id = e.condition_id
+            WHERE e.id > @after ORDER BY e.id LIMIT @limit
+            """);
+        select.Parameters.Add(_dialect.Long("after", after));
+        select.Parameters.Add(Int("limit", limit));
+        var events = new List<ConditionEventWithName>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(new ConditionEventWithName(new ConditionEvent(reader.GetInt64(0), reader.GetInt64(1), StockCode.Parse(reader.GetString(2)), reader.GetString(3),
+                _dialect.ReadInstant(reader, 4), _dialect.ReadDate(reader, 5), StoreDialect.NullableString(reader, 6), reader.GetString(7)), reader.GetString(8)));
+        }
+
+        return (events, events.Count > 0 ? events[^1].Event.Id : after);
     }
 
     /// <summary>Alerts, newest first, optionally of one status.</summary>

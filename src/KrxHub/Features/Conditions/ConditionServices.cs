@@ -14,6 +14,8 @@ public static class ConditionServices
         services.AddSingleton<ConditionRunner>();
         services.AddSingleton<AlertSender>();
         services.AddSingleton<ConditionScheduler>();
+        services.AddSingleton<AlertFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
         if (runWorkers)
         {
             services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());

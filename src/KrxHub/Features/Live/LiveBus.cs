@@ -84,6 +84,9 @@ public sealed class LiveBus : BackgroundService
     /// <summary>The live index levels and the indices channel (they bypass the per-stock inbox).</summary>
     public LiveIndices Indices { get; } = new();
 
+    /// <summary>The <c>alerts</c> channel: condition entries and exits as they are written (fed by the conditions' alert feed).</summary>
+    public LiveAlerts Alerts { get; } = new();
+
     public string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     public LiveOptions Options => _options;
@@ -281,6 +284,9 @@ public sealed class LiveBus : BackgroundService
             case LiveChannel.Indices:
                 Indices.Add(subscriber);
                 break;
+            case LiveChannel.Alerts:
+                Alerts.Add(subscriber);
+                break;
             default:
                 _sessionSubscribers = [.. _sessionSubscribers, subscriber];
                 break;
@@ -316,6 +322,9 @@ public sealed class LiveBus : BackgroundService
                 break;
             case LiveChannel.Indices:
                 Indices.Remove(client);
+                break;
+            case LiveChannel.Alerts:
+                Alerts.Remove(client);
                 break;
         }
 

@@ -16,6 +16,7 @@ internal enum LiveChannel
     Rankings,
     Session,
     Indices,
+    Alerts,
 }
 
 /// <summary>One ranking a client can follow: a market (null: all), a metric and the number of rows.</summary>
@@ -49,6 +50,7 @@ internal static class LiveMessages
         LiveChannel.Rankings => "rankings",
         LiveChannel.Session => "session",
         LiveChannel.Indices => "indices",
+        LiveChannel.Alerts => "alerts",
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, null),
     };
 
@@ -138,6 +140,34 @@ internal static class LiveMessages
     });
 
     /// <summary>The latest level of every live index, one message (a slot keeps only the newest message, so all travel together).</summary>
+    /// <summary>Condition entries and exits written since the last message, oldest first (the values are the event's JSON).</summary>
+    public static byte[] Alerts(IReadOnlyList<Storage.ConditionEventWithName> events) => Write(events, static (w, list) =>
+    {
+        w.WriteString("op", "alerts");
+        w.WriteStartArray("events");
+        foreach (var e in list)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", e.Event.Id);
+            w.WriteNumber("conditionId", e.Event.ConditionId);
+            w.WriteString("condition", e.ConditionName);
+            w.WriteString("code", e.Event.Code.Value);
+            w.WriteString("event", e.Event.Event);
+            w.WriteString("session", e.Event.Session.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("at", e.Event.At);
+            if (e.Event.Live is { } live)
+            {
+                w.WriteString("live", live);
+            }
+
+            w.WritePropertyName("values");
+            w.WriteRawValue(e.Event.Values);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
+
     public static byte[] Indices(IReadOnlyList<LiveIndexLevel> levels) => Write(levels, static (w, list) =>
     {
         w.WriteString("op", "indices");

@@ -71,7 +71,7 @@ internal sealed record LiveRequest(string Op, LiveChannel? Channel, IReadOnlyLis
                     throw new LiveRequestException(LiveErrors.UnknownOp, $"unknown op '{op}'; use subscribe, unsubscribe or ping", id);
             }
 
-            var channelText = String(root, "channel", id) ?? throw new LiveRequestException(LiveErrors.BadMessage, $"{op} needs \"channel\": ticks, book, rankings, session or indices", id);
+            var channelText = String(root, "channel", id) ?? throw new LiveRequestException(LiveErrors.BadMessage, $"{op} needs \"channel\": ticks, book, rankings, session, indices or alerts", id);
             LiveChannel channel = channelText switch
             {
                 "ticks" => LiveChannel.Ticks,
@@ -79,7 +79,8 @@ internal sealed record LiveRequest(string Op, LiveChannel? Channel, IReadOnlyLis
                 "rankings" => LiveChannel.Rankings,
                 "session" => LiveChannel.Session,
                 "indices" => LiveChannel.Indices,
-                _ => throw new LiveRequestException(LiveErrors.UnknownChannel, $"unknown channel '{channelText}'; use ticks, book, rankings, session or indices", id),
+                "alerts" => LiveChannel.Alerts,
+                _ => throw new LiveRequestException(LiveErrors.UnknownChannel, $"unknown channel '{channelText}'; use ticks, book, rankings, session, indices or alerts", id),
             };
 
             return channel switch

@@ -162,6 +162,7 @@ public sealed class LiveSubscriptions(LiveBus bus, RankingPublisher rankings, St
                 LiveChannel.Book => _bus.BookMessage(key.Code),
                 LiveChannel.Rankings => _rankings.Snapshot(key.Ranking),
                 LiveChannel.Indices => _bus.Indices.Message,
+                LiveChannel.Alerts => null,
                 _ => _bus.SessionMessage,
             };
             if (snapshot is not null)

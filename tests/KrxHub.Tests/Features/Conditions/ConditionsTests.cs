@@ -203,6 +203,29 @@ public class ConditionsTests
         Assert.Equal(new DateOnly(2024, 2, 13), (await hub.Store.GetConditionAsync(eod, CancellationToken.None))!.LastSession);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task The_ws_alerts_channel_pushes_entries_and_exits_with_their_values(string backend)
+    {
+        await using var hub = await RawWindowHubAsync(backend);
+        var feed = hub.Services.GetRequiredService<AlertFeed>();
+        await feed.PollAsync(CancellationToken.None); // the feed starts from the newest event: none yet
+        await using var ws = await WsClient.ConnectAsync(hub.Client.BaseAddress!);
+        await ws.SendAsync(JsonSerializer.Serialize(new { op = "subscribe", channel = "alerts", id = 1 }));
+        Assert.Equal("subscribed", (await ws.ReceiveAsync()).GetProperty("op").GetString());
+
+        var id = (await SendAsync(hub, HttpMethod.Post, "/api/conditions", new { name = "삼성 70000 위", expression = "code == \"005930\" and close > 70000" }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
+        await SendAsync(hub, HttpMethod.Post, $"/api/conditions/{id}/evaluate?date=2024-02-13", null, HttpStatusCode.OK);
+        await feed.PollAsync(CancellationToken.None);
+        var message = await ws.ReceiveUntilAsync(m => m.GetProperty("op").GetString() == "alerts");
+        var e = Assert.Single(message.GetProperty("events").EnumerateArray());
+        var close = (await hub.Store.GetBarsAsync(StockCode.Parse("005930"), new DateOnly(2024, 2, 13), new DateOnly(2024, 2, 13), PriceBasis.Raw, CancellationToken.None))[0].Close;
+        Assert.Equal(("005930", "entry", "삼성 70000 위", "2024-02-13"), (e.GetProperty("code").GetString(), e.GetProperty("event").GetString(),
+            e.GetProperty("condition").GetString(), e.GetProperty("session").GetString()));
+        Assert.Equal(close, e.GetProperty("values").GetProperty("close").GetDecimal());
+        Assert.Equal(0, await feed.PollAsync(CancellationToken.None)); // nothing new, nothing pushed again
+    }
+
     /// <summary>An HTTP server on loopback that records every POST (path, body, signature, idempotency key) and can refuse the next one.</summary>
     private sealed class FakeReceiver : IAsyncDisposable
     {
