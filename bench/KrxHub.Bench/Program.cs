@@ -16,6 +16,7 @@ return which switch
     "ws" => await WsBench.RunAsync(rest),
     "ws-server" => await WsBench.ServeAsync(rest),
     "dashboard" => await DashboardBench.RunAsync(rest),
+    "conditions" => await ConditionsBench.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -40,6 +41,7 @@ static int Usage()
           dashboard       [--url http://127.0.0.1:5080] [--runs 5] [--seconds 60] [--only js|first-load|long-tasks|chart|backtest]
                                                            the dashboard in /usr/bin/chromium against a running hub: first load,
                                                            gzipped JS, long tasks while the top 20 updates, 10-year chart, backtest ALL
+          conditions      [--cycles 200] [--data-dir <dir>]  20 conditions over the whole universe per cycle (p50/p99) vs one trivial one
         """);
     return 2;
 }

@@ -46,7 +46,7 @@ public sealed record ScreenOutcome(IReadOnlyList<int> Matches, int NotEnoughHist
 /// </summary>
 public sealed class ConditionEvaluator(ScreenUniverse universe)
 {
-    private readonly Dictionary<string, decimal?[][]> _series = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Tail, decimal?[][] Values)> _series = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool?[]> _truths = new(StringComparer.Ordinal);
 
     public ScreenUniverse Universe { get; } = universe;
@@ -181,7 +181,7 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
 
                 break;
             case CallNode { Name: "cross_up" or "cross_down" } c:
-                var (a, bs) = (Series(c.Arguments[0]), Series(c.Arguments[1]));
+                var (a, bs) = (Series(c.Arguments[0], 2), Series(c.Arguments[1], 2));
                 for (var i = 0; i < n; i++)
                 {
                     var (x, y) = (a[i], bs[i]);
@@ -224,7 +224,10 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
         _ => throw new InvalidOperationException($"'{node.Text}' is not text"),
     };
 
-    // ---------------------------------------------------------------- numbers (a series per stock)
+    // ---------------------------------------------------------------- numbers (the trailing values of a series per stock)
+
+    /// <summary>"The whole series": what EMA-type functions read, since their value depends on where they start.</summary>
+    internal const int Whole = int.MaxValue;
 
     /// <summary>Today's value of a number for stock i (the last element of its series).</summary>
     private decimal? Current(ConditionNode node, int i)
@@ -234,42 +237,47 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
             return literal.Value;
         }
 
-        var series = Series(node)[i];
+        var series = Series(node, 1)[i];
         return series.Length == 0 ? null : series[^1];
     }
 
-    private decimal?[][] Series(ConditionNode node)
+    /// <summary>
+    /// The last <paramref name="tail"/> values of a number per stock (fewer where the stock has fewer bars), ending today.
+    /// A screen needs today's value and, for cross_up or ref, a few before: computing only those, not whole series, is
+    /// what keeps twenty conditions over the market cheap. A node already computed with a long enough tail is reused.
+    /// </summary>
+    private decimal?[][] Series(ConditionNode node, int tail)
     {
-        if (_series.TryGetValue(node.Text, out var cached))
+        if (_series.TryGetValue(node.Text, out var cached) && cached.Tail >= tail)
         {
-            return cached;
+            return cached.Values;
         }
 
         var n = Universe.Count;
         var result = new decimal?[n][];
         for (var i = 0; i < n; i++)
         {
-            result[i] = SeriesOf(node, i);
+            result[i] = SeriesOf(node, i, tail);
         }
 
-        _series[node.Text] = result;
+        _series[node.Text] = (tail, result);
         return result;
     }
 
-    private decimal?[] SeriesOf(ConditionNode node, int i)
+    private decimal?[] SeriesOf(ConditionNode node, int i, int tail)
     {
         var bars = Universe.Bars[i];
-        var length = bars.Count;
+        var length = Math.Min(tail, bars.Count);
         switch (node)
         {
             case NumberLiteral literal:
                 return Filled(length, literal.Value);
             case FieldNode field:
-                return FieldSeries(field.Name, i, bars);
+                return FieldSeries(field.Name, i, bars, length);
             case UnaryNode { Operator: "-" } u:
-                return [.. Series(u.Operand)[i].Select(v => -v)];
+                return [.. Last(Series(u.Operand, tail)[i], length).Select(v => -v)];
             case BinaryNode b:
-                var (l, r) = (Series(b.Left)[i], Series(b.Right)[i]);
+                var (l, r) = (Last(Series(b.Left, tail)[i], length), Last(Series(b.Right, tail)[i], length));
                 var values = new decimal?[length];
                 for (var t = 0; t < length; t++)
                 {
@@ -284,19 +292,23 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
 
                 return values;
             case CallNode call:
-                return ConditionFunctions.Compute(call, this, i);
+                return Last(ConditionFunctions.Compute(call, this, i, tail), length);
             default:
                 throw new InvalidOperationException($"'{node.Text}' is not a number");
         }
     }
 
-    /// <summary>The series of a bound argument for stock i (used by the function implementations).</summary>
-    internal decimal?[] ArgumentSeries(ConditionNode node, int i) => Series(node)[i];
+    /// <summary>The series of a bound argument for stock i, at least its last <paramref name="tail"/> values (used by the functions).</summary>
+    internal decimal?[] ArgumentSeries(ConditionNode node, int i, int tail) => Series(node, tail)[i];
 
-    private decimal?[] FieldSeries(string name, int i, BarSeries bars)
+    /// <summary>The last <paramref name="length"/> elements (all of them when shorter).</summary>
+    internal static decimal?[] Last(decimal?[] values, int length) =>
+        values.Length <= length ? values : values[^length..];
+
+    private decimal?[] FieldSeries(string name, int i, BarSeries bars, int length)
     {
-        var length = bars.Count;
         var values = new decimal?[length];
+        var offset = bars.Count - length;
         switch (name)
         {
             case "open":
@@ -306,24 +318,30 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
                 var column = name switch { "open" => bars.OpenColumn, "high" => bars.HighColumn, "low" => bars.LowColumn, _ => bars.CloseColumn };
                 for (var t = 0; t < length; t++)
                 {
-                    values[t] = column[t];
+                    values[t] = column[offset + t];
                 }
 
                 break;
             case "volume":
                 for (var t = 0; t < length; t++)
                 {
-                    values[t] = bars.VolumeColumn[t];
+                    values[t] = bars.VolumeColumn[offset + t];
                 }
 
                 break;
             case "change":
             case "change_pct":
                 var close = bars.CloseColumn;
-                for (var t = 1; t < length; t++)
+                for (var t = 0; t < length; t++)
                 {
-                    var change = close[t] - close[t - 1];
-                    values[t] = name == "change" ? change : close[t - 1] == 0m ? null : change / close[t - 1] * 100m;
+                    var at = offset + t;
+                    if (at == 0)
+                    {
+                        continue;
+                    }
+
+                    var change = close[at] - close[at - 1];
+                    values[t] = name == "change" ? change : close[at - 1] == 0m ? null : change / close[at - 1] * 100m;
                 }
 
                 break;

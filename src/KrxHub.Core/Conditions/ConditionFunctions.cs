@@ -5,46 +5,50 @@ namespace KrxHub.Core.Conditions;
 /// <summary>The numeric functions of the language for one stock, on the Core indicators (never a second implementation).</summary>
 internal static class ConditionFunctions
 {
-    public static decimal?[] Compute(CallNode call, ConditionEvaluator evaluator, int i)
+    public static decimal?[] Compute(CallNode call, ConditionEvaluator evaluator, int i, int tail)
     {
         var bars = evaluator.Universe.Bars[i];
-        var length = bars.Count;
         int P(int k) => (int)call.Parameters[k];
+        // Window functions need n − 1 values before each of the last `tail`; EMA-type ones the whole series (their value
+        // depends on where they start).
+        int Window(int n) => tail == ConditionEvaluator.Whole ? tail : tail + n - 1;
+        decimal?[] Arg(int need) => evaluator.ArgumentSeries(call.Arguments[0], i, need);
         switch (call.Name)
         {
             case "sma":
             case "avg":
-                return OnDefinedSuffix(evaluator.ArgumentSeries(call.Arguments[0], i), v => v.Sma(P(0)));
+                return OnDefinedSuffix(Arg(Window(P(0))), v => v.Sma(P(0)));
             case "ema":
-                return OnDefinedSuffix(evaluator.ArgumentSeries(call.Arguments[0], i), v => v.Ema(P(0)));
+                return OnDefinedSuffix(Arg(ConditionEvaluator.Whole), v => v.Ema(P(0)));
             case "rsi":
-                return OnDefinedSuffix(evaluator.ArgumentSeries(call.Arguments[0], i), v => v.Rsi(P(0)));
+                return OnDefinedSuffix(Arg(ConditionEvaluator.Whole), v => v.Rsi(P(0)));
             case "macd":
             case "macd_signal":
             case "macd_hist":
-                return OnDefinedSuffix(evaluator.ArgumentSeries(call.Arguments[0], i), v => [.. v.Macd(P(0), P(1), P(2)).Select(m =>
+                return OnDefinedSuffix(Arg(ConditionEvaluator.Whole), v => [.. v.Macd(P(0), P(1), P(2)).Select(m =>
                     call.Name == "macd" ? m.Macd : call.Name == "macd_signal" ? m.Signal : m.Histogram)]);
             case "bb_upper":
             case "bb_lower":
-                return OnDefinedSuffix(evaluator.ArgumentSeries(call.Arguments[0], i), v => [.. v.Bollinger(P(0), call.Parameters[1]).Select(b =>
+                return OnDefinedSuffix(Arg(Window(P(0))), v => [.. v.Bollinger(P(0), call.Parameters[1]).Select(b =>
                     call.Name == "bb_upper" ? b.Upper : b.Lower)]);
             case "atr":
+                // On the stock's own high, low and close: the whole stored series, like the other Wilder averages.
                 return Indicator.Atr(bars.HighColumn.ToArray(), bars.LowColumn.ToArray(), bars.CloseColumn.ToArray(), P(0));
             case "highest":
             case "lowest":
-                return Extreme(evaluator.ArgumentSeries(call.Arguments[0], i), P(0), call.Name == "highest");
+                return Extreme(Arg(Window(P(0))), P(0), call.Name == "highest");
             case "ref":
-                var x = evaluator.ArgumentSeries(call.Arguments[0], i);
                 var k = P(0);
-                var shifted = new decimal?[length];
-                for (var t = k; t < length; t++)
+                var x = Arg(tail == ConditionEvaluator.Whole ? tail : tail + k);
+                var shifted = new decimal?[x.Length];
+                for (var t = k; t < x.Length; t++)
                 {
                     shifted[t] = x[t - k];
                 }
 
                 return shifted;
             case "netbuy":
-                return NetBuying(evaluator.Universe, call.Investor!, i, P(0));
+                return NetBuying(evaluator.Universe, call.Investor!, i, P(0), tail);
             default:
                 throw new InvalidOperationException($"'{call.Name}' is not a numeric function");
         }
@@ -98,7 +102,7 @@ internal static class ConditionFunctions
     }
 
     /// <summary>The sum of n sessions' net buying value; unknown when any of those sessions has no stored flow.</summary>
-    private static decimal?[] NetBuying(ScreenUniverse universe, string investor, int i, int n)
+    private static decimal?[] NetBuying(ScreenUniverse universe, string investor, int i, int n, int tail)
     {
         var bars = universe.Bars[i];
         var result = new decimal?[bars.Count];
@@ -108,7 +112,7 @@ internal static class ConditionFunctions
         }
 
         var dates = bars.DateColumn;
-        for (var t = n - 1; t < dates.Length; t++)
+        for (var t = Math.Max(n - 1, tail == ConditionEvaluator.Whole ? 0 : dates.Length - tail); t < dates.Length; t++)
         {
             decimal sum = 0m;
             var known = true;
