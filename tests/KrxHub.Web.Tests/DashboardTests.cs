@@ -58,6 +58,38 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
     }
 
     [BrowserFact]
+    public async Task Home_shows_KOSPI_KOSDAQ_and_KOSPI_200_levels_with_the_simulated_live_ones_labelled()
+    {
+        var stored = (await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/indices"))!.ToDictionary(i => i.GetProperty("code").GetString()!);
+        Assert.Equal(5781.2m, stored["1001"].GetProperty("lastClose").GetDecimal());
+        await _page.GotoAsync("/");
+        foreach (var code in new[] { "1001", "2001", "1028" })
+        {
+            var close = stored[code].GetProperty("lastClose").GetDecimal();
+            await Assertions.Expect(_page.GetByTestId($"index-{code}")).ToHaveAttributeAsync("data-close", close.ToString(CultureInfo.InvariantCulture));
+        }
+
+        // The simulator computes KOSPI and KOSDAQ live from the last stored close (labelled SIMULATED); KOSPI 200 is not simulated, so it
+        // shows its last close of 2026-03-20 with the change against the session before.
+        foreach (var code in new[] { "1001", "2001" })
+        {
+            await Assertions.Expect(_page.GetByTestId($"index-{code}")).ToHaveAttributeAsync("data-live", "simulated");
+            await Assertions.Expect(_page.GetByTestId($"index-{code}")).ToContainTextAsync("SIMULATED");
+        }
+
+        var bars = await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/indices/1028/bars?from=2026-03-18&to=2026-03-20");
+        var (last, before) = (bars![^1].GetProperty("close").GetDecimal(), bars[^2].GetProperty("close").GetDecimal());
+        var kospi200 = _page.GetByTestId("index-1028");
+        await Assertions.Expect(kospi200).ToContainTextAsync(last.ToString("#,##0.00", CultureInfo.InvariantCulture));
+        await Assertions.Expect(kospi200).ToContainTextAsync((last - before).ToString("+#,##0.00;-#,##0.00", CultureInfo.InvariantCulture));
+        await Assertions.Expect(kospi200).ToContainTextAsync(((last / before - 1) * 100).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + "%");
+        await Assertions.Expect(kospi200).ToContainTextAsync("2026-03-20");
+        await Assertions.Expect(kospi200).Not.ToContainTextAsync("SIMULATED");
+        await ScreenshotAsync("market-indices");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
     public async Task Without_live_data_today_home_shows_the_latest_stored_session_labelled_with_its_date()
     {
         // A second hub on its own store (master and raw window only) that never runs a live source.
