@@ -192,6 +192,40 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
     }
 
     [BrowserFact]
+    public async Task A_backtest_against_KOSPI_shows_the_benchmark_figures_of_the_result()
+    {
+        await _page.GotoAsync("/backtests");
+        await Assertions.Expect(_page.Locator("select[name=strategy] option")).ToHaveCountAsync(4);
+        await _page.Locator("select[name=benchmark]").SelectOptionAsync("KOSPI");
+        await _page.GetByTestId("run-backtest").ClickAsync();
+        var run = _page.Locator("[data-testid=backtest-run][data-status=completed]");
+        await run.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        var id = await run.GetAttributeAsync("data-id");
+        var result = (await hub.Http.GetFromJsonAsync<JsonElement>($"/api/backtests/{id}?trades=none")).GetProperty("result");
+        var benchmark = result.GetProperty("benchmark");
+        Assert.Equal("1001", benchmark.GetProperty("index").GetString());
+        var table = _page.GetByTestId("benchmark");
+        await Assertions.Expect(table).ToHaveAttributeAsync("data-index", "1001");
+        foreach (var key in new[] { "totalReturn", "cagr", "maxDrawdown", "beta", "alphaDaily", "alphaAnnualised", "trackingError", "informationRatio" })
+        {
+            var cell = table.Locator($"td[data-key={key}]");
+            var expected = benchmark.GetProperty(key).GetDouble();
+            Assert.Equal(expected, double.Parse((await cell.GetAttributeAsync("data-value"))!, CultureInfo.InvariantCulture));
+            var shown = key is "beta" or "informationRatio"
+                ? expected.ToString("0.000", CultureInfo.InvariantCulture)
+                : (expected * 100).ToString(key == "alphaDaily" ? "+0.000;-0.000" : "+0.00;-0.00", CultureInfo.InvariantCulture) + "%";
+            await Assertions.Expect(cell).ToHaveTextAsync(shown);
+        }
+
+        // The strategy's own figures sit next to the index's.
+        var total = result.GetProperty("metrics").GetProperty("totalReturn").GetDouble();
+        await Assertions.Expect(table.Locator("tr", new LocatorLocatorOptions { Has = _page.Locator("td[data-key=totalReturn]") }).Locator("td").First)
+            .ToHaveTextAsync((total * 100).ToString("+0.00;-0.00", CultureInfo.InvariantCulture) + "%");
+        await ScreenshotAsync("backtests-benchmark");
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
     public async Task The_quality_page_lists_quarantined_rows_with_reasons_and_payloads()
     {
         await _page.GotoAsync("/quality");
