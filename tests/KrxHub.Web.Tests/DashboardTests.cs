@@ -226,6 +226,58 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
     }
 
     [BrowserFact]
+    public async Task The_conditions_page_shows_a_bad_expression_at_its_column_saves_a_good_one_and_screens_it()
+    {
+        await _page.GotoAsync("/conditions");
+        var expression = _page.Locator("input[name=expression]");
+        await _page.Locator("input[name=name]").FillAsync("삼성전자 또는 SK하이닉스");
+
+        // A bad expression: the API's message and a caret under the API's column.
+        const string bad = "close > sam(close, 20)";
+        var problem = await (await hub.Http.PostAsJsonAsync("/api/screen", new { expression = bad })).Content.ReadFromJsonAsync<JsonElement>();
+        var column = problem.GetProperty("column").GetInt32();
+        await expression.FillAsync(bad);
+        await _page.GetByTestId("save-condition").ClickAsync();
+        var error = _page.GetByTestId("condition-error");
+        await Assertions.Expect(error).ToHaveAttributeAsync("data-column", column.ToString(CultureInfo.InvariantCulture));
+        await Assertions.Expect(error).ToContainTextAsync(problem.GetProperty("errors").GetProperty("expression")[0].GetString()!);
+        var lines = (await error.TextContentAsync())!.Split('\n');
+        Assert.Equal(bad, lines[1]);
+        Assert.Equal(new string(' ', column - 1) + "^", lines[2]);
+        Assert.Empty((await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/conditions"))!);
+        await ScreenshotAsync("conditions-error");
+
+        // Screen now: the same count as POST /api/screen (two codes: the same answer on live bars as on stored ones).
+        const string good = "code == \"005930\" or code == \"000660\"";
+        await expression.FillAsync(good);
+        await _page.GetByTestId("screen-now").ClickAsync();
+        await Assertions.Expect(error).ToHaveCountAsync(0);
+        var screened = await (await hub.Http.PostAsJsonAsync("/api/screen", new { expression = good })).Content.ReadFromJsonAsync<JsonElement>();
+        var count = _page.GetByTestId("screen-count");
+        await Assertions.Expect(count).ToHaveAttributeAsync("data-matched", screened.GetProperty("matched").GetInt32().ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(2, screened.GetProperty("matched").GetInt32());
+        await Assertions.Expect(_page.Locator("[data-testid=screen-result] tbody tr")).ToHaveCountAsync(2);
+
+        // Saved and listed; selecting it shows its entry/exit history.
+        await _page.GetByTestId("save-condition").ClickAsync();
+        var row = _page.Locator("[data-testid=conditions] tbody tr", new PageLocatorOptions { HasText = "삼성전자 또는 SK하이닉스" });
+        await Assertions.Expect(row).ToContainTextAsync(good);
+        var saved = Assert.Single((await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/conditions"))!);
+        Assert.Equal(good, saved.GetProperty("expression").GetString());
+        Assert.Equal(saved.GetProperty("id").GetInt64().ToString(CultureInfo.InvariantCulture), await row.GetAttributeAsync("data-id"));
+        await Assertions.Expect(_page.GetByTestId("condition-history")).ToBeVisibleAsync();
+        await Assertions.Expect(_page.GetByTestId("alerts")).ToBeVisibleAsync();
+        await ScreenshotAsync("conditions");
+
+        await row.Locator("button").ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        Assert.Empty((await hub.Http.GetFromJsonAsync<JsonElement[]>("/api/conditions"))!);
+        // Chromium logs the deliberate 400 of the bad expression as a failed resource; nothing else may be logged.
+        Assert.Equal(1, _consoleErrors.RemoveAll(e => e.Contains("/api/conditions", StringComparison.Ordinal) && e.Contains("status of 400", StringComparison.Ordinal)));
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
     public async Task The_quality_page_lists_quarantined_rows_with_reasons_and_payloads()
     {
         await _page.GotoAsync("/quality");
@@ -247,17 +299,13 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
         foreach (var (path, ready) in new[]
                  {
                      ("/", "[data-testid=ranking] tbody tr"), ("/stocks/000660", "[data-testid=price-chart][data-candles]"),
-                     ("/backtests", "select[name=strategy] option"), ("/conditions", "[data-testid=conditions-placeholder]"),
+                     ("/backtests", "select[name=strategy] option"), ("/conditions", "[data-testid=condition-form]"),
                      ("/quality", "[data-testid=quarantine] tbody tr"),
                  })
         {
             await _page.GotoAsync(path);
             await _page.Locator(ready).First.WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
             await Assertions.Expect(_page.Locator("header.top nav")).ToContainTextAsync("시장");
-            if (path == "/conditions")
-            {
-                await ScreenshotAsync("conditions");
-            }
         }
 
         await _page.GetByTestId("lang").ClickAsync();

@@ -23,7 +23,9 @@ const ko = {
   distribution: '종목별 수익률 분포', best: '상위 종목', worst: '하위 종목', prev: '이전', nextPage: '다음',
   status: '상태', runs: '수집 실행', quarantine: '격리된 행', reason: '사유', payload: '원본', missingSessions: '데이터가 빠진 거래일',
   calendarCoverage: '거래일 달력 범위', published: 'KRX 공표', provisional: '잠정(규칙 기반)', sourceStatus: '소스 및 서킷 브레이커',
-  conditionsPending: '조건검색·알림 기능은 아직 준비 중입니다. 기능이 추가되면 이 화면에서 조건식을 작성하고 결과와 알림을 볼 수 있습니다.',
+  expression: '조건식', condName: '조건 이름', schedule: '실행 주기', interval: '간격(초)', channels: '알림 채널', save: '저장', screenNow: '지금 검색',
+  notEnough: '이력 부족', noBar: '당일 봉 없음', lastSession: '최근 평가 거래일', delete: '삭제', noConditions: '저장된 조건이 없습니다',
+  history: '편입·이탈 이력', matching: '현재 편입 종목', values: '판단 값', entry: '편입', exit: '이탈', alerts: '알림',
   notFound: '페이지를 찾을 수 없습니다', date: '일자', side: '구분', quantity: '수량', note: '비고', job: '작업', read: '읽음',
   accepted: '반영', quarantined: '격리', started: '시작', error: '오류', none: '없음', total: '합계', open: '시가', high: '고가', low: '저가', fee: '수수료', tax: '세금',
 } as const;
@@ -51,7 +53,9 @@ const en: Record<Key, string> = {
   distribution: 'Distribution of returns', best: 'Best', worst: 'Worst', prev: 'Prev', nextPage: 'Next',
   status: 'Status', runs: 'Collection runs', quarantine: 'Quarantined rows', reason: 'Reason', payload: 'Payload', missingSessions: 'Sessions with missing data',
   calendarCoverage: 'Calendar coverage', published: 'published by KRX', provisional: 'provisional (rules)', sourceStatus: 'Sources and breaker',
-  conditionsPending: 'Conditions and alerts have not landed yet. When they do, this page will hold condition editing, matches and alerts.',
+  expression: 'Expression', condName: 'Name', schedule: 'Schedule', interval: 'Interval (s)', channels: 'Channels', save: 'Save', screenNow: 'Screen now',
+  notEnough: 'not enough history', noBar: 'no bar today', lastSession: 'Last session', delete: 'Delete', noConditions: 'No saved conditions',
+  history: 'Entries and exits', matching: 'Matching now', values: 'Values', entry: 'entry', exit: 'exit', alerts: 'Alerts',
   notFound: 'Page not found', date: 'Date', side: 'Side', quantity: 'Qty', note: 'Note', job: 'Job', read: 'Read',
   accepted: 'Accepted', quarantined: 'Quarantined', started: 'Started', error: 'Error', none: 'none', total: 'Total', open: 'Open', high: 'High', low: 'Low', fee: 'Fee', tax: 'Tax',
 };
