@@ -15,7 +15,7 @@ namespace KrxHub.Web.Tests;
 
 /// <summary>
 /// A real hub on 127.0.0.1:0 over a SQLite store with real bundled data (the master, the raw window 2024-01-02..02-13,
-/// 005930's adjusted history), its simulated exchange trading all day on the real clock, and Debian's Chromium
+/// 005930's adjusted history, the KOSPI/KOSDAQ/KOSPI 200 histories), its simulated exchange trading all day on the real clock, and Debian's Chromium
 /// driven by Playwright. Shared by the dashboard tests (one collection).
 /// </summary>
 public sealed class DashboardHub : IAsyncLifetime
@@ -57,6 +57,10 @@ public sealed class DashboardHub : IAsyncLifetime
         var samsung = TestData.TempFile(_test.DataDirectory, "005930-adjusted.csv",
             ["code,date,open,high,low,close,volume,change_pct", .. ReadAdjusted("005930")]);
         await TestData.ImportAsync(store, samsung, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Adjusted);
+        // The bundled index histories (KOSPI, KOSDAQ, KOSPI 200; not the constituent lists), before the start: the simulator's
+        // index levels start from the last stored close, and backtest benchmarks read the closes.
+        var skipConstituents = BundledData.IndexConstituents.Select(Features.Import.BundledLoader.IndexJob).ToHashSet(StringComparer.Ordinal);
+        await Features.Import.BundledLoader.LoadIndicesAsync(store, TestData.Calendar, TimeProvider.System, skipConstituents, false, CancellationToken.None);
         Store = store;
 
         var options = new HubOptions(new StoreLocation(_test.DataDirectory, null), "http://127.0.0.1:0", false)

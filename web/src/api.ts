@@ -16,18 +16,19 @@ export interface SessionMsg { phase: string; at: string; next: { phase: string; 
 export interface LiveStatus { source: string | null; sourceUp: boolean; runsHere: boolean; node: string }
 
 export class ApiError extends Error {
-  constructor(public status: number, message: string) { super(message); }
+  /** body: the ProblemDetails, when the answer was JSON (a bad condition carries its column). */
+  constructor(public status: number, message: string, public body?: any) { super(message); }
 }
 
 export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init);
   if (!res.ok) {
-    let detail = `${res.status} ${res.statusText}`;
+    let detail = `${res.status} ${res.statusText}`, p;
     try {
-      const p = await res.json();
+      p = await res.json();
       detail = p.errors ? Object.values(p.errors).flat().join('; ') : (p.detail ?? p.title ?? detail);
     } catch { /* not JSON */ }
-    throw new ApiError(res.status, detail);
+    throw new ApiError(res.status, detail, p);
   }
-  return res.json() as Promise<T>;
+  return (res.status === 204 ? null : res.json()) as Promise<T>;
 }

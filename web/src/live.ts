@@ -44,6 +44,7 @@ function keyOf(msg: any): string | null {
     case 'book': return `book:${msg.code}`;
     case 'rankings': return `rankings:${msg.market}:${msg.metric}:${msg.n}`;
     case 'session': return 'session';
+    case 'indices': return 'indices';
     default: return null;
   }
 }
@@ -76,4 +77,5 @@ export const live = {
     return subscribe(`rankings:${market}:${metric}:${n}`, r, r, h);
   },
   session: (h: Handler) => subscribe('session', { channel: 'session' }, { channel: 'session' }, h),
+  indices: (h: Handler) => subscribe('indices', { channel: 'indices' }, { channel: 'indices' }, h),
 };

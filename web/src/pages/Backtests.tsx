@@ -10,7 +10,11 @@ interface Summary { id: string; status: string; progress: number; createdAt: str
 interface Trade { date: string; code: string; side: string; price: number; quantity: number; commission: number; tax: number; note: string | null }
 interface EquityPoint { date: string; equity: number; cash: number }
 interface StockRun { code: string; name: string; market: string; metrics: { totalReturn: number } & Record<string, unknown> }
-interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: EquityPoint[]; runs?: StockRun[] }
+interface Bench {
+  index: string; name: string; baseDate: string; baseLevel: number; finalLevel: number; totalReturn: number; cagr: number | null; maxDrawdown: number;
+  beta: number | null; alphaDaily: number | null; alphaAnnualised: number | null; trackingError: number | null; informationRatio: number | null; sessionsWithoutLevel: number;
+}
+interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: EquityPoint[]; runs?: StockRun[]; benchmark?: Bench }
 interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; tradeCount: number | null; createdAt: string; finishedAt: string | null }
 
 const PAGE = 20;
@@ -30,6 +34,7 @@ export function BacktestsPage() {
   const [sellTax, setSellTax] = useState('');
   const [slippage, setSlippage] = useState('0');
   const [basis, setBasis] = useState('adjusted');
+  const [benchmark, setBenchmark] = useState('');
   const [run, setRun] = useState<Status | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [past, setPast] = useState<Summary[]>([]);
@@ -60,7 +65,7 @@ export function BacktestsPage() {
     const body = {
       strategy, params, codes: all ? ['ALL'] : codes.split(/[\s,]+/).filter(Boolean), from, to,
       cash: Number(cash), fill, commission: Number(commission), sellTax: sellTax ? Number(sellTax) : null,
-      slippageTicks: Number(slippage), basis, market: market || null,
+      slippageTicks: Number(slippage), basis, market: market || null, benchmark: benchmark || null,
     };
     try {
       const started = await getJson<{ id: string }>('/api/backtests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -101,7 +106,11 @@ export function BacktestsPage() {
         <label>{t('basis')}
           <select value={basis} name="basis" onChange={(e) => setBasis((e.target as HTMLSelectElement).value)}><option value="adjusted">{t('adjusted')}</option><option value="raw">{t('raw')}</option></select>
         </label>
-        <label>{t('benchmark')}<select disabled><option>{t('benchmarkPending')}</option></select></label>
+        <label>{t('benchmark')}
+          <select value={benchmark} name="benchmark" onChange={(e) => setBenchmark((e.target as HTMLSelectElement).value)}>
+            <option value="">{t('none')}</option><option>KOSPI</option><option>KOSDAQ</option><option value="KOSPI200">KOSPI 200</option>
+          </select>
+        </label>
         <button type="submit" class="primary" data-testid="run-backtest">{t('run')}</button>
       </form>
       {error && <p class="error" data-testid="backtest-error">{error}</p>}
@@ -129,14 +138,16 @@ export function BacktestsPage() {
 function RunView({ run }: { run: Status }) {
   const doc = run.result;
   return (
-    <section class="card" data-testid="backtest-run" data-status={run.status}>
+    <section class="card" data-testid="backtest-run" data-status={run.status} data-id={run.id}>
       <div class="progress"><div style={{ width: `${Math.round(run.progress * 100)}%` }} /><span>{run.status} {Math.round(run.progress * 100)}%</span></div>
       {run.error && <p class="error">{run.error}</p>}
       {doc && (
         <>
           <EquityChart equity={doc.equity} />
-          <p class="muted small">{t('benchmark')}: {t('benchmarkPending')}</p>
-          <Metrics metrics={doc.metrics} />
+          <div class="bt-metrics">
+            <Metrics metrics={doc.metrics} />
+            {doc.benchmark && <Benchmark b={doc.benchmark} metrics={doc.metrics} />}
+          </div>
           {doc.runs && <Distribution runs={doc.runs} />}
           <Trades id={run.id} total={run.tradeCount ?? 0} />
         </>
@@ -178,6 +189,31 @@ function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
       <h2>{t('metrics')}</h2>
       <table class="metrics" data-testid="metrics">
         <tbody>{Object.entries(metrics).map(([k, v]) => <tr key={k}><th>{k}</th><td class="num">{fmtMetric(k, v)}</td></tr>)}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The index over the same sessions (the result carries its figures, not its curve) and the run measured against it. */
+function Benchmark({ b, metrics }: { b: Bench; metrics: Record<string, unknown> }) {
+  const row = (k: keyof Bench, own: unknown, text: string) => (
+    <tr key={k}><th>{k}</th><td class="num">{own === undefined ? '' : fmtMetric(k, own)}</td><td class="num" data-key={k} data-value={String(b[k])}>{text}</td></tr>
+  );
+  const fix = (v: number | null) => (v == null ? '—' : v.toFixed(3));
+  return (
+    <div class="table-wrap">
+      <h2>{t('benchmark')}: {b.name} ({b.index})</h2>
+      <p class="muted small">{b.baseLevel.toFixed(2)} ({b.baseDate}) → {b.finalLevel.toFixed(2)}{b.sessionsWithoutLevel > 0 && ` · ${t('noData')}: ${b.sessionsWithoutLevel}`}</p>
+      <table class="metrics" data-testid="benchmark" data-index={b.index}>
+        <thead><tr><th /><th class="num">{t('strategy')}</th><th class="num">{b.name}</th></tr></thead>
+        <tbody>
+          {(['totalReturn', 'cagr', 'maxDrawdown'] as const).map((k) => row(k, metrics[k] ?? null, ratio(b[k])))}
+          {row('beta', undefined, fix(b.beta))}
+          {row('alphaDaily', undefined, ratio(b.alphaDaily, 3))}
+          {row('alphaAnnualised', undefined, ratio(b.alphaAnnualised))}
+          {row('trackingError', undefined, ratio(b.trackingError))}
+          {row('informationRatio', undefined, fix(b.informationRatio))}
+        </tbody>
       </table>
     </div>
   );

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, type RankingRow, type Rankings } from '../api';
 import { MarketBadge, SessionBadge, Tabs } from '../components';
-import { bigWon, dirClass, kstDateTime, kstTime, num, pct, won } from '../format';
+import { addDays, bigWon, dirClass, kstDateTime, kstTime, num, pct, won } from '../format';
 import { t } from '../i18n';
 import { live } from '../live';
 
@@ -61,12 +61,8 @@ export function MarketPage() {
 
   return (
     <div class="page market">
-      <section class="indices" aria-label="KOSPI / KOSDAQ">
-        {['KOSPI', 'KOSDAQ'].map((m) => (
-          <div class="index" key={m} data-testid={`index-${m}`}>
-            <MarketBadge market={m} /> <span class="muted">{t('indexPending')}</span>
-          </div>
-        ))}
+      <section class="indices" aria-label="KOSPI / KOSDAQ / KOSPI 200">
+        <Indices />
         <SessionBadge />
       </section>
       <div class="toolbar">
@@ -125,5 +121,47 @@ function Row({ row, flash, asOf }: { row: RankingRow; flash: 'up' | 'down' | und
       <td class="num" title={title}>{num(row.volume)}</td>
       <td class="num hide-sm" title={title}>{bigWon(row.value)}</td>
     </tr>
+  );
+}
+
+interface Level { code: string; level: number; change: number | null; changePct: number | null; time: string; source: string; simulated: boolean }
+interface StoredIndex { code: string; last: string; lastClose: number; live: Level | null; prev?: number }
+const INDICES = [['1001', 'KOSPI'], ['2001', 'KOSDAQ'], ['1028', 'KOSPI 200']];
+const lvl = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/**
+ * KOSPI, KOSDAQ and KOSPI 200: the live level from the /ws indices channel (labelled SIMULATED when the simulator computes
+ * it), else the last stored close with its change against the close before it.
+ */
+function Indices() {
+  const [stored, setStored] = useState<Record<string, StoredIndex>>({});
+  const [levels, setLevels] = useState<Record<string, Level>>({});
+  useEffect(() => {
+    getJson<StoredIndex[]>('/api/indices').then(async (list) => {
+      const mine = list.filter((i) => INDICES.some(([c]) => c === i.code));
+      await Promise.all(mine.map((i) => getJson<{ close: number }[]>(`/api/indices/${i.code}/bars?from=${addDays(i.last, -14)}&to=${i.last}`)
+        .then((b) => { i.prev = b.at(-2)?.close; }).catch(() => undefined)));
+      setStored(Object.fromEntries(mine.map((i) => [i.code, i])));
+      setLevels((l) => ({ ...Object.fromEntries(mine.filter((i) => i.live).map((i) => [i.code, { ...i.live!, code: i.code }])), ...l }));
+    }).catch(() => undefined);
+    return live.indices((msg: { levels: Level[] }) => setLevels((l) => ({ ...l, ...Object.fromEntries(msg.levels.map((x) => [x.code, x])) })));
+  }, []);
+  return (
+    <>
+      {INDICES.map(([code, label]) => {
+        const s = stored[code], l = levels[code];
+        const change = l ? l.change : s?.prev ? s.lastClose - s.prev : null;
+        const changePct = l ? l.changePct : s?.prev ? (s.lastClose / s.prev - 1) * 100 : null;
+        const level = l?.level ?? s?.lastClose;
+        return (
+          <div class="index" key={code} data-testid={`index-${code}`} data-close={s?.lastClose} data-live={l?.source}
+            title={l ? `${l.source} · ${kstDateTime(l.time)}` : s && `${t('source')}: ${s.last}`}>
+            <b>{label}</b> <span class={`lvl ${dirClass(change)}`}>{level == null ? '—' : lvl(level)}</span>{' '}
+            <small class={dirClass(change)}>{change == null ? '' : `${change > 0 ? '+' : ''}${lvl(change)} `}{pct(changePct)}</small>{' '}
+            {l ? l.simulated && <span class="sim" title={t('simulated')}>SIMULATED</span> : s && <small class="muted">{s.last} {t('closeOf')}</small>}
+          </div>
+        );
+      })}
+    </>
   );
 }
