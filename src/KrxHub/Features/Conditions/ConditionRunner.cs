@@ -57,8 +57,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
 
     private async Task<(ScreenUniverse Universe, string? Live)> LoadAsync(ConditionNode combined, DateOnly? date, DateOnly today, CancellationToken ct)
     {
-        var listed = (await store.GetAllStocksAsync(ct)).Count(s => s.IsListedOn(today));
-        var (basis, newest) = await BroadestBasisAsync(date ?? today, Math.Max(1, listed / 2), ct);
+        var (basis, newest) = await Screening.BroadestBasisAsync(store, date ?? today, ct);
         if (date is null && bus.SourceStatus is { Up: true, Source: { } source })
         {
             var live = await Screening.LoadAsync(store, calendar, combined, null, today, basis, ct, new LiveBars(today, source, bus.LastTick));
@@ -70,17 +69,6 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
 
         var day = date ?? newest ?? throw new ScreenException("no stored session with bars for half the listed stocks");
         return ((await Screening.LoadAsync(store, calendar, combined, null, day, basis, ct)).Universe, null);
-    }
-
-    /// <summary>
-    /// Conditions run on the adjusted basis where the store has a whole market of it, else on raw bars (a store fed by
-    /// raw collection only): whichever basis has the newer broad session, adjusted on a tie.
-    /// </summary>
-    private async Task<(PriceBasis Basis, DateOnly? Newest)> BroadestBasisAsync(DateOnly onOrBefore, int minimum, CancellationToken ct)
-    {
-        var adjusted = await store.GetLatestBroadSessionAsync(PriceBasis.Adjusted, onOrBefore, minimum, ct);
-        var raw = await store.GetLatestBroadSessionAsync(PriceBasis.Raw, onOrBefore, minimum, ct);
-        return raw is { } r && (adjusted is not { } a || r > a) ? (PriceBasis.Raw, raw) : (PriceBasis.Adjusted, adjusted);
     }
 
     private async Task<ConditionRunDto> ApplyAsync(StoredCondition condition, ConditionNode node, ConditionEvaluator evaluator, string? live, CancellationToken ct)

@@ -16,6 +16,11 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
 {
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan BroadRecheck = TimeSpan.FromMinutes(1);
+    private DateOnly? _broadCheckedFor;
+    private DateTimeOffset _broadCheckedAt;
+    private DateOnly? _latestBroad;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick, time);
@@ -61,12 +66,18 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
         var eod = conditions.Where(c => c.Schedule == "eod").ToList();
         if (eod.Count > 0)
         {
-            // The newest session the store holds for (at least half) the market, on either basis: what the EOD collection added.
+            // This runs every second: the cheap max(date) of each basis says whether any session is newer than the oldest
+            // one an eod condition has seen; only then is the newest broad session (a GROUP BY over the bars) looked up.
             var today = KrxCalendar.KstDate(now);
-            var minimum = Math.Max(1, (await store.GetAllStocksAsync(ct)).Count(s => s.IsListedOn(today)) / 2);
-            var adjusted = await store.GetLatestBroadSessionAsync(PriceBasis.Adjusted, today, minimum, ct);
-            var raw = await store.GetLatestBroadSessionAsync(PriceBasis.Raw, today, minimum, ct);
-            var latest = adjusted is { } a && (raw is not { } r || a >= r) ? adjusted : raw;
+            var newestAny = new[] { await store.GetLatestDateWithBarsAsync(PriceBasis.Adjusted, today, ct), await store.GetLatestDateWithBarsAsync(PriceBasis.Raw, today, ct) }.Max();
+            var oldestSeen = eod.Min(c => c.LastSession ?? DateOnly.MinValue);
+            if (newestAny is { } n && n > oldestSeen && (n != _broadCheckedFor || now - _broadCheckedAt >= BroadRecheck))
+            {
+                // Looked up when a newer bar arrives, else at most once a minute (while a day's collection is still landing).
+                (_broadCheckedFor, _broadCheckedAt, _latestBroad) = (n, now, (await Screening.BroadestBasisAsync(store, today, ct)).Newest);
+            }
+
+            var latest = _latestBroad;
             var fresh = eod.Where(c => latest is { } l && (c.LastSession is not { } s || s < l)).ToList();
             if (fresh.Count > 0)
             {

@@ -174,8 +174,7 @@ public static class ConditionsApi
         }
         catch (ConditionException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expression"] = [e.Message] },
-                title: "Invalid condition", detail: e.Message, extensions: new Dictionary<string, object?> { ["column"] = e.Column });
+            return ScreenApi.ConditionProblem(e);
         }
 
         if (!ApiErrors.TryMarket(r.Market, "market", out var market, out var problem))

@@ -66,14 +66,7 @@ public static class ConditionsCommand
         add.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var text = parse.GetValue(expression)!;
-            try
-            {
-                ConditionParser.Parse(text);
-            }
-            catch (ConditionException e)
-            {
-                throw new CliException($"{e.Message}\n  {text}\n  {new string(' ', e.Column - 1)}^", 2);
-            }
+            ScreenCommand.ParseOrExit(text);
 
             Market? m = parse.GetValue(market) is { } mt
                 ? Markets.TryParse(mt, out var pm) ? pm : throw new CliException($"--market '{mt}' is not KOSPI, KOSDAQ or KONEX", 2)

@@ -18,6 +18,11 @@ public static class ScreenApi
         return app;
     }
 
+    /// <summary>A bad expression: 400 naming <c>expression</c>, with the <c>column</c> as an extension (the dashboard puts a caret there).</summary>
+    internal static ValidationProblem ConditionProblem(ConditionException e) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expression"] = [e.Message] },
+            title: "Invalid condition", detail: e.Message, extensions: new Dictionary<string, object?> { ["column"] = e.Column });
+
     private static async Task<Results<Ok<ScreenResultDto>, ValidationProblem, ProblemHttpResult>> ScreenAsync(
         ScreenRequest request, MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, CancellationToken ct)
     {
@@ -55,8 +60,7 @@ public static class ScreenApi
         }
         catch (ConditionException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expression"] = [e.Message] },
-                title: "Invalid condition", detail: e.Message, extensions: new Dictionary<string, object?> { ["column"] = e.Column });
+            return ConditionProblem(e);
         }
 
         // Without a date, while live data flows, the screen runs on today's live bars (if any stock has traded today).

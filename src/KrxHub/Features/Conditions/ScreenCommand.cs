@@ -35,15 +35,7 @@ public static class ScreenCommand
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var text = parse.GetValue(expression)!;
-            ConditionNode condition;
-            try
-            {
-                condition = ConditionParser.Parse(text);
-            }
-            catch (ConditionException e)
-            {
-                throw new CliException($"{e.Message}\n  {text}\n  {new string(' ', e.Column - 1)}^", 2);
-            }
+            var condition = ParseOrExit(text);
 
             DateOnly? day = null;
             if (parse.GetValue(date) is { } d)
@@ -94,6 +86,19 @@ public static class ScreenCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The condition, or exit 2 with the message and a caret under its column.</summary>
+    internal static ConditionNode ParseOrExit(string text)
+    {
+        try
+        {
+            return ConditionParser.Parse(text);
+        }
+        catch (ConditionException e)
+        {
+            throw new CliException($"{e.Message}\n  {text}\n  {new string(' ', e.Column - 1)}^", 2);
+        }
     }
 
     private static string Format(object? value) => value switch

@@ -46,12 +46,32 @@ public static class Screening
             }
         }
 
-        // The default is the newest session with bars for at least half the listed market: one stock's newer file
-        // (a single-stock import) must not make the whole-market screen run on a day nobody else has.
-        var listed = (await store.GetAllStocksAsync(ct)).Count(s => s.IsListedOn(today));
-        var day = date ?? await store.GetLatestBroadSessionAsync(basis, today, Math.Max(1, listed / 2), ct)
+        var day = date ?? await NewestBroadSessionAsync(store, basis, today, ct)
             ?? throw new ScreenException($"the store has no session on or before {today:yyyy-MM-dd} with {basis.Name()} bars for half the listed stocks; pass a date");
         return Answer(condition, expression, basis, await LoadAsync(store, calendar, condition, market, day, basis, ct), null);
+    }
+
+    /// <summary>
+    /// The newest session on or before <paramref name="onOrBefore"/> with <paramref name="basis"/> bars for at least half the
+    /// stocks listed then: one stock's newer file (a single-stock import) must not make a whole-market screen run on a day
+    /// nobody else has.
+    /// </summary>
+    public static async Task<DateOnly?> NewestBroadSessionAsync(MarketStore store, PriceBasis basis, DateOnly onOrBefore, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var listed = (await store.GetAllStocksAsync(ct)).Count(s => s.IsListedOn(onOrBefore));
+        return await store.GetLatestBroadSessionAsync(basis, onOrBefore, Math.Max(1, listed / 2), ct);
+    }
+
+    /// <summary>
+    /// The basis conditions run on: adjusted where the store has a whole market of it, else raw (a store fed by raw
+    /// collection only), whichever has the newer broad session (adjusted on a tie), with that session.
+    /// </summary>
+    public static async Task<(PriceBasis Basis, DateOnly? Newest)> BroadestBasisAsync(MarketStore store, DateOnly onOrBefore, CancellationToken ct)
+    {
+        var adjusted = await NewestBroadSessionAsync(store, PriceBasis.Adjusted, onOrBefore, ct);
+        var raw = await NewestBroadSessionAsync(store, PriceBasis.Raw, onOrBefore, ct);
+        return raw is { } r && (adjusted is not { } a || r > a) ? (PriceBasis.Raw, raw) : (PriceBasis.Adjusted, adjusted);
     }
 
     private static ScreenResultDto Answer(ConditionNode condition, string expression, PriceBasis basis, (ScreenUniverse Universe, int WithoutBar) universe, string? live)

@@ -3,7 +3,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using KrxHub.Core;
-using KrxHub.Core.Indices;
 using KrxHub.Core.Live;
 
 namespace KrxHub.Features.Live;
