@@ -335,6 +335,21 @@ internal static class PostgresSchema
             CREATE INDEX alert_outbox_due ON alert_outbox (status, next_attempt_at);
             CREATE INDEX alert_outbox_dedupe ON alert_outbox (condition_id, code, event, channel, created_at);
             """),
+        new(9, "API keys, stored hashed", """
+            -- The key itself is never stored: only its SHA-256 and the first characters the owner can recognise it by.
+            CREATE TABLE api_keys (
+                id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name         text NOT NULL,
+                role         text NOT NULL CHECK (role IN ('read', 'admin')),
+                key_hash     text NOT NULL UNIQUE,
+                prefix       text NOT NULL,
+                created_at   timestamptz NOT NULL,
+                revoked_at   timestamptz,
+                last_used_at timestamptz
+            );
+
+            CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+            """),
     ];
 
     // Version 7 (6 is taken by another change): see SqliteSchema.

@@ -321,6 +321,21 @@ internal static class SqliteSchema
             CREATE INDEX alert_outbox_due ON alert_outbox (status, next_attempt_at);
             CREATE INDEX alert_outbox_dedupe ON alert_outbox (condition_id, code, event, channel, created_at);
             """),
+        new(9, "API keys, stored hashed", """
+            -- The key itself is never stored: only its SHA-256 and the first characters the owner can recognise it by.
+            CREATE TABLE api_keys (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                name         TEXT NOT NULL,
+                role         TEXT NOT NULL CHECK (role IN ('read', 'admin')),
+                key_hash     TEXT NOT NULL UNIQUE,
+                prefix       TEXT NOT NULL,
+                created_at   TEXT NOT NULL,
+                revoked_at   TEXT,
+                last_used_at TEXT
+            );
+
+            CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
+            """),
     ];
 
     // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099

@@ -1,3 +1,4 @@
+using KrxHub.Features.Access;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
@@ -30,6 +31,7 @@ return await Cli.RunAsync(args,
     CalendarCommand.Create(),   // Features/TradingCalendar
     ScreenCommand.Create(),     // Features/Conditions: screen the market with a condition
     ConditionsCommand.Create(), // Features/Conditions: saved conditions
+    KeysCommand.Create(),       // Features/Access: API keys
 ]);
 
 /// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>
@@ -39,20 +41,22 @@ internal partial class Program
     {
         app.MapDashboard();      // /, client routes and /assets: the web dashboard (web/ → wwwroot/)
         app.MapHealth();         // /health/live, /health/ready
-        app.MapStocks();         // /api/stocks
-        app.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}
-        app.MapMinutes();        // /api/stocks/{code}/minutes
-        app.MapInvestors();      // /api/stocks/{code}/investors
-        app.MapIndices();        // /api/indices, /api/indices/{code}/bars, /api/indices/{code}/constituents
-        app.MapMarketInvestors(); // /api/investors
-        app.MapQuality();        // /api/quality, /api/quarantine
-        app.MapCollection();     // /api/collection
-        app.MapBacktests();      // /api/backtests
-        app.MapSession();        // /api/session
-        app.MapCalendar();       // /api/calendar
-        app.MapLive();           // /ws, /api/quotes, /api/live/status
-        app.MapRankings();       // /api/rankings
-        app.MapScreen();         // /api/screen
-        app.MapConditions();     // /api/conditions, /api/alerts
+        // Every API endpoint needs a key with the read role, and admin when it writes (Features/Access; open without keys on loopback).
+        var api = app.MapGroup(string.Empty).RequireApiAccess();
+        api.MapStocks();         // /api/stocks
+        api.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}
+        api.MapMinutes();        // /api/stocks/{code}/minutes
+        api.MapInvestors();      // /api/stocks/{code}/investors
+        api.MapIndices();        // /api/indices, /api/indices/{code}/bars, /api/indices/{code}/constituents
+        api.MapMarketInvestors(); // /api/investors
+        api.MapQuality();        // /api/quality, /api/quarantine
+        api.MapCollection();     // /api/collection
+        api.MapBacktests();      // /api/backtests
+        api.MapSession();        // /api/session
+        api.MapCalendar();       // /api/calendar
+        api.MapLive();           // /ws, /api/quotes, /api/live/status
+        api.MapRankings();       // /api/rankings
+        api.MapScreen();         // /api/screen
+        api.MapConditions();     // /api/conditions, /api/alerts
     }
 }

@@ -2,6 +2,7 @@ using KrxHub.Shared;
 using System.Text.Json.Serialization;
 using KrxHub.Core;
 using KrxHub.Core.Live;
+using KrxHub.Features.Access;
 using KrxHub.Features.Backtests;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
@@ -55,6 +56,7 @@ public static class HubApp
         builder.Services.AddLive(options);
         builder.Services.AddCollection(options.Settings);
         builder.Services.AddConditions(options.Settings, options.RunConditionWorkers);
+        builder.Services.AddAccess(options.Settings.Access, options.Access);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
@@ -62,6 +64,7 @@ public static class HubApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAccess();
         app.UseWebSockets();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("KrxHub API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

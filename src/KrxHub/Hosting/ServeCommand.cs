@@ -35,6 +35,11 @@ public static class ServeCommand
         Description = $"Simulated live feed: random seed, same seed same events (or {SimulatorOptions.SeedVariable}; default {SimulatorOptions.DefaultSeed})",
     };
 
+    public static readonly Option<bool> InsecureOpen = new("--insecure-open")
+    {
+        Description = "Listen on a non-loopback address without any API key (refused otherwise; printed on every start)",
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", """
@@ -44,6 +49,7 @@ public static class ServeCommand
             Examples:
               krxhub serve
               krxhub serve --urls http://127.0.0.1:8080 --data-dir /var/lib/krxhub
+              krxhub serve --urls http://0.0.0.0:5080        (needs an admin key: krxhub keys add --name ops --role admin)
               krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
               krxhub serve --no-bundled
               krxhub serve --sim-calendar --sim-seed 7
@@ -54,6 +60,7 @@ public static class ServeCommand
         command.Options.Add(SimAlwaysOpen);
         command.Options.Add(SimCalendar);
         command.Options.Add(SimSeed);
+        command.Options.Add(InsecureOpen);
         command.Options.Add(CalendarFiles.ExtensionFile);
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
@@ -64,9 +71,18 @@ public static class ServeCommand
                 Settings = settings,
                 Live = settings.Live,
                 Simulator = ResolveSimulator(parse, defaultAlwaysOpen: settings.Kiwoom is null),
+                InsecureOpen = parse.GetValue(InsecureOpen),
             };
             var calendar = CalendarFiles.Load(parse, settings.Calendar);
             var store = await CliSupport.OpenStoreAsync(parse, ct);
+            var (activeKeys, adminKeys) = await store.CountActiveApiKeysAsync(ct);
+            if (options.Access.Refusal(adminKeys) is { } refusal)
+            {
+                await store.DisposeAsync();
+                throw new CliException(refusal, 2);
+            }
+
+            Console.WriteLine(options.Access.Describe(activeKeys));
             Console.WriteLine($"KrxHub: store {location.Describe()}, calendar {calendar.CoveredFrom:yyyy-MM-dd}..{calendar.CoveredThrough:yyyy-MM-dd} "
                 + $"(published through {calendar.PublishedThrough:yyyy-MM-dd}, then provisional)");
             if (CalendarCoverage.Notice(calendar, options.Time.GetUtcNow()) is { } calendarNotice)

@@ -44,6 +44,12 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     /// <summary>Test hook: false leaves the condition scheduler and the alert sender to the test (it calls them itself).</summary>
     public bool RunConditionWorkers { get; init; } = true;
 
+    /// <summary>--insecure-open: serve without keys on a non-loopback address (refused otherwise).</summary>
+    public bool InsecureOpen { get; init; }
+
+    /// <summary>Whether this hub may run without keys, from the addresses it listens on.</summary>
+    public Features.Access.AccessMode Access => new(Features.Access.AccessMode.IsLoopbackOnly(Urls), InsecureOpen);
+
     /// <summary>Test hook: extra log providers (e.g. one that captures every line).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -33,6 +33,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>Alert channels and delivery (KRXHUB_ALERTS__WEBHOOKURL, __SLACKWEBHOOKURL, __TELEGRAMBOTTOKEN, __SMTPHOST …).</summary>
     public Features.Conditions.AlertSettings Alerts { get; init; } = new();
 
+    /// <summary>Access control and limits (KRXHUB_ACCESS__CORSORIGINS, __TRUSTEDPROXIES, __REQUESTSPERMINUTEPERKEY …).</summary>
+    public Features.Access.AccessSettings Access { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -97,9 +100,16 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(alertError, 2);
         }
 
+        var access = SettingsBinder.Bind<Features.Access.AccessSettings>(Features.Access.AccessSettings.SectionName,
+            SettingsBinder.Values(configuration, Features.Access.AccessSettings.SectionName, SettingsBinder.Keys<Features.Access.AccessSettings>()));
+        if (access.Validate() is { } accessError)
+        {
+            throw new CliException(accessError, 2);
+        }
+
         return new HubSettings(KiwoomOrNull(kiwoom), collection)
         {
-            RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts,
+            RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts, Access = access,
         };
     }
 

@@ -1,3 +1,4 @@
+using KrxHub.Features.Access;
 using System.Collections.Concurrent;
 using KrxHub.Core;
 using KrxHub.Storage;
@@ -26,15 +27,27 @@ public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset cre
 }
 
 /// <summary>Background runs: at most one at a time per node (a whole-market run uses every core), the last 100 kept.</summary>
-public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<BacktestJobs> logger) : IDisposable
+public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, Access.AccessSettings access, ILogger<BacktestJobs> logger) : IDisposable
 {
     private const int Kept = 100;
     private readonly ConcurrentDictionary<string, BacktestJob> _jobs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
 
-    public BacktestJob Start(BacktestPlan plan)
+    private int _pending;
+
+    /// <summary>Runs queued or running at once on this node.</summary>
+    public int Capacity => access.BacktestQueue;
+
+    /// <summary>Queues a run, or null when <see cref="Capacity"/> runs are already queued or running.</summary>
+    public BacktestJob? Start(BacktestPlan plan)
     {
+        if (Interlocked.Increment(ref _pending) > Capacity)
+        {
+            Interlocked.Decrement(ref _pending);
+            return null;
+        }
+
         var job = new BacktestJob(Guid.NewGuid().ToString("n"), plan, time.GetUtcNow());
         _jobs[job.Id] = job;
         Trim();
@@ -84,13 +97,15 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
         }
         catch (Exception e)
         {
+            // The message of an unexpected exception is infrastructure's (a path, a connection string part): the log has it.
             logger.LogError(e, "backtest {Id} failed", job.Id);
-            job.Error = e.Message;
+            job.Error = $"the run failed on an internal error (the hub's log has it under backtest {job.Id})";
             job.Status = "failed";
         }
         finally
         {
             job.FinishedAt = time.GetUtcNow();
+            Interlocked.Decrement(ref _pending);
         }
     }
 
@@ -124,7 +139,8 @@ public static class BacktestsApi
     public static IEndpointRouteBuilder MapBacktests(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/backtests").WithTags("Backtests");
-        group.MapPost("/", StartAsync);
+        group.MapPost("/", StartAsync).RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy)
+            .WithSummary("Start a run; 429 with Retry-After while this node's queue is full (KRXHUB_ACCESS__BACKTESTQUEUE)");
         group.MapGet("/", List);
         group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
         group.MapGet("/{id}", Get)
@@ -134,7 +150,7 @@ public static class BacktestsApi
     }
 
     private static async Task<Results<Accepted<BacktestStartedDto>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        BacktestRequest? request, BacktestJobs jobs, MarketStore store, KrxCalendar calendar, TimeProvider time, CancellationToken ct)
+        BacktestRequest? request, BacktestJobs jobs, MarketStore store, KrxCalendar calendar, TimeProvider time, HttpContext context, CancellationToken ct)
     {
         if (request is null)
         {
@@ -151,9 +167,20 @@ public static class BacktestsApi
             return ApiErrors.NotFound("Unknown stock", $"stock {unknown} is not in the stock master");
         }
 
-        var job = jobs.Start(plan);
+        if (jobs.Start(plan) is not { } job)
+        {
+            return TooBusy(context, jobs);
+        }
+
         var location = $"/api/backtests/{job.Id}";
         return TypedResults.Accepted(location, new BacktestStartedDto(job.Id, job.Status, location));
+    }
+
+    private static ProblemHttpResult TooBusy(HttpContext context, BacktestJobs jobs)
+    {
+        context.Response.Headers.RetryAfter = "30";
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Backtest queue full",
+            detail: $"{jobs.Capacity} backtests are queued or running on this node; retry later (KRXHUB_ACCESS__BACKTESTQUEUE)");
     }
 
     private static Ok<BacktestSummaryDto[]> List(BacktestJobs jobs) => TypedResults.Ok(jobs.List().Select(j => new BacktestSummaryDto(

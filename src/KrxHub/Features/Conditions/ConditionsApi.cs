@@ -1,3 +1,4 @@
+using KrxHub.Features.Access;
 using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Core.Conditions;
@@ -38,11 +39,15 @@ public static class ConditionsApi
         conditions.MapGet("/", async (MarketStore store, CancellationToken ct) =>
             TypedResults.Ok((await store.GetConditionsAsync(ct)).Select(ConditionDto.From).ToList())).WithSummary("Saved conditions");
         conditions.MapGet("/{id:long}", GetAsync).WithSummary("One condition");
-        conditions.MapPost("/", CreateAsync).WithSummary("Save a condition; a bad expression is a 400 with its column");
-        conditions.MapPut("/{id:long}", UpdateAsync).WithSummary("Replace a condition");
-        conditions.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a condition with its matches and history");
+        conditions.MapPost("/", CreateAsync).WithSummary("Save a condition; a bad expression is a 400 with its column")
+            .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
+        conditions.MapPut("/{id:long}", UpdateAsync).WithSummary("Replace a condition")
+            .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
+        conditions.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a condition with its matches and history")
+            .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
         conditions.MapGet("/{id:long}/results", ResultsAsync).WithSummary("The current matching set and the entry/exit history in [from, to]");
-        conditions.MapPost("/{id:long}/evaluate", EvaluateAsync).WithSummary("Evaluate now (live bars while a source is up, else the newest stored session or ?date=)");
+        conditions.MapPost("/{id:long}/evaluate", EvaluateAsync).WithSummary("Evaluate now (live bars while a source is up, else the newest stored session or ?date=)")
+            .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
         var alerts = app.MapGroup("/api/alerts").WithTags("Conditions");
         alerts.MapGet("/", AlertsAsync).WithSummary("Alerts of the outbox, newest first (status: pending, sent, dead)");
         alerts.MapPost("/{id:long}/retry", RetryAsync).WithSummary("Put a dead-lettered alert back in line");

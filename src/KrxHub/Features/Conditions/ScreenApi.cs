@@ -1,3 +1,4 @@
+using KrxHub.Features.Access;
 using KrxHub.Core;
 using KrxHub.Core.Conditions;
 using KrxHub.Features.Live;
@@ -14,7 +15,8 @@ public static class ScreenApi
     public static IEndpointRouteBuilder MapScreen(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/screen", ScreenAsync).WithTags("Conditions")
-            .WithSummary("Screen the listed universe with a condition on a stored session (default: the latest with bars); 400 names the column of a bad expression");
+            .WithSummary("Screen the listed universe with a condition on a stored session (default: the latest with bars); 400 names the column of a bad expression")
+            .RequireAccess(Access.AccessSetup.ReadPolicy); // a query that writes nothing
         return app;
     }
 

@@ -58,8 +58,7 @@ public static class LiveApi
 
     public static IEndpointRouteBuilder MapLive(this IEndpointRouteBuilder app)
     {
-        app.Map("/ws", (HttpContext context, LiveSubscriptions subscriptions, LiveOptions options, ILoggerFactory loggers) =>
-            LiveSocket.HandleAsync(context, subscriptions, options, loggers.CreateLogger("KrxHub.Live.WebSocket"))).ExcludeFromDescription();
+        app.Map("/ws", ConnectAsync).ExcludeFromDescription();
         var group = app.MapGroup("/api").WithTags("Live");
         group.MapGet("/quotes/{code}", GetQuoteAsync)
             .WithSummary("Latest price of one stock: live while the live source is up, else the last stored values with stale=true");
@@ -68,6 +67,22 @@ public static class LiveApi
         group.MapGet("/live/status", GetStatus)
             .WithSummary("The live source (which node runs it, whether it is up), the session phase and the WebSocket counters of this node");
         return app;
+    }
+
+    /// <summary>/ws, within the connection caps per key and per address (429 with Retry-After over a cap).</summary>
+    private static async Task ConnectAsync(
+        HttpContext context, LiveSubscriptions subscriptions, LiveOptions options, Access.WebSocketCaps caps, ILoggerFactory loggers)
+    {
+        using var slot = caps.TryEnter(Access.AccessSetup.KeyId(context.User), context.Connection.RemoteIpAddress, out var refusal);
+        if (slot is null)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many WebSocket connections", detail: refusal)
+                .ExecuteAsync(context);
+            return;
+        }
+
+        await LiveSocket.HandleAsync(context, subscriptions, options, loggers.CreateLogger("KrxHub.Live.WebSocket"));
     }
 
     private static async Task<Results<Ok<QuoteDto>, ValidationProblem, ProblemHttpResult>> GetQuoteAsync(
