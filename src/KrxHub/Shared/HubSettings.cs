@@ -36,6 +36,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>Access control and limits (KRXHUB_ACCESS__CORSORIGINS, __TRUSTEDPROXIES, __REQUESTSPERMINUTEPERKEY …).</summary>
     public Features.Access.AccessSettings Access { get; init; } = new();
 
+    /// <summary>KRXHUB_SECRETS__KEY: encrypts the Kiwoom token at rest.</summary>
+    public Features.Access.SecretsSettings Secrets { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -107,8 +110,11 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(accessError, 2);
         }
 
+        var secrets = SettingsBinder.Bind<Features.Access.SecretsSettings>(Features.Access.SecretBox.SectionName,
+            SettingsBinder.Values(configuration, Features.Access.SecretBox.SectionName, SettingsBinder.Keys<Features.Access.SecretsSettings>()));
         return new HubSettings(KiwoomOrNull(kiwoom), collection)
         {
+            Secrets = secrets,
             RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts, Access = access,
         };
     }

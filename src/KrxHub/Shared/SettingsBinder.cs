@@ -31,7 +31,15 @@ internal static class SettingsBinder
                 continue;
             }
 
-            if (!names.Contains(child.Key))
+            // KRXHUB_KIWOOM__SECRETKEY_FILE=/run/secrets/kiwoom: the value is the file's content (container secrets).
+            var key = child.Key;
+            var fromFile = key.EndsWith(FileSuffix, StringComparison.OrdinalIgnoreCase) && names.Contains(key[..^FileSuffix.Length]);
+            if (fromFile)
+            {
+                key = key[..^FileSuffix.Length];
+            }
+
+            if (!names.Contains(key))
             {
                 throw new CliException(
                     $"{EnvName(section, child.Key)} is not a setting; known: {string.Join(", ", names.Order(StringComparer.Ordinal).Select(n => EnvName(section, n)))}", 2);
@@ -42,13 +50,30 @@ internal static class SettingsBinder
                 throw new CliException($"{EnvName(section, child.Key)} must be a single value, not a section", 2);
             }
 
-            if (!string.IsNullOrWhiteSpace(child.Value))
+            var value = fromFile && !string.IsNullOrWhiteSpace(child.Value) ? ReadSecretFile(section, child.Key, child.Value.Trim()) : child.Value;
+            if (!string.IsNullOrWhiteSpace(value))
             {
-                values[child.Key] = child.Value.Trim();
+                values[key] = value.Trim();
             }
         }
 
         return values;
+    }
+
+    /// <summary>A key with this suffix names a file holding the value of the key without it.</summary>
+    public const string FileSuffix = "_FILE";
+
+    private static string ReadSecretFile(string section, string key, string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The path is named, never the content.
+            throw new CliException($"{EnvName(section, key)}: cannot read '{path}' ({e.GetType().Name})", 2);
+        }
     }
 
     /// <summary>The settable properties of <typeparamref name="T"/> that a plain value can set.</summary>

@@ -48,7 +48,7 @@ internal sealed class CollectionCli : IAsyncDisposable
             .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Warning));
         var kiwoom = settings.Kiwoom is { } options
-            ? KiwoomWiring.CreateClient(options, store, Time, loggers.CreateLogger<Sources.Kiwoom.KiwoomClient>())
+            ? KiwoomWiring.CreateClient(options, store, Time, loggers.CreateLogger<Sources.Kiwoom.KiwoomClient>(), settings.Secrets.Box)
             : null;
         var krx = settings.Krx is { } krxOptions
             ? new Sources.KrxOpenApi.KrxOpenApiClient(new HttpClient(), krxOptions, Time, null, loggers.CreateLogger<Sources.KrxOpenApi.KrxOpenApiClient>())

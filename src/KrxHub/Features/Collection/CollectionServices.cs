@@ -20,7 +20,7 @@ public static class CollectionServices
         if (settings.Kiwoom is { } kiwoom)
         {
             services.AddSingleton(sp => KiwoomWiring.CreateClient(kiwoom, sp.GetRequiredService<MarketStore>(), sp.GetRequiredService<TimeProvider>(),
-                sp.GetService<ILogger<KiwoomClient>>()));
+                sp.GetService<ILogger<KiwoomClient>>(), settings.Secrets.Box));
 
             // Hosted services stop in reverse order: the scheduler (registered later) stops before the token goes.
             if (settings.RevokeKiwoomTokenOnShutdown)

@@ -9,7 +9,8 @@ public static class ConditionServices
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings.Alerts);
-        services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(15));
+        // The factory's own request logging prints whole URLs, and a Slack webhook's path or a Telegram bot's token is a secret.
+        services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         services.AddSingleton<AlertChannels>();
         services.AddSingleton<ConditionRunner>();
         services.AddSingleton<AlertSender>();

@@ -227,7 +227,7 @@ public class ConditionsTests
     }
 
     /// <summary>An HTTP server on loopback that records every POST (path, body, signature, idempotency key) and can refuse the next one.</summary>
-    private sealed class FakeReceiver : IAsyncDisposable
+    internal sealed class FakeReceiver : IAsyncDisposable
     {
         private readonly WebApplication _app;
         private readonly ConcurrentQueue<(string Path, byte[] Body, string? Signature, string? Key)> _requests = new();
@@ -267,7 +267,7 @@ public class ConditionsTests
     }
 
     /// <summary>A minimal SMTP server on loopback (RFC 5321 without extensions) that records each message's envelope and data.</summary>
-    private sealed class FakeSmtp : IAsyncDisposable
+    internal sealed class FakeSmtp : IAsyncDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly CancellationTokenSource _stop = new();
