@@ -20,8 +20,32 @@ export class ApiError extends Error {
   constructor(public status: number, message: string, public body?: any) { super(message); }
 }
 
+const KEY = 'krxhub.apiKey';
+
+/** The API key this browser keeps (a hub with keys answers 401 without one; docs/access.md). */
+export function apiKey(): string | null {
+  try { return localStorage.getItem(KEY); } catch { return null; }
+}
+
+let asking = false;
+function askForKey(status: number): void {
+  if (asking) return;
+  asking = true;
+  const text = status === 401 ? 'API 키가 필요합니다 / This hub needs an API key (krx_…):' : '이 키로는 할 수 없습니다 / This key may not do that; another key (krx_…):';
+  const key = window.prompt(text, '');
+  if (key && key.trim()) {
+    localStorage.setItem(KEY, key.trim());
+    location.reload();
+  }
+  asking = false;
+}
+
 export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
+  const key = apiKey();
+  const headers = new Headers(init?.headers);
+  if (key && url.startsWith('/api')) headers.set('Authorization', `Bearer ${key}`);
+  const res = await fetch(url, { ...init, headers });
+  if (res.status === 401 || (res.status === 403 && init?.method && init.method !== 'GET')) askForKey(res.status);
   if (!res.ok) {
     let detail = `${res.status} ${res.statusText}`, p;
     try {

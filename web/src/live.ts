@@ -1,3 +1,4 @@
+import { apiKey } from './api';
 // One WebSocket to /ws for the whole page: subscriptions are reference-counted per key and sent again after a reconnect.
 type Handler = (msg: any) => void;
 
@@ -9,7 +10,9 @@ let delay = 1000;
 let opened = false;
 
 function url(): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  // A browser's WebSocket cannot send headers: the key goes in the query (docs/access.md).
+  const key = apiKey();
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${key ? `?access_token=${encodeURIComponent(key)}` : ''}`;
 }
 
 function send(msg: Record<string, unknown>): void {
