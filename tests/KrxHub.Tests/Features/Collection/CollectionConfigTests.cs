@@ -75,6 +75,8 @@ public sealed partial class CollectionConfigTests
         settings.UnionWith([Sources.Simulation.SimulatorOptions.AlwaysOpenVariable, Sources.Simulation.SimulatorOptions.SeedVariable]);
         settings.UnionWith(SettingsBinder.Keys<Features.TradingCalendar.CalendarSettings>().Select(k => SettingsBinder.EnvName(Features.TradingCalendar.CalendarSettings.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<Features.Conditions.AlertSettings>().Select(k => SettingsBinder.EnvName(Features.Conditions.AlertSettings.SectionName, k)));
+        settings.UnionWith(SettingsBinder.Keys<Features.Access.AccessSettings>().Select(k => SettingsBinder.EnvName(Features.Access.AccessSettings.SectionName, k)));
+        settings.UnionWith(SettingsBinder.Keys<Features.Access.SecretsSettings>().Select(k => SettingsBinder.EnvName(Features.Access.SecretBox.SectionName, k)));
 
         Assert.Empty(settings.Except(documented).Order());
         Assert.Empty(documented.Except(settings).Order());
