@@ -9,6 +9,7 @@ using KrxHub.Features.Indices;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
 using KrxHub.Features.Minutes;
+using KrxHub.Features.Observability;
 using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
 using KrxHub.Features.Session;
@@ -39,6 +40,7 @@ internal partial class Program
     {
         app.MapDashboard();      // /, client routes and /assets: the web dashboard (web/ → wwwroot/)
         app.MapHealth();         // /health/live, /health/ready
+        app.MapMetrics();        // /metrics: Prometheus text (Features/Observability)
         app.MapStocks();         // /api/stocks
         app.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}
         app.MapMinutes();        // /api/stocks/{code}/minutes

@@ -33,6 +33,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>Alert channels and delivery (KRXHUB_ALERTS__WEBHOOKURL, __SLACKWEBHOOKURL, __TELEGRAMBOTTOKEN, __SMTPHOST …).</summary>
     public Features.Conditions.AlertSettings Alerts { get; init; } = new();
 
+    /// <summary>Metrics, OTLP and the log format (KRXHUB_METRICS__PORT, KRXHUB_OTLP__ENDPOINT, KRXHUB_LOG_FORMAT).</summary>
+    public Features.Observability.ObservabilitySettings Observability { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -100,6 +103,7 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
         return new HubSettings(KiwoomOrNull(kiwoom), collection)
         {
             RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts,
+            Observability = Features.Observability.ObservabilitySettings.From(configuration),
         };
     }
 

@@ -26,7 +26,8 @@ public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset cre
 }
 
 /// <summary>Background runs: at most one at a time per node (a whole-market run uses every core), the last 100 kept.</summary>
-public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<BacktestJobs> logger) : IDisposable
+public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, ILogger<BacktestJobs> logger,
+    Observability.HubMetrics? metrics = null) : IDisposable
 {
     private const int Kept = 100;
     private readonly ConcurrentDictionary<string, BacktestJob> _jobs = new(StringComparer.Ordinal);
@@ -91,6 +92,7 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
         finally
         {
             job.FinishedAt = time.GetUtcNow();
+            metrics?.Job("backtest", job.Status == "completed", job.FinishedAt.Value - job.CreatedAt);
         }
     }
 
