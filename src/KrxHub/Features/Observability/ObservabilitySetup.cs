@@ -25,7 +25,7 @@ public static partial class ObservabilitySetup
             {
                 o.IncludeScopes = true;
                 o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
             });
         }
 
@@ -78,8 +78,9 @@ public static partial class ObservabilitySetup
         if (app.ServiceProvider.GetRequiredService<HubOptions>().Settings.Observability.Metrics.Port is { } port)
         {
             endpoint.RequireHost($"*:{port}");
-            // On the hub's own addresses /metrics is a 404, not the dashboard's client-route fallback.
-            app.MapGet("/metrics", () => TypedResults.NotFound()).ExcludeFromDescription();
+            // On the hub's own addresses /metrics is a 404, not the dashboard's client-route fallback (ordered after the
+            // scrape endpoint, so that on the metrics port the scrape endpoint wins).
+            app.Map("/metrics", () => TypedResults.NotFound()).ExcludeFromDescription().Add(b => ((RouteEndpointBuilder)b).Order = 1);
         }
 
         return endpoint.WithTags("Observability").WithSummary("Prometheus text of the hub's metrics (see docs/observability.md)");
