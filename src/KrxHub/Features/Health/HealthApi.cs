@@ -30,7 +30,7 @@ public static class HealthApi
     }
 
     private static async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> ReadyAsync(HttpContext context, MarketStore store, KrxCalendar calendar,
-        TimeProvider time, ILogger<HealthDto> logger, CancellationToken ct)
+        TimeProvider time, ILoggerFactory loggers, CancellationToken ct)
     {
         var checks = new ReadinessChecks(context.RequestServices, store, time);
         var components = new List<ComponentHealthDto>();
@@ -48,7 +48,7 @@ public static class HealthApi
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The exception's text can name hosts, paths or credentials: it goes to the log, the answer says where to look.
-            logger.LogError(e, "health: the store did not answer (correlation id {CorrelationId})", CorrelationIds.Of(context));
+            loggers.CreateLogger("KrxHub.Health").LogError(e, "health: the store did not answer (correlation id {CorrelationId})", CorrelationIds.Of(context));
             components.Add(new ComponentHealthDto("store", "failed",
                 $"the {store.Backend} store did not answer; the hub's log has the error under correlation id {CorrelationIds.Of(context)}"));
         }

@@ -25,7 +25,7 @@ public static class CorrelationIds
                 ?? (Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N"));
             context.Items[ItemKey] = id;
             context.Response.Headers[Header] = id;
-            using (logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id }))
+            using (logger.BeginScope(new CorrelationScope(id)))
             {
                 await next(context);
             }
@@ -42,4 +42,22 @@ public static class CorrelationIds
     // Only a plain token goes into logs and headers: letters, digits and - _ . : (no spaces, quotes or line breaks).
     private static string? Accepted(string value) =>
         value.Length is > 0 and <= MaxLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') ? value : null;
+
+    /// <summary>The scope's state: one CorrelationId property, and "CorrelationId:…" as its message (like ASP.NET Core's own scopes).</summary>
+    private sealed class CorrelationScope(string id) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            index == 0 ? new("CorrelationId", id) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"CorrelationId:{id}";
+    }
 }

@@ -46,7 +46,7 @@ public sealed record ObservabilitySettings
 
         var otlp = SettingsBinder.Bind<OtlpSettings>(OtlpSettings.SectionName,
             SettingsBinder.Values(configuration, OtlpSettings.SectionName, SettingsBinder.Keys<OtlpSettings>()));
-        if (otlp.Endpoint is { } endpoint && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
+        if (otlp.Endpoint is { } endpoint && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
             throw new CliException($"{SettingsBinder.EnvName(OtlpSettings.SectionName, nameof(OtlpSettings.Endpoint))} '{endpoint}' is not an absolute URL such as http://127.0.0.1:4317", 2);
         }
