@@ -47,6 +47,7 @@ internal static class SourceResilience
         ArgumentNullException.ThrowIfNull(logger);
         string RequestOf(ResilienceContext context) => context.Properties.TryGetValue(options.RequestKey, out var request) ? request : "?";
 
+        SourceMetrics.Breaker(options.Name, SourceMetrics.BreakerState.Closed);
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (options.MaxRetries > 0)
         {
@@ -80,6 +81,7 @@ internal static class SourceResilience
             OnOpened = args =>
             {
                 options.OnOpened?.Invoke(args.BreakDuration);
+                SourceMetrics.Breaker(options.Name, SourceMetrics.BreakerState.Open);
                 logger.LogError("{Source} circuit opened for {Seconds} s after repeated failures (last: {Error})",
                     options.Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message);
                 return default;
@@ -87,12 +89,14 @@ internal static class SourceResilience
             OnHalfOpened = args =>
             {
                 options.OnNotOpen?.Invoke();
+                SourceMetrics.Breaker(options.Name, SourceMetrics.BreakerState.HalfOpen);
                 logger.LogInformation("{Source} circuit half-open: probing with {Request}", options.Name, RequestOf(args.Context));
                 return default;
             },
             OnClosed = _ =>
             {
                 options.OnNotOpen?.Invoke();
+                SourceMetrics.Breaker(options.Name, SourceMetrics.BreakerState.Closed);
                 logger.LogInformation("{Source} circuit closed", options.Name);
                 return default;
             },

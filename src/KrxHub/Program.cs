@@ -10,6 +10,7 @@ using KrxHub.Features.Indices;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
 using KrxHub.Features.Minutes;
+using KrxHub.Features.Observability;
 using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
 using KrxHub.Features.Session;
@@ -42,6 +43,7 @@ internal partial class Program
         app.MapDashboard();      // /, client routes and /assets: the web dashboard (web/ → wwwroot/)
         app.MapHealth();         // /health/live, /health/ready
         // Every API endpoint needs a key with the read role, and admin when it writes (Features/Access; open without keys on loopback).
+        app.MapMetrics();        // /metrics: Prometheus text, admin only (or keyless on KRXHUB_METRICS__PORT) (Features/Observability)
         var api = app.MapGroup(string.Empty).RequireApiAccess();
         api.MapStocks();         // /api/stocks
         api.MapBars();           // /api/stocks/{code}/bars, /api/bars/{date}

@@ -28,7 +28,8 @@ internal static class CliProcess
         psi.Environment["NO_COLOR"] = "1";
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("KRXHUB_KIWOOM__", StringComparison.Ordinal) ||
             k.StartsWith("KRXHUB_KRX__", StringComparison.Ordinal) || k.StartsWith("KRXHUB_COLLECTION__", StringComparison.Ordinal) ||
-            k.StartsWith("KRXHUB_CALENDAR__", StringComparison.Ordinal)).ToList())
+            k.StartsWith("KRXHUB_CALENDAR__", StringComparison.Ordinal) || k.StartsWith("KRXHUB_METRICS__", StringComparison.Ordinal) ||
+            k.StartsWith("KRXHUB_OTLP__", StringComparison.Ordinal) || k == "KRXHUB_LOG_FORMAT").ToList())
         {
             psi.Environment.Remove(key);
         }

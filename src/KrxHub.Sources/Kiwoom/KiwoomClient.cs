@@ -203,6 +203,7 @@ public sealed partial class KiwoomClient
         }
         catch (BrokenCircuitException e)
         {
+            SourceMetrics.CircuitRefused("Kiwoom");
             throw new KiwoomCircuitOpenException(request.ApiId, "circuit open after repeated failures; no request was sent", e);
         }
         finally
@@ -274,15 +275,18 @@ public sealed partial class KiwoomClient
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
             var body = await response.Content.ReadAsStringAsync(linked.Token);
             var status = (int)response.StatusCode;
+            SourceMetrics.Answered("Kiwoom", status, _time.GetElapsedTime(started));
             _logger.LogDebug("Kiwoom {ApiId} {Path}: HTTP {Status} in {Elapsed} ms", apiId, path, status, (long)_time.GetElapsedTime(started).TotalMilliseconds);
             return new RawResponse(status, response.Content.Headers.ContentType?.MediaType, body, Header(response, "cont-yn"), Header(response, "next-key"));
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
+            SourceMetrics.Unanswered("Kiwoom", "timeout", _time.GetElapsedTime(started));
             throw new KiwoomTransientException(apiId, $"no answer within {_options.RequestTimeout.TotalSeconds:0.###} s", e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
+            SourceMetrics.Unanswered("Kiwoom", "network_error", _time.GetElapsedTime(started));
             throw new KiwoomTransientException(apiId, $"network error: {e.Message}", e);
         }
     }

@@ -95,6 +95,7 @@ internal sealed class KrxHttp
         }
         catch (BrokenCircuitException e)
         {
+            SourceMetrics.CircuitRefused("KRX");
             throw new KrxCircuitOpenException(request, "circuit open after repeated failures; no request was sent", e);
         }
         finally
@@ -124,13 +125,16 @@ internal sealed class KrxHttp
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
+            SourceMetrics.Unanswered("KRX", "timeout", _time.GetElapsedTime(started));
             throw new KrxTransientException(request, $"no answer within {_settings.RequestTimeout.TotalSeconds:0.###} s", e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
+            SourceMetrics.Unanswered("KRX", "network_error", _time.GetElapsedTime(started));
             throw new KrxTransientException(request, "network error: " + Scrub(OneLine(e.Message)), e);
         }
 
+        SourceMetrics.Answered("KRX", answer.Status, _time.GetElapsedTime(started));
         _logger.LogDebug("KRX {Request}: HTTP {Status} in {Elapsed} ms, {Bytes} bytes",
             request, answer.Status, (long)_time.GetElapsedTime(started).TotalMilliseconds, answer.Body.Length);
         if (answer.Status == 429)

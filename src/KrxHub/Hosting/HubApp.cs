@@ -11,6 +11,7 @@ using KrxHub.Features.Dashboard;
 using KrxHub.Features.Health;
 using KrxHub.Features.Investors;
 using KrxHub.Features.Live;
+using KrxHub.Features.Observability;
 using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
 using KrxHub.Features.Session;
@@ -45,6 +46,7 @@ public static class HubApp
         // written to the console they cost more than serving a cached response. Startup lines stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         options.ConfigureLogging?.Invoke(builder.Logging);
+        builder.AddObservability(options); // Features/Observability: metrics, OTLP, JSON logs
 
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton(calendar);
@@ -62,6 +64,7 @@ public static class HubApp
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);
 
         var app = builder.Build();
+        app.UseCorrelationIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAccess();

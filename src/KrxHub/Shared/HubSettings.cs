@@ -39,6 +39,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>KRXHUB_SECRETS__KEY: encrypts the Kiwoom token at rest.</summary>
     public Features.Access.SecretsSettings Secrets { get; init; } = new();
 
+    /// <summary>Metrics, OTLP and the log format (KRXHUB_METRICS__PORT, KRXHUB_OTLP__ENDPOINT, KRXHUB_LOG_FORMAT).</summary>
+    public Features.Observability.ObservabilitySettings Observability { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -116,6 +119,7 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
         {
             Secrets = secrets,
             RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts, Access = access,
+            Observability = Features.Observability.ObservabilitySettings.From(configuration),
         };
     }
 

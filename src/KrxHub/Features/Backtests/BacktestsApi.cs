@@ -27,7 +27,8 @@ public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset cre
 }
 
 /// <summary>Background runs: at most one at a time per node (a whole-market run uses every core), the last 100 kept.</summary>
-public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, Access.AccessSettings access, ILogger<BacktestJobs> logger) : IDisposable
+public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, Access.AccessSettings access, ILogger<BacktestJobs> logger,
+    Observability.HubMetrics? metrics = null) : IDisposable
 {
     private const int Kept = 100;
     private readonly ConcurrentDictionary<string, BacktestJob> _jobs = new(StringComparer.Ordinal);
@@ -106,6 +107,7 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
         {
             job.FinishedAt = time.GetUtcNow();
             Interlocked.Decrement(ref _pending);
+            metrics?.Job("backtest", job.Status == "completed", job.FinishedAt.Value - job.CreatedAt);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed record CollectionRequest(CollectDataset Dataset, DateOnly From, Da
 /// (validate → stage → promote) and writes a collection run; a dataset whose source is not configured is a one-line error.
 /// </summary>
 public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, TimeProvider time, HubSettings settings, KiwoomClient? kiwoom,
-    KrxOpenApiClient? krx = null)
+    KrxOpenApiClient? krx = null, Observability.HubMetrics? metrics = null)
 {
     public HubSettings Settings => settings;
 
@@ -40,8 +40,8 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
     public KrxOpenApiClient? Krx => krx;
 
     /// <summary>ka10099 for every market into the master.</summary>
-    public Task<ImportSummary> MasterAsync(string trigger, CancellationToken ct) =>
-        new MasterCollector(Require(CollectDataset.Master), store, time).RunAsync("collect:master", new { dataset = "master", trigger }, ct);
+    public Task<ImportSummary> MasterAsync(string trigger, CancellationToken ct) => MeasuredAsync("collect:master",
+        () => new MasterCollector(Require(CollectDataset.Master), store, time).RunAsync("collect:master", new { dataset = "master", trigger }, ct), run => [run]);
 
     /// <summary>The units <paramref name="request"/> would fetch now (fewer when earlier runs completed some).</summary>
     public async Task<IReadOnlyList<BackfillUnit>> PlanAsync(CollectionRequest request, CancellationToken ct)
@@ -81,7 +81,9 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
         };
         var final = FinalSessions.LastFinal(calendar, time.GetUtcNow());
         var runner = new CollectionRunner(store, time);
-        return request.Dataset switch
+        return await MeasuredAsync(request.Job, RunUnitsAsync, outcome => outcome.Runs);
+
+        async Task<CollectionOutcome> RunUnitsAsync() => request.Dataset switch
         {
             CollectDataset.Daily => await runner.RunAsync(Daily(request), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             CollectDataset.Investors => await runner.RunAsync(Investors(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
@@ -90,6 +92,24 @@ public sealed class CollectionJobs(MarketStore store, KrxCalendar calendar, Time
             CollectDataset.KrxIndices => await runner.RunAsync(KrxIndices(), request.Job, parameters, units, request.BatchUnits, final, progress, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(request), request.Dataset, "not a per-stock dataset"),
         };
+    }
+
+    /// <summary>Runs one job, recording its duration, outcome and rows (a failed job's earlier promoted batches are in its runs, not in the metrics).</summary>
+    private async Task<T> MeasuredAsync<T>(string job, Func<Task<T>> run, Func<T, IEnumerable<ImportSummary>> runsOf)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            var result = await run();
+            metrics?.PipelineRuns(job, runsOf(result));
+            metrics?.Job(job, succeeded: true, time.GetElapsedTime(started));
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            metrics?.Job(job, succeeded: false, time.GetElapsedTime(started));
+            throw;
+        }
     }
 
     private string ProgressBasis(CollectionRequest request) => request.Dataset switch

@@ -36,7 +36,8 @@ public static class CollectionServices
         }
 
         services.AddSingleton(sp => new CollectionJobs(sp.GetRequiredService<MarketStore>(), sp.GetRequiredService<KrxCalendar>(),
-            sp.GetRequiredService<TimeProvider>(), settings, sp.GetService<KiwoomClient>(), sp.GetService<KrxOpenApiClient>()));
+            sp.GetRequiredService<TimeProvider>(), settings, sp.GetService<KiwoomClient>(), sp.GetService<KrxOpenApiClient>(),
+            sp.GetService<Observability.HubMetrics>()));
         if (settings.Collection.Schedule && (settings.Kiwoom is not null || settings.Krx is not null))
         {
             services.AddSingleton<CollectionScheduler>();

@@ -14,13 +14,30 @@ public sealed record ConditionRunDto(long ConditionId, string Name, DateOnly Ses
 /// Evaluates saved conditions together over one universe (one load, sub-expressions shared), compares each matching set
 /// with the stored one and writes the entries, exits and their alerts in one transaction per condition.
 /// </summary>
-public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, AlertSettings alerts, ILogger<ConditionRunner> logger)
+public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, AlertSettings alerts, ILogger<ConditionRunner> logger,
+    Observability.HubMetrics? metrics = null)
 {
     /// <summary>
     /// Runs <paramref name="conditions"/> on today's live bars when a live source is up and <paramref name="date"/> is null,
     /// else on the stored session <paramref name="date"/> (default: the newest broad session).
     /// </summary>
     public async Task<IReadOnlyList<ConditionRunDto>> RunAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var results = await EvaluateAsync(conditions, date, ct);
+            succeeded = results.All(r => r.Error is null);
+            return results;
+        }
+        finally
+        {
+            metrics?.Job("conditions", succeeded, time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<IReadOnlyList<ConditionRunDto>> EvaluateAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         var parsed = new List<(StoredCondition Condition, ConditionNode Node)>();

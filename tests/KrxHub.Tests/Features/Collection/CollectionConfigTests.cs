@@ -77,6 +77,9 @@ public sealed partial class CollectionConfigTests
         settings.UnionWith(SettingsBinder.Keys<Features.Conditions.AlertSettings>().Select(k => SettingsBinder.EnvName(Features.Conditions.AlertSettings.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<Features.Access.AccessSettings>().Select(k => SettingsBinder.EnvName(Features.Access.AccessSettings.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<Features.Access.SecretsSettings>().Select(k => SettingsBinder.EnvName(Features.Access.SecretBox.SectionName, k)));
+        settings.UnionWith(SettingsBinder.Keys<Features.Observability.MetricsSettings>().Select(k => SettingsBinder.EnvName(Features.Observability.MetricsSettings.SectionName, k)));
+        settings.UnionWith(SettingsBinder.Keys<Features.Observability.OtlpSettings>().Select(k => SettingsBinder.EnvName(Features.Observability.OtlpSettings.SectionName, k)));
+        settings.Add(Features.Observability.ObservabilitySettings.LogFormatVariable);
 
         Assert.Empty(settings.Except(documented).Order());
         Assert.Empty(documented.Except(settings).Order());

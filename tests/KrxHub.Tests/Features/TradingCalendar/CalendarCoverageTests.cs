@@ -51,7 +51,7 @@ public sealed class CalendarCoverageTests
 
             var (readyStatus, ready) = await CalendarHub.GetAsync(client, "/health/ready");
             Assert.Equal(HttpStatusCode.OK, readyStatus);
-            Assert.Equal("ready", ready.GetProperty("status").GetString());
+            Assert.Equal("healthy", CalendarComponent(ready).GetProperty("status").GetString());
             Assert.Equal("2050-12-31", ready.GetProperty("calendarEndsOn").GetString());
             Assert.Equal("2027-12-31", ready.GetProperty("calendarPublishedThrough").GetString());
             Assert.Equal(JsonValueKind.Null, ready.GetProperty("calendarNotice").ValueKind);
@@ -83,8 +83,11 @@ public sealed class CalendarCoverageTests
             // 2026-12-05 09:00 KST: KRX publishes 2027 this month.
             time.Now = new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero);
             var (readyStatus, soon) = await CalendarHub.GetAsync(client, "/health/ready");
+            // A provisional year ahead degrades the calendar component (and so the hub's status); the hub stays ready (200).
             Assert.Equal(HttpStatusCode.OK, readyStatus);
-            Assert.Equal("ready", soon.GetProperty("status").GetString());
+            Assert.Equal("degraded", soon.GetProperty("status").GetString());
+            Assert.Equal(("degraded", soon.GetProperty("calendarNotice").GetString()),
+                (CalendarComponent(soon).GetProperty("status").GetString(), CalendarComponent(soon).GetProperty("description").GetString()));
             Assert.Equal("the KRX calendar of 2027 is provisional (derived from the holiday rules) until KRX publishes it this month; "
                 + "add KRX's published closed days to the file named by KRXHUB_CALENDAR__EXTENSIONFILE (or --calendar-file); see docs/calendar.md",
                 soon.GetProperty("calendarNotice").GetString());
@@ -178,6 +181,9 @@ public sealed class CalendarCoverageTests
 
         Assert.False(File.Exists(Path.Combine(test.DataDirectory, "krxhub.db")), "nothing may be written");
     }
+
+    private static JsonElement CalendarComponent(JsonElement ready) =>
+        ready.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "calendar");
 
     private sealed class MovableTime(DateTimeOffset now) : TimeProvider
     {
