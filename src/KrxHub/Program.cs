@@ -1,4 +1,5 @@
 using KrxHub.Features.Backtests;
+using KrxHub.Features.Backup;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Conditions;
@@ -30,6 +31,8 @@ return await Cli.RunAsync(args,
     CalendarCommand.Create(),   // Features/TradingCalendar
     ScreenCommand.Create(),     // Features/Conditions: screen the market with a condition
     ConditionsCommand.Create(), // Features/Conditions: saved conditions
+    BackupCommand.Create(),     // Features/Backup: a verified backup of the store
+    BackupCommand.CreateRestore(), // Features/Backup: restore a backup into an empty store
 ]);
 
 /// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Features.Backtests;
+using KrxHub.Features.Backup;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Conditions;
@@ -55,6 +56,7 @@ public static class HubApp
         builder.Services.AddLive(options);
         builder.Services.AddCollection(options.Settings);
         builder.Services.AddConditions(options.Settings, options.RunConditionWorkers);
+        builder.Services.AddBackup(options);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);

@@ -33,6 +33,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>Alert channels and delivery (KRXHUB_ALERTS__WEBHOOKURL, __SLACKWEBHOOKURL, __TELEGRAMBOTTOKEN, __SMTPHOST …).</summary>
     public Features.Conditions.AlertSettings Alerts { get; init; } = new();
 
+    /// <summary>Backups: the daily one of `serve`, the directory, retention (KRXHUB_BACKUP__ENABLED, __DIRECTORY, __RETENTION, __TIME …).</summary>
+    public Features.Backup.BackupSettings Backup { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -97,8 +100,16 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
             throw new CliException(alertError, 2);
         }
 
+        var backup = SettingsBinder.Bind<Features.Backup.BackupSettings>(Features.Backup.BackupSettings.SectionName,
+            SettingsBinder.Values(configuration, Features.Backup.BackupSettings.SectionName, SettingsBinder.Keys<Features.Backup.BackupSettings>()));
+        if (backup.Validate() is { } backupError)
+        {
+            throw new CliException(backupError, 2);
+        }
+
         return new HubSettings(KiwoomOrNull(kiwoom), collection)
         {
+            Backup = backup,
             RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts,
         };
     }
