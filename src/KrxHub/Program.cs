@@ -33,6 +33,7 @@ return await Cli.RunAsync(args,
     ConditionsCommand.Create(), // Features/Conditions: saved conditions
     BackupCommand.Create(),     // Features/Backup: a verified backup of the store
     BackupCommand.CreateRestore(), // Features/Backup: restore a backup into an empty store
+    HealthCheckCommand.Create(), // Features/Health: exit 0 when a running hub answers (the container's HEALTHCHECK)
 ]);
 
 /// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>
