@@ -137,6 +137,38 @@ public class BackupTests
         Assert.All(taken, r => Assert.True(r.Tables.Single(t => t.Table == "stocks").Rows > 5_000));
     }
 
+    [Fact]
+    public async Task A_hub_with_the_daily_backup_enabled_takes_the_due_backup_when_it_starts()
+    {
+        var directory = Directory.CreateTempSubdirectory("krxhub-daily-").FullName;
+        try
+        {
+            // The tests' clock reads 18:00 KST: a 00:00 backup is due at once.
+            var settings = HubSettings.None with { Backup = new BackupSettings { Enabled = true, Directory = directory, Time = TimeSpan.Zero } };
+            await using var hub = await HubServer.StartAsync("sqlite", (_, _) => Task.CompletedTask, settings);
+            using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(5)); // a guard against a hang, not a timing
+            while (BackupFiles.Find(directory).Count == 0)
+            {
+                await Task.Delay(100, hang.Token);
+            }
+
+            Assert.True(await hub.Store.IsOccurrenceDoneAsync(BackupScheduler.Job, "2025-06-30", CancellationToken.None));
+            Assert.Single(BackupFiles.Find(directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_backup_setting_stops_the_verb_with_one_line_naming_it()
+    {
+        var run = await CliProcess.RunAsync(new Dictionary<string, string?> { ["KRXHUB_BACKUP__RETENTION"] = "0" }, "backup", "--data-dir", Path.GetTempPath());
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("error: KRXHUB_BACKUP__RETENTION must be at least 1", run.Stderr.Trim());
+    }
+
     /// <summary>Returns once the import has staged its first chunk (and has not promoted it yet).</summary>
     private static async Task WaitForStagedRowsAsync(TestStore store, Task import)
     {

@@ -75,6 +75,7 @@ public sealed partial class CollectionConfigTests
         settings.UnionWith([Sources.Simulation.SimulatorOptions.AlwaysOpenVariable, Sources.Simulation.SimulatorOptions.SeedVariable]);
         settings.UnionWith(SettingsBinder.Keys<Features.TradingCalendar.CalendarSettings>().Select(k => SettingsBinder.EnvName(Features.TradingCalendar.CalendarSettings.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<Features.Conditions.AlertSettings>().Select(k => SettingsBinder.EnvName(Features.Conditions.AlertSettings.SectionName, k)));
+        settings.UnionWith(SettingsBinder.Keys<Features.Backup.BackupSettings>().Select(k => SettingsBinder.EnvName(Features.Backup.BackupSettings.SectionName, k)));
 
         Assert.Empty(settings.Except(documented).Order());
         Assert.Empty(documented.Except(settings).Order());
