@@ -32,14 +32,17 @@ RUN if [ -n "$PG_CLIENT" ]; then \
     && chown app:app /data /backups
 WORKDIR /app
 COPY --from=build /app ./
+# The listen address comes from `serve --urls` (CMD); the base image's ASPNETCORE_HTTP_PORTS would only add a warning.
 ENV KRXHUB_DATA_DIR=/data \
-    ASPNETCORE_URLS= \
+    ASPNETCORE_HTTP_PORTS= \
     DOTNET_NOLOGO=1
 VOLUME ["/data"]
-USER app
+# The non-root "app" user of the .NET images, by number (so that runAsNonRoot can verify it).
+USER $APP_UID
 EXPOSE 8080
-# The runtime image has no curl: the hub binary asks its own /health/live (exit 0 on 200).
-HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
+# The runtime image has no curl: the hub binary asks its own /health/live (exit 0 on 200). The first start loads the
+# bundled data before it listens (a minute or more on PostgreSQL): the start period covers it.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=300s --retries=3 \
     CMD ["dotnet", "/app/krxhub.dll", "healthcheck", "--url", "http://127.0.0.1:8080/health/live"]
 ENTRYPOINT ["dotnet", "/app/krxhub.dll"]
 # Listening beyond loopback needs an admin API key first (docs/operations.md#containers).
