@@ -53,11 +53,18 @@ internal static class PgTools
 
         SetConnection(start, connectionString);
         using var process = Process.Start(start) ?? throw new CliException($"{Path.GetFileName(tool)} could not be started");
-        string? lastError = null;
+        // The message: the tool's error lines (an error and its "detail: Query was …" come apart), not its --verbose progress.
+        var errors = new List<string>();
+        string? lastLine = null;
         var output = PumpAsync(process.StandardOutput, onOutput, ct);
         var error = PumpAsync(process.StandardError, line =>
         {
-            lastError = line;
+            lastLine = line;
+            if (line.Contains("error:", StringComparison.Ordinal) || line.Contains("detail:", StringComparison.Ordinal) || line.Contains("FATAL", StringComparison.Ordinal))
+            {
+                errors.Add(line);
+            }
+
             onError?.Invoke(line);
         }, ct);
         try
@@ -73,7 +80,7 @@ internal static class PgTools
 
         if (process.ExitCode != 0)
         {
-            throw new CliException($"{Path.GetFileName(tool)} failed (exit {process.ExitCode}): {lastError ?? "no message"}");
+            throw new CliException($"{Path.GetFileName(tool)} failed (exit {process.ExitCode}): {(errors.Count > 0 ? string.Join(" / ", errors.TakeLast(3)) : lastLine ?? "no message")}");
         }
     }
 

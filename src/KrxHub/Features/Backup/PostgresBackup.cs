@@ -13,7 +13,35 @@ namespace KrxHub.Features.Backup;
 /// </summary>
 internal static class PostgresBackup
 {
+    /// <summary>Attempts of a backup whose pg_dump could not lock its tables in <see cref="LockWait"/>.</summary>
+    public const int Attempts = 3;
+
+    /// <summary>
+    /// How long pg_dump waits for its table locks. The snapshot's own counts hold shared locks on every table, so a writer
+    /// that asks for an exclusive one meanwhile (an import's TRUNCATE of the staging table) queues behind them, and pg_dump's
+    /// shared lock queues behind that writer: a wait through this process that PostgreSQL cannot see as a deadlock. pg_dump
+    /// gives up after this long, the snapshot ends, the writer goes on, and the backup starts again.
+    /// </summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
+
     public static async Task<IReadOnlyList<TableCount>> BackupAsync(string connectionString, string pgDump, string target, IProgress<string> progress,
+        Func<DbConnection, CancellationToken, Task>? atSnapshot, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await BackupOnceAsync(connectionString, pgDump, target, progress, atSnapshot, ct);
+            }
+            catch (CliException e) when (attempt < Attempts && e.Message.Contains("statement timeout", StringComparison.Ordinal) && e.Message.Contains("LOCK TABLE", StringComparison.Ordinal))
+            {
+                File.Delete(target);
+                progress.Report($"a writer was waiting for a table lock; starting again at a new snapshot (attempt {attempt + 1} of {Attempts})");
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<TableCount>> BackupOnceAsync(string connectionString, string pgDump, string target, IProgress<string> progress,
         Func<DbConnection, CancellationToken, Task>? atSnapshot, CancellationToken ct)
     {
         await using var connection = await OpenAsync(connectionString, ct);
@@ -28,7 +56,8 @@ internal static class PostgresBackup
 
         var withRows = counts.Where(t => t.Rows > 0).Select(t => t.Table).ToHashSet(StringComparer.Ordinal);
         progress.Report($"pg_dump at the snapshot ({counts.Sum(t => t.Rows):N0} rows in {counts.Count} tables)");
-        await PgTools.RunAsync(pgDump, ["--format=custom", "--verbose", "--snapshot=" + snapshot, "--file=" + target], connectionString, null,
+        await PgTools.RunAsync(pgDump, ["--format=custom", "--verbose", "--snapshot=" + snapshot,
+            $"--lock-wait-timeout={(int)LockWait.TotalMilliseconds}", "--file=" + target], connectionString, null,
             line =>
             {
                 // --verbose names each table as its data is dumped: the progress of a long dump (the many empty partitions left out).

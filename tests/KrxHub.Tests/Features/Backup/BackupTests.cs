@@ -169,6 +169,50 @@ public class BackupTests
         Assert.Equal("error: KRXHUB_BACKUP__RETENTION must be at least 1", run.Stderr.Trim());
     }
 
+    [PostgresFact]
+    public async Task A_postgresql_backup_does_not_hang_when_a_writer_queues_for_an_exclusive_lock_behind_its_snapshot()
+    {
+        await using var test = await TestStore.CreateAsync("postgresql");
+        await using (var store = await test.OpenAsync())
+        {
+            await TestData.LoadMasterAsync(store);
+        }
+
+        Task? writer = null;
+        var progress = new LineProgress();
+        var report = await StoreBackup.BackupAsync(new StoreLocation(test.DataDirectory, test.Database), Path.Combine(test.DataDirectory, "backups"), null,
+            TimeProvider.System, progress, async (_, ct) =>
+            {
+                if (writer is not null)
+                {
+                    return;
+                }
+
+                // As an import's promotion clearing its staging table: an exclusive lock, queued behind the snapshot's shared ones.
+                writer = Task.Run(async () =>
+                {
+                    await using var connection = new NpgsqlConnection(test.Database);
+                    await connection.OpenAsync(ct);
+                    await using var tx = await connection.BeginTransactionAsync(ct);
+                    await using var exclusive = new NpgsqlCommand("LOCK TABLE stocks IN ACCESS EXCLUSIVE MODE", connection, tx);
+                    await exclusive.ExecuteNonQueryAsync(ct);
+                    await tx.CommitAsync(ct);
+                }, ct);
+                await using var watch = new NpgsqlConnection(test.Database);
+                await watch.OpenAsync(ct);
+                await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'stocks'::regclass", watch);
+                while ((long)(await waiting.ExecuteScalarAsync(ct))! == 0)
+                {
+                    await Task.Delay(20, ct);
+                }
+            }, CancellationToken.None);
+        await writer!;
+
+        Assert.Contains(progress.Lines, l => l.Contains("starting again at a new snapshot", StringComparison.Ordinal));
+        Assert.True(report.Tables.Single(t => t.Table == "stocks").Rows > 5_000);
+        Assert.Single(BackupFiles.Find(Path.Combine(test.DataDirectory, "backups")));
+    }
+
     /// <summary>Returns once the import has staged its first chunk (and has not promoted it yet).</summary>
     private static async Task WaitForStagedRowsAsync(TestStore store, Task import)
     {
@@ -190,6 +234,14 @@ public class BackupTests
 
         await import;
         Assert.Fail("the import ended before anything staged was seen");
+    }
+
+    /// <summary>Progress lines as they are reported (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class LineProgress : IProgress<string>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public void Report(string value) => Lines.Enqueue(value);
     }
 
     private sealed class MovableTime(DateTimeOffset now) : TimeProvider
