@@ -27,7 +27,7 @@ public static class BackupCommand
             var location = StoreLocation.Resolve(parse.GetValue(CliSupport.DataDir), parse.GetValue(CliSupport.Database));
             var directory = parse.GetValue(to) is { } given ? Path.GetFullPath(given) : settings.DirectoryFor(location.DataDirectory);
             Console.WriteLine($"backup of {location.Describe()} into {directory}");
-            var report = await StoreBackup.BackupAsync(location, directory, settings.PgBinDirectory, TimeProvider.System, new ConsoleProgress(), ct);
+            var report = await OneLineAsync(location, () => StoreBackup.BackupAsync(location, directory, settings.PgBinDirectory, TimeProvider.System, new ConsoleProgress(), ct));
             Console.WriteLine($"verified: every table of the backup has the rows the source had at the backup's point");
             foreach (var line in BackupFiles.Describe(report.Tables))
             {
@@ -63,7 +63,7 @@ public static class BackupCommand
             var location = StoreLocation.Resolve(parse.GetValue(CliSupport.DataDir), parse.GetValue(CliSupport.Database));
             var path = Path.GetFullPath(parse.GetValue(file)!);
             Console.WriteLine($"restore of {path} into {location.Describe()}");
-            var tables = await StoreBackup.RestoreAsync(path, location, parse.GetValue(force), settings.PgBinDirectory, new ConsoleProgress(), ct);
+            var tables = await OneLineAsync(location, () => StoreBackup.RestoreAsync(path, location, parse.GetValue(force), settings.PgBinDirectory, new ConsoleProgress(), ct));
             Console.WriteLine("restored and verified: every table has the backup's rows");
             foreach (var line in BackupFiles.Describe(tables))
             {
@@ -73,6 +73,19 @@ public static class BackupCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>A store that cannot be reached or a file that cannot be written is one line, as every verb's failures are.</summary>
+    private static async Task<T> OneLineAsync<T>(StoreLocation location, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            throw new CliException($"{location.Describe()}: {e.Message.ReplaceLineEndings(" ")}");
+        }
     }
 
     /// <summary>Progress lines as they come (synchronously, so that they print in order).</summary>

@@ -26,6 +26,11 @@ public static class StoreBackup
         ArgumentNullException.ThrowIfNull(progress);
         // The tools first: a missing pg_dump is one clear line before anything is touched.
         (string Dump, string Restore)? pgTools = store.Database is null ? null : (PgTools.Locate("pg_dump", pgBinDirectory), PgTools.Locate("pg_restore", pgBinDirectory));
+        if (store.Database is null && !File.Exists(SqlitePath(store)))
+        {
+            throw new CliException($"there is no SQLite store at {SqlitePath(store)}");
+        }
+
         Directory.CreateDirectory(directory);
         var path = BackupFiles.NewPath(directory, store.Database is null ? BackupFiles.SqliteExtension : BackupFiles.PostgresExtension, time.GetUtcNow());
         var partial = path + ".partial";
