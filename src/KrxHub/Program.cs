@@ -1,5 +1,6 @@
 using KrxHub.Features.Access;
 using KrxHub.Features.Backtests;
+using KrxHub.Features.Backup;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Conditions;
@@ -33,6 +34,9 @@ return await Cli.RunAsync(args,
     ScreenCommand.Create(),     // Features/Conditions: screen the market with a condition
     ConditionsCommand.Create(), // Features/Conditions: saved conditions
     KeysCommand.Create(),       // Features/Access: API keys
+    BackupCommand.Create(),     // Features/Backup: a verified backup of the store
+    BackupCommand.CreateRestore(), // Features/Backup: restore a backup into an empty store
+    HealthCheckCommand.Create(), // Features/Health: exit 0 when a running hub answers (the container's HEALTHCHECK)
 ]);
 
 /// <summary>The entry point's other half: every feature's endpoints, mapped by <see cref="HubApp.Build"/>.</summary>

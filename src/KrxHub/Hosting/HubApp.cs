@@ -4,6 +4,7 @@ using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Features.Access;
 using KrxHub.Features.Backtests;
+using KrxHub.Features.Backup;
 using KrxHub.Features.Bars;
 using KrxHub.Features.Collection;
 using KrxHub.Features.Conditions;
@@ -59,6 +60,7 @@ public static class HubApp
         builder.Services.AddCollection(options.Settings);
         builder.Services.AddConditions(options.Settings, options.RunConditionWorkers);
         builder.Services.AddAccess(options.Settings.Access, options.Access);
+        builder.Services.AddBackup(options);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never);

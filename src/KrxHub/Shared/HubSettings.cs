@@ -42,6 +42,9 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
     /// <summary>Metrics, OTLP and the log format (KRXHUB_METRICS__PORT, KRXHUB_OTLP__ENDPOINT, KRXHUB_LOG_FORMAT).</summary>
     public Features.Observability.ObservabilitySettings Observability { get; init; } = new();
 
+    /// <summary>Backups: the daily one of `serve`, the directory, retention (KRXHUB_BACKUP__ENABLED, __DIRECTORY, __RETENTION, __TIME …).</summary>
+    public Features.Backup.BackupSettings Backup { get; init; } = new();
+
     /// <summary>The trading calendar's override file (KRXHUB_CALENDAR__EXTENSIONFILE).</summary>
     public CalendarSettings Calendar { get; init; } = new();
 
@@ -115,9 +118,17 @@ public sealed record HubSettings(KiwoomOptions? Kiwoom, CollectionSettings Colle
 
         var secrets = SettingsBinder.Bind<Features.Access.SecretsSettings>(Features.Access.SecretBox.SectionName,
             SettingsBinder.Values(configuration, Features.Access.SecretBox.SectionName, SettingsBinder.Keys<Features.Access.SecretsSettings>()));
+        var backup = SettingsBinder.Bind<Features.Backup.BackupSettings>(Features.Backup.BackupSettings.SectionName,
+            SettingsBinder.Values(configuration, Features.Backup.BackupSettings.SectionName, SettingsBinder.Keys<Features.Backup.BackupSettings>()));
+        if (backup.Validate() is { } backupError)
+        {
+            throw new CliException(backupError, 2);
+        }
+
         return new HubSettings(KiwoomOrNull(kiwoom), collection)
         {
             Secrets = secrets,
+            Backup = backup,
             RevokeKiwoomTokenOnShutdown = revoke, Krx = krx, Live = live, Calendar = CalendarFrom(configuration), Alerts = alerts, Access = access,
             Observability = Features.Observability.ObservabilitySettings.From(configuration),
         };

@@ -15,6 +15,9 @@ public class CliTests
     [InlineData("collect")]
     [InlineData("backfill")]
     [InlineData("calendar")]
+    [InlineData("backup")]
+    [InlineData("restore")]
+    [InlineData("healthcheck")]
     public async Task Every_verb_has_help_with_examples(string verb)
     {
         var (exit, stdout, _) = await CliProcess.RunAsync([.. verb.Split(' '), "--help"]);

@@ -80,6 +80,7 @@ public sealed partial class CollectionConfigTests
         settings.UnionWith(SettingsBinder.Keys<Features.Observability.MetricsSettings>().Select(k => SettingsBinder.EnvName(Features.Observability.MetricsSettings.SectionName, k)));
         settings.UnionWith(SettingsBinder.Keys<Features.Observability.OtlpSettings>().Select(k => SettingsBinder.EnvName(Features.Observability.OtlpSettings.SectionName, k)));
         settings.Add(Features.Observability.ObservabilitySettings.LogFormatVariable);
+        settings.UnionWith(SettingsBinder.Keys<Features.Backup.BackupSettings>().Select(k => SettingsBinder.EnvName(Features.Backup.BackupSettings.SectionName, k)));
 
         Assert.Empty(settings.Except(documented).Order());
         Assert.Empty(documented.Except(settings).Order());
