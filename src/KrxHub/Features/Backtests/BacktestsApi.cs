@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using KrxHub.Core;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Backtests;
 
@@ -125,11 +126,11 @@ public static class BacktestsApi
     {
         var group = app.MapGroup("/api/backtests").WithTags("Backtests");
         group.MapPost("/", StartAsync);
-        group.MapGet("/", List);
+        group.MapGet("/", List).WithCsv();
         group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
         group.MapGet("/{id}", Get)
             .WithSummary("A run's status and, once completed, its result; ?trades=none leaves the trades out (a whole-market run has tens of thousands)");
-        group.MapGet("/{id}/trades", GetTrades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
+        group.MapGet("/{id}/trades", GetTrades).WithCsv<BacktestTradesDto>(x => x.Trades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
         return app;
     }
 
