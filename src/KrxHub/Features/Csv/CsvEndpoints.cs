@@ -15,7 +15,7 @@ public static class CsvEndpoints
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(rows);
-        return builder
+        builder
             .AddEndpointFilter(async (context, next) =>
             {
                 var http = context.HttpContext;
@@ -38,6 +38,13 @@ public static class CsvEndpoints
                     ? table
                     : result;
             })
-            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), [CsvRequest.MediaType]));
+            // The OpenAPI document lists text/csv beside the JSON of the 200 answer (same type: the CSV rows are its list's fields).
+            .Finally(endpoint =>
+            {
+                var ok = endpoint.Metadata.OfType<IProducesResponseTypeMetadata>().LastOrDefault(m => m.StatusCode == StatusCodes.Status200OK);
+                endpoint.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, ok?.Type,
+                    [.. ok?.ContentTypes ?? ["application/json"], CsvRequest.MediaType]));
+            });
+        return builder;
     }
 }
