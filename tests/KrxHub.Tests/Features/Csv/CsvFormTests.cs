@@ -1,5 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using KrxHub.Testing;
 using static KrxHub.Tests.ApiCalls;
@@ -52,6 +53,44 @@ public class CsvFormTests
             var csv = await PythonCsv.ReadAsync(new Uri(hub.Client.BaseAddress!, url), accept: "text/csv");
             csv.AssertSameAs(json.GetProperty(field), url);
         }
+    }
+
+    [Fact]
+    public async Task Backtest_trades_runs_conditions_and_collection_runs_read_the_same_in_CSV_as_in_JSON()
+    {
+        var hub = await HubServer.ForAsync("sqlite");
+        using var post = await hub.Client.PostAsJsonAsync(new Uri("/api/backtests", UriKind.Relative), new
+        {
+            strategy = "sma-cross", @params = new Dictionary<string, string> { ["fast"] = "3", ["slow"] = "8" },
+            codes = new[] { "005930", "000660" }, from = "2024-01-02", to = "2024-02-13", basis = "raw",
+        });
+        var location = (await post.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("location").GetString()!;
+        while ((await GetJsonAsync("sqlite", location + "?trades=none")).GetProperty("status").GetString() is "queued" or "running")
+        {
+            await Task.Delay(50);
+        }
+
+        using var condition = await hub.Client.PostAsJsonAsync(new Uri("/api/conditions", UriKind.Relative),
+            new { name = "csv test, with a comma", expression = "close > 70000", market = "KOSPI", schedule = "eod" });
+        Assert.Equal(HttpStatusCode.Created, condition.StatusCode);
+        (string Url, string? Field)[] cases =
+        [
+            (location + "/trades?limit=1000", "trades"),
+            ("/api/backtests", null),
+            ("/api/conditions", null),
+            ("/api/collection/runs?limit=100", null),
+        ];
+        foreach (var (url, field) in cases)
+        {
+            var json = await GetJsonAsync("sqlite", url);
+            var csv = await PythonCsv.ReadAsync(new Uri(hub.Client.BaseAddress!, url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "format=csv"));
+            csv.AssertSameAs(field is null ? json : json.GetProperty(field), url);
+        }
+
+        // The shared hub's other tests see no condition of this one.
+        var id = (await condition.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        using var deleted = await hub.Client.DeleteAsync(new Uri($"/api/conditions/{id}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
     }
 
     [Fact]
