@@ -134,6 +134,18 @@ public class CsvFormTests
     }
 
     [Fact]
+    public async Task A_whole_market_CSV_is_streamed_in_chunks_rather_than_sent_as_one_sized_body()
+    {
+        var hub = await HubServer.ForAsync("sqlite");
+        using var response = await hub.Client.GetAsync(new Uri("/api/bars/2024-01-02?format=csv", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        Assert.True(response.Headers.TransferEncodingChunked);
+        Assert.Null(response.Content.Headers.ContentLength);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length > 2700, $"{lines.Length} lines");
+        Assert.True(lines.Sum(l => l.Length + 1) > 3 * 32 * 1024, "the body should span several 32 KB chunks");
+    }
+
+    [Fact]
     public async Task The_body_has_no_BOM_unless_asked_for_one()
     {
         var hub = await HubServer.ForAsync("sqlite");
