@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using KrxHub.Core;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Backtests;
 
@@ -143,11 +144,11 @@ public static class BacktestsApi
         var group = app.MapGroup("/api/backtests").WithTags("Backtests");
         group.MapPost("/", StartAsync).RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy)
             .WithSummary("Start a run; 429 with Retry-After while this node's queue is full (KRXHUB_ACCESS__BACKTESTQUEUE)");
-        group.MapGet("/", List);
+        group.MapGet("/", List).WithCsv();
         group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
         group.MapGet("/{id}", Get)
             .WithSummary("A run's status and, once completed, its result; ?trades=none leaves the trades out (a whole-market run has tens of thousands)");
-        group.MapGet("/{id}/trades", GetTrades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
+        group.MapGet("/{id}/trades", GetTrades).WithCsv<BacktestTradesDto>(x => x.Trades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
         return app;
     }
 

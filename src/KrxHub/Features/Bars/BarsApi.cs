@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using KrxHub.Core;
+using KrxHub.Features.Csv;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -12,17 +13,17 @@ public static class BarsApi
 {
     public static IEndpointRouteBuilder MapBars(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/stocks/{code}/bars", GetStockBarsAsync).WithTags("Bars")
+        app.MapGet("/api/stocks/{code}/bars", GetStockBarsAsync).WithTags("Bars").WithCsv(pykrx: true)
             .Produces<IReadOnlyList<BarDto>>(StatusCodes.Status200OK, "application/json")
             .WithSummary("Daily bars of one stock, ascending by date, on one price basis (default adjusted)");
         app.MapGet("/api/stocks/{code}/adjustments", GetAdjustmentsAsync).WithTags("Bars")
             .WithSummary("Corporate-action events found in the stock's raw bars (KRX base price ≠ previous close), and whether they are complete");
-        app.MapGet("/api/bars/{date}", GetSessionBarsAsync).WithTags("Bars")
+        app.MapGet("/api/bars/{date}", GetSessionBarsAsync).WithCsv(pykrx: true).WithTags("Bars")
             .WithSummary("All stocks on one session, optionally one market and one basis");
         return app;
     }
 
-    private static async Task<Results<FileContentHttpResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
+    private static async Task<Results<FileContentHttpResult, CsvResult, ValidationProblem, ProblemHttpResult>> GetStockBarsAsync(
         HttpContext context, MarketStore store, KrxCalendar calendar, BarsResponseCache cache, IOptions<JsonOptions> json, string code, string? from, string? to, string? basis)
     {
         if (!ApiErrors.TryCode(code, "code", out var c, out var problem) ||
@@ -36,6 +37,12 @@ public static class BarsApi
         if (f > t)
         {
             return ApiErrors.BadParameter("from", $"from ({f:yyyy-MM-dd}) is after to ({t:yyyy-MM-dd})");
+        }
+
+        CsvRequest.TryRead(context.Request, true, out var csv, out _);
+        if (csv.Csv)
+        {
+            return await StockBarsCsvAsync(context, store, calendar, c, f, t, b, csv);
         }
 
         var key = FormattableString.Invariant($"{c}|{f:yyyyMMdd}|{t:yyyyMMdd}|{b}");
@@ -73,6 +80,37 @@ public static class BarsApi
         }
 
         return TypedResults.Bytes(cached.Json, "application/json; charset=utf-8");
+    }
+
+    /// <summary>The CSV form, built uncached: the JSON fields, or pykrx's columns with the 등락률 of the first bar against the bar before it.</summary>
+    private static async Task<Results<FileContentHttpResult, CsvResult, ValidationProblem, ProblemHttpResult>> StockBarsCsvAsync(
+        HttpContext context, MarketStore store, KrxCalendar calendar, StockCode code, DateOnly from, DateOnly to, PriceBasis basis, CsvRequest csv)
+    {
+        var ct = context.RequestAborted;
+        if (await store.GetStockAsync(code, ct) is null)
+        {
+            return ApiErrors.NotFound("Unknown stock", $"no stock with code {code} in the master");
+        }
+
+        var answer = await AdjustedBars.ReadAsync(store, calendar, code, from, to, basis, ct);
+        context.Response.Headers["X-Adjustment"] = answer.Adjustment;
+        if (csv.Columns != CsvColumns.Pykrx)
+        {
+            return CsvResult.Of(answer.Bars.Select(x => BarDto.From(x, answer.Adjustment)), csv.Bom);
+        }
+
+        decimal? previousClose = null;
+        if (answer.Bars.Count > 0 && answer.Bars[0].Date > DateOnly.MinValue.AddDays(31))
+        {
+            // A month back reaches the previous session across any holiday run; a longer halt leaves the first 등락률 at 0.0.
+            var first = answer.Bars[0].Date;
+            var before = await AdjustedBars.ReadAsync(store, calendar, code, first.AddDays(-31), first.AddDays(-1), basis, ct);
+            previousClose = before.Bars.Count > 0 ? before.Bars[^1].Close : null;
+        }
+
+        return basis == PriceBasis.Raw
+            ? CsvResult.Of(PykrxBars.RawRows(answer.Bars, previousClose), csv.Bom)
+            : CsvResult.Of(PykrxBars.AdjustedRows(answer.Bars, previousClose), csv.Bom);
     }
 
     private static async Task<Results<Ok<AdjustmentsDto>, ValidationProblem, ProblemHttpResult>> GetAdjustmentsAsync(
@@ -129,8 +167,8 @@ public static class BarsApi
         return (gzip ?? star ?? 0) > 0;
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<MarketBarDto>>, ValidationProblem, ProblemHttpResult>> GetSessionBarsAsync(
-        MarketStore store, KrxCalendar calendar, string date, string? market, string? basis, CancellationToken ct)
+    private static async Task<Results<Ok<IReadOnlyList<MarketBarDto>>, CsvResult, ValidationProblem, ProblemHttpResult>> GetSessionBarsAsync(
+        HttpContext context, MarketStore store, KrxCalendar calendar, string date, string? market, string? basis, CancellationToken ct)
     {
         if (!ApiErrors.TryDate(date, "date", default, out var d, out var problem) ||
             !ApiErrors.TryMarket(market, "market", out var m, out problem))
@@ -157,6 +195,12 @@ public static class BarsApi
         }
 
         var bars = await store.GetBarsOnDateAsync(d, m, b, ct);
+        CsvRequest.TryRead(context.Request, true, out var csv, out _);
+        if (csv.Columns == CsvColumns.Pykrx)
+        {
+            return CsvResult.Of(bars.Select(PykrxBars.TickerRow), csv.Bom);
+        }
+
         var master = (await store.GetAllStocksAsync(ct)).ToDictionary(s => s.Code);
         return TypedResults.Ok<IReadOnlyList<MarketBarDto>>(bars.Select(x =>
         {

@@ -1,5 +1,6 @@
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Collection;
 
@@ -7,7 +8,7 @@ public static class CollectionApi
 {
     public static IEndpointRouteBuilder MapCollection(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/collection/runs", GetRunsAsync).WithTags("Collection")
+        app.MapGet("/api/collection/runs", GetRunsAsync).WithCsv().WithTags("Collection")
             .WithSummary("Collection and import runs, newest first: job, parameters, status, counts, timings, error");
         return app;
     }

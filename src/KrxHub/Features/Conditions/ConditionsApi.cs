@@ -4,6 +4,7 @@ using KrxHub.Core;
 using KrxHub.Core.Conditions;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Conditions;
 
@@ -37,7 +38,7 @@ public static class ConditionsApi
     {
         var conditions = app.MapGroup("/api/conditions").WithTags("Conditions");
         conditions.MapGet("/", async (MarketStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.GetConditionsAsync(ct)).Select(ConditionDto.From).ToList())).WithSummary("Saved conditions");
+            TypedResults.Ok((await store.GetConditionsAsync(ct)).Select(ConditionDto.From).ToList())).WithCsv().WithSummary("Saved conditions");
         conditions.MapGet("/{id:long}", GetAsync).WithSummary("One condition");
         conditions.MapPost("/", CreateAsync).WithSummary("Save a condition; a bad expression is a 400 with its column")
             .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
@@ -45,11 +46,11 @@ public static class ConditionsApi
             .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
         conditions.MapDelete("/{id:long}", DeleteAsync).WithSummary("Delete a condition with its matches and history")
             .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
-        conditions.MapGet("/{id:long}/results", ResultsAsync).WithSummary("The current matching set and the entry/exit history in [from, to]");
+        conditions.MapGet("/{id:long}/results", ResultsAsync).WithCsv<ConditionResultsDto>(x => x.Events).WithSummary("The current matching set and the entry/exit history in [from, to]");
         conditions.MapPost("/{id:long}/evaluate", EvaluateAsync).WithSummary("Evaluate now (live bars while a source is up, else the newest stored session or ?date=)")
             .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
         var alerts = app.MapGroup("/api/alerts").WithTags("Conditions");
-        alerts.MapGet("/", AlertsAsync).WithSummary("Alerts of the outbox, newest first (status: pending, sent, dead)");
+        alerts.MapGet("/", AlertsAsync).WithCsv().WithSummary("Alerts of the outbox, newest first (status: pending, sent, dead)");
         alerts.MapPost("/{id:long}/retry", RetryAsync).WithSummary("Put a dead-lettered alert back in line");
         return app;
     }

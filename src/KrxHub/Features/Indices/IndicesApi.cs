@@ -4,6 +4,7 @@ using KrxHub.Core.Live;
 using KrxHub.Features.Live;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Indices;
 
@@ -30,11 +31,11 @@ public static class IndicesApi
 {
     public static IEndpointRouteBuilder MapIndices(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/indices", ListAsync).WithTags("Indices")
+        app.MapGet("/api/indices", ListAsync).WithCsv().WithTags("Indices")
             .WithSummary("Every index with stored daily bars (KRX codes: 1001 KOSPI, 2001 KOSDAQ, 1028 KOSPI 200), with its last close");
-        app.MapGet("/api/indices/{code}/bars", GetBarsAsync).WithTags("Indices")
+        app.MapGet("/api/indices/{code}/bars", GetBarsAsync).WithCsv().WithTags("Indices")
             .WithSummary("Daily bars of one index, ascending by date; {code} is a KRX index code or KOSPI, KOSDAQ, KOSPI200");
-        app.MapGet("/api/indices/{code}/constituents", GetConstituentsAsync).WithTags("Indices")
+        app.MapGet("/api/indices/{code}/constituents", GetConstituentsAsync).WithCsv<ConstituentsDto>(x => x.Constituents).WithTags("Indices")
             .WithSummary("The stocks of an index on a date (default today): the newest stored KRX list dated on or before it");
         return app;
     }

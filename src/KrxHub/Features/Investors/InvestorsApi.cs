@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Investors;
 
@@ -21,7 +22,7 @@ public static class InvestorsApi
 {
     public static IEndpointRouteBuilder MapInvestors(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/stocks/{code}/investors", GetAsync).WithTags("Investors")
+        app.MapGet("/api/stocks/{code}/investors", GetAsync).WithCsv().WithTags("Investors")
             .WithSummary("Investor flows per session and type; institution-ex-pension is derived (institution-total − pension)");
         return app;
     }

@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Investors;
 
@@ -23,7 +24,7 @@ public static class MarketInvestorsApi
 {
     public static IEndpointRouteBuilder MapMarketInvestors(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/investors", GetAsync).WithTags("Investors")
+        app.MapGet("/api/investors", GetAsync).WithCsv().WithTags("Investors")
             .WithSummary("Market-wide investor flows per session and type; institution-ex-pension is derived (institution-total − pension)");
         return app;
     }

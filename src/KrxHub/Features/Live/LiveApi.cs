@@ -2,6 +2,7 @@ using KrxHub.Core;
 using KrxHub.Core.Live;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Live;
 
@@ -62,7 +63,7 @@ public static class LiveApi
         var group = app.MapGroup("/api").WithTags("Live");
         group.MapGet("/quotes/{code}", GetQuoteAsync)
             .WithSummary("Latest price of one stock: live while the live source is up, else the last stored values with stale=true");
-        group.MapGet("/quotes", GetQuotesAsync)
+        group.MapGet("/quotes", GetQuotesAsync).WithCsv()
             .WithSummary("Latest prices of several stocks (?codes=005930,000660); stocks without any price are left out");
         group.MapGet("/live/status", GetStatus)
             .WithSummary("The live source (which node runs it, whether it is up), the session phase and the WebSocket counters of this node");

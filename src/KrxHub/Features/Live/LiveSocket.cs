@@ -26,7 +26,9 @@ internal static class LiveSocket
         using var disposeSocket = socket;
         using var disposeStream = frames;
         var client = subscriptions.Connect();
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // A stopping hub closes its sockets at once ("going away"), so clients reconnect elsewhere instead of waiting out the shutdown timeout.
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var writing = WriteAsync(client, socket, frames, connection);
         try
         {
@@ -48,7 +50,8 @@ internal static class LiveSocket
             }
             else if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await CloseQuietlyAsync(socket, WebSocketCloseStatus.NormalClosure, "bye");
+                await CloseQuietlyAsync(socket, stopping.IsCancellationRequested ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure,
+                    stopping.IsCancellationRequested ? "the hub is stopping" : "bye");
             }
         }
     }

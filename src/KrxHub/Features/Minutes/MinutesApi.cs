@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Minutes;
 
@@ -29,7 +30,7 @@ public static class MinutesApi
 
     public static IEndpointRouteBuilder MapMinutes(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/stocks/{code}/minutes", GetAsync).WithTags("Bars")
+        app.MapGet("/api/stocks/{code}/minutes", GetAsync).WithCsv().WithTags("Bars")
             .WithSummary("1-minute bars of one stock, oldest first, for ?date= or ?from=&to= (at most 31 days), KST, with source");
         return app;
     }

@@ -2,6 +2,7 @@ using KrxHub.Core;
 using KrxHub.Core.Validation;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Quality;
 
@@ -26,7 +27,7 @@ public static class QualityApi
     {
         app.MapGet("/api/quality", GetAsync).WithTags("Quality")
             .WithSummary("Per-day report: bars accepted, rows quarantined by reason, listed stocks without data; or a from/to range with sessions missing data");
-        app.MapGet("/api/quarantine", GetQuarantineAsync).WithTags("Quality")
+        app.MapGet("/api/quarantine", GetQuarantineAsync).WithCsv().WithTags("Quality")
             .WithSummary("Quarantined rows with their payload and reasons, newest first");
         return app;
     }

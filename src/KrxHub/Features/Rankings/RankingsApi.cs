@@ -3,6 +3,7 @@ using KrxHub.Core.Live;
 using KrxHub.Features.Live;
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Rankings;
 
@@ -34,7 +35,7 @@ public static class RankingsApi
 
     public static IEndpointRouteBuilder MapRankings(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/rankings", GetAsync).WithTags("Rankings")
+        app.MapGet("/api/rankings", GetAsync).WithCsv<RankingsDto>(x => x.Rows).WithTags("Rankings")
             .WithSummary("Top N by volume, trading value or change %, per market or ALL: live during a session, from stored raw daily bars for a past date");
         return app;
     }

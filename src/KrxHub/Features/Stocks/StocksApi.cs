@@ -1,5 +1,6 @@
 using KrxHub.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.Stocks;
 
@@ -11,7 +12,7 @@ public static class StocksApi
     public static IEndpointRouteBuilder MapStocks(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/stocks").WithTags("Stocks");
-        group.MapGet("/", SearchAsync).WithSummary("Search the stock master by code or Korean/English name; ?asOf= gives the universe listed on that date");
+        group.MapGet("/", SearchAsync).WithCsv().WithSummary("Search the stock master by code or Korean/English name; ?asOf= gives the universe listed on that date");
         group.MapGet("/{code}", GetAsync).WithSummary("One stock of the master (listed or delisted)");
         return app;
     }

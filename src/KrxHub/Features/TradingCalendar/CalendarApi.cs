@@ -1,5 +1,6 @@
 using KrxHub.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
+using KrxHub.Features.Csv;
 
 namespace KrxHub.Features.TradingCalendar;
 
@@ -25,7 +26,7 @@ public static class CalendarApi
 {
     public static IEndpointRouteBuilder MapCalendar(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/calendar", Get).WithTags("Calendar")
+        app.MapGet("/api/calendar", Get).WithCsv<CalendarRangeDto>(x => x.Days).WithTags("Calendar")
             .WithSummary("Every date of a range (at most a year; default: this KST year) with its session hours, closure reason, and whether it is published or provisional");
         return app;
     }
