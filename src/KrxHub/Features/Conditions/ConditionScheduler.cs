@@ -14,6 +14,9 @@ namespace KrxHub.Features.Conditions;
 public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner, KrxSessionClock clock, LiveBus bus, TimeProvider time, ILogger<ConditionScheduler> logger)
     : BackgroundService
 {
+    /// <summary>Held for a scheduled pass, and by POST /api/conditions/{id}/evaluate: one evaluation at a time across nodes.</summary>
+    public const string LeaseName = "conditions:evaluate";
+
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan BroadRecheck = TimeSpan.FromMinutes(1);
@@ -46,7 +49,7 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
             return [];
         }
 
-        await using var lease = await store.TryAcquireLeaseAsync("conditions:evaluate", ct);
+        await using var lease = await store.TryAcquireLeaseAsync(LeaseName, ct);
         if (lease is null)
         {
             return [];

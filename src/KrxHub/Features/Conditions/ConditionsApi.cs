@@ -132,6 +132,14 @@ public static class ConditionsApi
             return TypedResults.NotFound();
         }
 
+        // The scheduler's lease: an evaluation from the API never overlaps a scheduled pass (of any node) over the same matching sets.
+        await using var lease = await WaitForLeaseAsync(store, ct);
+        if (lease is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Conditions busy",
+                detail: "a scheduled evaluation has held the conditions for 30 s; retry later");
+        }
+
         try
         {
             return TypedResults.Ok((await runner.RunAsync([condition], d, ct)).Single());
@@ -140,6 +148,21 @@ public static class ConditionsApi
         {
             return ApiErrors.NotFound("No data to evaluate", e.Message);
         }
+    }
+
+    private static async Task<Storage.StoreLease?> WaitForLeaseAsync(MarketStore store, CancellationToken ct)
+    {
+        for (var waited = 0; waited < 300; waited++)
+        {
+            if (await store.TryAcquireLeaseAsync(ConditionScheduler.LeaseName, ct) is { } lease)
+            {
+                return lease;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
+        }
+
+        return null;
     }
 
     private static async Task<Results<Ok<List<AlertDto>>, ValidationProblem>> AlertsAsync(string? status, string? limit, MarketStore store, CancellationToken ct)

@@ -99,6 +99,17 @@ public class AccessTests
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
 
+        // Metrics on the API's own address are an admin's.
+        using (var metricsRead = await SendAsync(hub, HttpMethod.Get, "/metrics", keys.Read))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, metricsRead.StatusCode);
+        }
+
+        using (var metrics = await SendAsync(hub, HttpMethod.Get, "/metrics", keys.Admin))
+        {
+            Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        }
+
         // Public: liveness and the dashboard page (it holds no data; its API calls carry the key).
         using (var live = await SendAsync(hub, HttpMethod.Get, "/health/live"))
         {

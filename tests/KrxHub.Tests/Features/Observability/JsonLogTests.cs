@@ -12,7 +12,7 @@ namespace KrxHub.Tests.Observability;
 public sealed partial class JsonLogTests
 {
     // The start banner `serve` prints before logging starts (plain text in both formats).
-    private static readonly string[] BannerPrefixes = ["KrxHub: store ", "notice: ", "Collection: "];
+    private static readonly string[] BannerPrefixes = ["KrxHub: store ", "notice: ", "Collection: ", "access: ", "WARNING: --insecure-open"];
 
     [PostgresFact]
     public async Task Json_logs_are_one_object_per_line_and_carry_the_correlation_id_of_the_request_that_logged()
