@@ -43,8 +43,8 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
     /// <summary>One pass: the conditions that are due now, evaluated together.</summary>
     public async Task<IReadOnlyList<ConditionRunDto>> RunDueAsync(CancellationToken ct)
     {
-        var conditions = (await store.GetConditionsAsync(ct)).Where(c => c.Active).ToList();
-        if (conditions.Count == 0)
+        // A look without the lease first, so that a store without active conditions costs no lease every second.
+        if (!(await store.GetConditionsAsync(ct)).Any(c => c.Active))
         {
             return [];
         }
@@ -54,6 +54,10 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
         {
             return [];
         }
+
+        // Read again under the lease: a list read before it may predate the pass another node just finished, whose
+        // last_run_at and last_session this node would not see, and it would evaluate the same conditions a second time.
+        var conditions = (await store.GetConditionsAsync(ct)).Where(c => c.Active).ToList();
 
         var now = time.GetUtcNow();
         var trading = bus.Session is { } session ? session.AlwaysOpen || session.Phase is SessionPhase.Regular or SessionPhase.ClosingAuction

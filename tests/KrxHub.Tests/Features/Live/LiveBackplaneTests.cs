@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using KrxHub.Core;
 using KrxHub.Features.Live;
 using KrxHub.Hosting;
@@ -12,7 +10,7 @@ using static KrxHub.Tests.LiveTestData;
 namespace KrxHub.Tests;
 
 /// <summary>Several hub nodes on one PostgreSQL: one live source, LISTEN/NOTIFY fan-out to the others.</summary>
-public partial class LiveBackplaneTests
+public class LiveBackplaneTests
 {
     private static readonly DateOnly Jan2 = new(2024, 1, 2);
 
@@ -101,8 +99,13 @@ public partial class LiveBackplaneTests
             await TestData.ImportAsync(store, csv, new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
         }
 
-        using var a = HubProcess.Start(test.Database!);
-        using var b = HubProcess.Start(test.Database!);
+        var fastElection = new Dictionary<string, string?>
+        {
+            ["KRXHUB_LIVE__LEASERETRYINTERVAL"] = "00:00:00.500",
+            ["KRXHUB_LIVE__BACKPLANEHEARTBEATINTERVAL"] = "00:00:00.500",
+        };
+        using var a = HubProcess.Start(test.Database!, fastElection);
+        using var b = HubProcess.Start(test.Database!, fastElection);
         var (urlA, urlB) = (await a.AddressAsync(), await b.AddressAsync());
         using var http = new HttpClient();
         async Task<JsonElement> Status(Uri url) =>
@@ -129,72 +132,5 @@ public partial class LiveBackplaneTests
         var followerStatus = await Status(follower);
         Assert.False(followerStatus.GetProperty("runsHere").GetBoolean());
         Assert.True(followerStatus.GetProperty("backplane").GetProperty("received").GetInt64() > 0);
-    }
-
-    /// <summary>`krxhub serve` as a child process on a PostgreSQL store, with the simulator always open.</summary>
-    private sealed partial class HubProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly List<string> _output = [];
-
-        private HubProcess(Process process) => _process = process;
-
-        public static HubProcess Start(string database)
-        {
-            var psi = CliProcess.StartInfo("serve", "--no-bundled", "--database", database, "--urls", "http://127.0.0.1:0");
-            psi.Environment["KRXHUB_SIMULATOR__ALWAYSOPEN"] = "true";
-            psi.Environment["KRXHUB_LIVE__LEASERETRYINTERVAL"] = "00:00:00.500";
-            psi.Environment["KRXHUB_LIVE__BACKPLANEHEARTBEATINTERVAL"] = "00:00:00.500";
-            var hub = new HubProcess(Process.Start(psi)!);
-            _ = hub.ReadAsync(hub._process.StandardOutput);
-            _ = hub.ReadAsync(hub._process.StandardError);
-            return hub;
-        }
-
-        public async Task<Uri> AddressAsync()
-        {
-            try
-            {
-                return await _address.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            }
-            catch (TimeoutException)
-            {
-                lock (_output)
-                {
-                    throw new TimeoutException("the hub did not start listening: " + string.Join("\n", _output));
-                }
-            }
-        }
-
-        private async Task ReadAsync(StreamReader reader)
-        {
-            while (await reader.ReadLineAsync() is { } line)
-            {
-                lock (_output)
-                {
-                    _output.Add(line);
-                }
-
-                if (Listening().Match(line) is { Success: true } m)
-                {
-                    _address.TrySetResult(new Uri(m.Groups[1].Value));
-                }
-            }
-        }
-
-        [GeneratedRegex(@"Now listening on: (http://\S+)")]
-        private static partial Regex Listening();
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-
-            _process.Dispose();
-        }
     }
 }
