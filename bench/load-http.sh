@@ -19,42 +19,12 @@ PORT=${KRXHUB_LOAD_PORT:-5181}
 THREADS=${KRXHUB_LOAD_THREADS:-2}
 TIMEOUT=${KRXHUB_LOAD_TIMEOUT:-10s}
 KEY=${KRXHUB_LOAD_KEY:-}
-BASE=http://127.0.0.1:$PORT
 
 command -v wrk > /dev/null || { echo "wrk is not installed: sudo apt-get update && sudo apt-get install -y wrk" >&2; exit 1; }
-command -v curl > /dev/null || { echo "curl is not installed: sudo apt-get install -y curl" >&2; exit 1; }
-if [[ -d $TARGET ]]; then HUB=("$TARGET/krxhub"); elif [[ $TARGET == *.dll ]]; then HUB=(dotnet "$TARGET"); else HUB=("$TARGET"); fi
-[[ -e ${HUB[-1]} ]] || { echo "no krxhub at ${HUB[-1]} (build it: dotnet build -c Release src/KrxHub)" >&2; exit 1; }
-
-# Every connection is a file descriptor, in wrk and in the hub (started from this shell, so it inherits the limit).
-NEED=$((CONNECTIONS * 2 + 256))
-ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
-if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $NEED ]]; then
-  echo "open-file limit $(ulimit -n) < $NEED for $CONNECTIONS connections; raise the hard limit (ulimit -Hn, /etc/security/limits.conf)" >&2
-  exit 1
-fi
-if curl -s -o /dev/null "$BASE/health/live"; then echo "something already answers on $BASE; set KRXHUB_LOAD_PORT" >&2; exit 1; fi
-
-TMP=$(mktemp -d /tmp/krxhub-load-http.XXXXXX)
-[[ -n $DATA_DIR ]] || DATA_DIR=$TMP/data
-HUB_PID=
-cleanup() {
-  if [[ -n $HUB_PID ]] && kill -0 "$HUB_PID" 2> /dev/null; then kill "$HUB_PID"; wait "$HUB_PID" 2> /dev/null || true; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
+source bench/load-hub.sh
 HUB_ENV=()
 [[ -z $KEY ]] || HUB_ENV=(KRXHUB_ACCESS__REQUESTSPERMINUTEPERKEY=1000000000)
-env "${HUB_ENV[@]}" "${HUB[@]}" serve --urls "$BASE" --data-dir "$DATA_DIR" > "$TMP/hub.log" 2>&1 &
-HUB_PID=$!
-echo "hub pid $HUB_PID on $BASE, data dir $DATA_DIR (log: waiting for /health/ready; a first start loads the bundled data)" >&2
-for _ in $(seq 600); do
-  curl -sf -o /dev/null "$BASE/health/ready" && break
-  kill -0 "$HUB_PID" 2> /dev/null || { cat "$TMP/hub.log" >&2; echo "the hub exited" >&2; exit 1; }
-  sleep 1
-done
-curl -sf -o /dev/null "$BASE/health/ready" || { tail -20 "$TMP/hub.log" >&2; echo "the hub was not ready after 600 s" >&2; exit 1; }
+start_hub "$TARGET" "$PORT" "$DATA_DIR" $((CONNECTIONS * 2 + 256)) "${HUB_ENV[@]}"
 
 # Every path of the mix must answer 200 before the run: a mix of 404s would measure nothing.
 AUTH=()
@@ -67,8 +37,8 @@ done
 
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_}s" --timeout "$TIMEOUT" --latency -s bench/load-mix.lua "$BASE" -- "$KEY" \
   > "$TMP/wrk.txt" 2>&1 || { cat "$TMP/wrk.txt" >&2; echo "wrk failed" >&2; exit 1; }
-RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$HUB_PID/status")
-PEAK_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$HUB_PID/status")
+RSS_MB=$(hub_rss_mb VmRSS)
+PEAK_MB=$(hub_rss_mb VmHWM)
 cat "$TMP/wrk.txt" >&2
 
 # wrk's units: us, ms, s (latency); its error lines appear only when there were errors.
@@ -87,4 +57,4 @@ printf '{"bench":"load-http","connections":%d,"threads":%d,"seconds":%d,"timeout
 printf '"errors":%d,"non2xx":%d,"socketErrors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' \
   "$ERRORS" "$NON2XX" "$CONNECT" "$READ" "$WRITE" "$TIMEOUTS"
 printf '"p50Ms":%s,"p90Ms":%s,"p99Ms":%s,"maxMs":%s,"hubRssMb":%d,"hubPeakRssMb":%d,"target":"0 errors, p99 reported","met":%s,"cores":%d}\n' \
-  "$(pct 50)" "$(pct 90)" "$(pct 99)" "$MAX" $((RSS_KB / 1024)) $((PEAK_KB / 1024)) "$MET" "$(nproc)"
+  "$(pct 50)" "$(pct 90)" "$(pct 99)" "$MAX" "$RSS_MB" "$PEAK_MB" "$MET" "$(nproc)"
