@@ -15,6 +15,7 @@ return which switch
     "collect-eod" => await CollectBench.RunAsync(rest),
     "ws" => await WsBench.RunAsync(rest),
     "ws-server" => await WsBench.ServeAsync(rest),
+    "ws-soak" => await WsSoak.RunAsync(rest),
     "dashboard" => await DashboardBench.RunAsync(rest),
     "conditions" => await ConditionsBench.RunAsync(rest),
     _ => Usage(),
@@ -38,6 +39,9 @@ static int Usage()
           ws              [--clients 1000] [--ticks 20000] [--seconds 60] [--warmup 20] [--codes 20] [--runs 1] [--no-baseline]
                                                            /ws fan-out: N clients (20 codes + 1 ranking each), T ticks/s for D s,
                                                            latency, coalescing, starvation, server CPU and RSS; vs a bare fan-out
+          ws-soak         --url <hub> [--pid <hub pid>] [--clients 1000] [--seconds 600] [--report 30] [--codes 005930,…] [--key <key>]
+                                                           a running hub's /ws soaked: N clients (ticks of 5 codes + 1 ranking each) for
+                                                           D s; connected, messages/s, errors and the hub's RSS every 30 s (bench/load-ws.sh)
           dashboard       [--url http://127.0.0.1:5080] [--runs 5] [--seconds 60] [--only js|first-load|long-tasks|chart|backtest]
                                                            the dashboard in /usr/bin/chromium against a running hub: first load,
                                                            gzipped JS, long tasks while the top 20 updates, 10-year chart, backtest ALL
