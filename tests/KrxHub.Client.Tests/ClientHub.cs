@@ -14,7 +14,7 @@ namespace KrxHub.Client.Tests;
 
 /// <summary>
 /// A real hub on a loopback port over a SQLite store with real data (the master, the raw window 2024-01-02..02-13, the bundled
-/// index histories) and its simulated exchange trading all day, for the client to call. <see cref="RestartAsync"/> stops it
+/// index histories, one admin key) and its simulated exchange trading all day, for the client to call. <see cref="RestartAsync"/> stops it
 /// and starts a new one on the same port over the same store, as an operator's restart does.
 /// </summary>
 public sealed class ClientHub : IAsyncLifetime
@@ -24,11 +24,15 @@ public sealed class ClientHub : IAsyncLifetime
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>An admin key of the store: with a key defined, the hub requires one (docs/access.md).</summary>
+    public string Key { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _test = await TestStore.CreateAsync("sqlite");
         var store = await _test.OpenAsync();
         await TestData.LoadMasterAsync(store);
+        Key = (await Features.Access.ApiKeys.AddAsync(store, "client tests", Features.Access.Roles.Admin, DateTimeOffset.UtcNow, CancellationToken.None))!.Value.Key;
         await TestData.ImportAsync(store, BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
         var skipConstituents = BundledData.IndexConstituents.Select(Features.Import.BundledLoader.IndexJob).ToHashSet(StringComparer.Ordinal);
         await Features.Import.BundledLoader.LoadIndicesAsync(store, TestData.Calendar, TimeProvider.System, skipConstituents, false, CancellationToken.None);

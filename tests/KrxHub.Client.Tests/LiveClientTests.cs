@@ -11,8 +11,12 @@ public class LiveClientTests(ClientHub hub)
     public async Task Subscriptions_arrive_as_typed_messages_with_the_key_in_the_query_string()
     {
         using var guard = Guard();
-        using var client = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address, ApiKey = "krx_live key" });
-        Assert.Equal($"ws://{hub.Address.Authority}/ws?access_token=krx_live%20key", client.LiveAddress.AbsoluteUri);
+        using (var escaped = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address, ApiKey = "krx_live key" }))
+        {
+            Assert.Equal($"ws://{hub.Address.Authority}/ws?access_token=krx_live%20key", escaped.LiveAddress.AbsoluteUri);
+        }
+
+        using var client = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address, ApiKey = hub.Key });
         bool ticks = false, book = false, session = false;
         LiveTick? tick = null;
         await foreach (var message in client.LiveAsync([LiveTopic.Ticks("005930"), LiveTopic.Book("005930"), LiveTopic.Session()], guard.Token))
@@ -50,7 +54,7 @@ public class LiveClientTests(ClientHub hub)
     public async Task A_refused_subscription_is_thrown_with_the_hubs_error_code()
     {
         using var guard = Guard();
-        using var client = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address });
+        using var client = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address, ApiKey = hub.Key });
         var refused = await Assert.ThrowsAsync<KrxHubLiveException>(async () =>
         {
             await foreach (var _ in client.LiveAsync([LiveTopic.Ticks("999999")], guard.Token))
@@ -64,7 +68,7 @@ public class LiveClientTests(ClientHub hub)
     public async Task After_the_hub_restarts_the_stream_reconnects_subscribes_again_and_goes_on_with_ticks()
     {
         using var guard = Guard();
-        using var client = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address, ReconnectDelay = TimeSpan.FromMilliseconds(100) });
+        using var client = new KrxHubClient(new KrxHubClientOptions { BaseAddress = hub.Address, ApiKey = hub.Key, ReconnectDelay = TimeSpan.FromMilliseconds(100) });
         var stream = client.LiveAsync([LiveTopic.Ticks("005930"), LiveTopic.Rankings("KOSPI", "volume", 5)], guard.Token).GetAsyncEnumerator(guard.Token);
         await using (stream)
         {

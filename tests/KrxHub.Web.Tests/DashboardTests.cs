@@ -329,7 +329,7 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
 
         await _page.GotoAsync("/docs");
         // Scalar renders the hub's own OpenAPI document: an operation summary written in the hub's code shows up.
-        await Assertions.Expect(_page.GetByText("Ready when the store answers").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
+        await Assertions.Expect(_page.GetByText("Per component (store, calendar").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
         await ScreenshotAsync("docs");
     }
 
