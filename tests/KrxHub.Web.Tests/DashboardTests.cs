@@ -291,6 +291,9 @@ public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
         await Assertions.Expect(_page.Locator("[data-testid=runs] tbody tr").First).ToBeVisibleAsync();
         await Assertions.Expect(_page.GetByTestId("calendar-coverage")).ToContainTextAsync("2026-12-31");
         await Assertions.Expect(_page.GetByTestId("source-status")).ToContainTextAsync("simulated");
+        // /health/ready's components, each with its status: the store healthy, the calendar degraded while 2027 is provisional.
+        await Assertions.Expect(_page.Locator("[data-testid=source-status] dd[data-status]").First).ToContainTextAsync("healthy · sqlite");
+        await Assertions.Expect(_page.GetByTestId("source-status")).ToContainTextAsync("calendar");
         await ScreenshotAsync("quality");
         AssertNoConsoleErrors();
     }

@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from '../api';
 import { addDays, kstDateTime, num } from '../format';
@@ -7,7 +8,8 @@ interface Run { id: number; job: string; parameters: string | null; status: stri
 interface Quarantined { id: number; runId: number; dataset: string; source: string; code: string | null; date: string | null; reasons: string[]; payload: string; line: number; quarantinedAt: string }
 interface Day { date: string; isSession: boolean; rawBars: number; adjustedBars: number; quarantined: number; quarantinedByReason: Record<string, number>; listedWithoutBar: number; missingData: boolean; provisional: boolean }
 interface Range { from: string; to: string; sessions: number; sessionsWithoutData: string[]; days: Day[] }
-interface Health { status: string; backend: string; collection: { kiwoom: string; krx: string; scheduled: string[] } | null; calendarEndsOn: string | null; calendarPublishedThrough: string | null; calendarNotice: string | null }
+interface Component { name: string; status: string; description: string }
+interface Health { status: string; backend: string; components: Component[] | null; collection: { kiwoom: string; krx: string; scheduled: string[] } | null; calendarEndsOn: string | null; calendarPublishedThrough: string | null; calendarNotice: string | null }
 interface CalendarRange { from: string; to: string; sessions: number; publishedThrough: string; coveredThrough: string; days: { date: string; session: boolean; provisional: boolean; reason: string | null }[] }
 interface LiveStatus { source: string | null; sourceUp: boolean; runsHere: boolean; node: string }
 
@@ -50,9 +52,12 @@ function SourceStatus() {
     <section class="card" data-testid="source-status">
       <h2>{t('sourceStatus')}</h2>
       <dl>
-        <dt>store</dt><dd>{h ? `${h.status} · ${h.backend}` : '…'}</dd>
-        <dt>Kiwoom</dt><dd class={h?.collection?.kiwoom === 'open' ? 'down' : ''}>{h?.collection?.kiwoom ?? '—'}</dd>
-        <dt>KRX Open API</dt><dd>{h?.collection?.krx ?? '—'}</dd>
+        {h?.components?.map((c) => (
+          <Fragment key={c.name}>
+            <dt>{c.name}</dt>
+            <dd class={c.status === 'healthy' ? '' : 'down'} data-status={c.status} title={c.description}>{c.name === 'store' ? `${c.status} · ${h.backend}` : c.status} · {c.description}</dd>
+          </Fragment>
+        )) ?? <><dt>store</dt><dd>…</dd></>}
         <dt>jobs</dt><dd>{h?.collection?.scheduled.join(', ') || t('none')}</dd>
         <dt>{t('liveSource')}</dt><dd>{l ? `${l.source ?? t('none')} · ${l.sourceUp ? 'up' : 'down'}${l.runsHere ? ' · here' : ''}` : '…'}</dd>
       </dl>
