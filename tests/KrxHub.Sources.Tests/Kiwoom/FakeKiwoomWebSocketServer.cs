@@ -181,9 +181,9 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
         {
             context.Abort();
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is ObjectDisposedException or NullReferenceException)
         {
-            // The request ended between the check and the abort.
+            // The request ended between the check and the abort (a finished HttpContext has no features left: a NullReferenceException).
         }
     }
 

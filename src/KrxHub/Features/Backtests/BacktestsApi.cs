@@ -38,6 +38,9 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
 
     private int _pending;
 
+    /// <summary>Test hook: while it is held, queued runs stay queued.</summary>
+    internal SemaphoreSlim RunGate => _gate;
+
     /// <summary>Runs queued or running at once on this node.</summary>
     public int Capacity => access.BacktestQueue;
 
@@ -106,8 +109,8 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
         }
         finally
         {
+            Interlocked.Decrement(ref _pending); // first: a caller that sees FinishedAt finds the slot free
             job.FinishedAt = time.GetUtcNow();
-            Interlocked.Decrement(ref _pending);
             metrics?.Job("backtest", job.Status == "completed", job.FinishedAt.Value - job.CreatedAt);
         }
     }

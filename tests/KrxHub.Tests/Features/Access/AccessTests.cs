@@ -245,18 +245,35 @@ public class AccessTests
     {
         var (hub, keys) = await KeyedHubAsync("sqlite", new AccessSettings { BacktestQueue = 1, MaxRequestBodyBytes = 4096 }, rawWindow: true);
         await using var _ = hub;
-        // A whole-market run over the raw window takes long enough that the second request finds the first still queued or running.
-        var body = new { strategy = "sma-cross", @params = new Dictionary<string, string> { ["fast"] = "3", ["slow"] = "10" }, codes = new[] { "ALL" }, basis = "raw",
-            from = "2024-01-02", to = "2024-02-13" };
-        var both = await Task.WhenAll(
-            SendAsync(hub, HttpMethod.Post, "/api/backtests", keys.Admin, body),
-            SendAsync(hub, HttpMethod.Post, "/api/backtests", keys.Admin, body));
-        Assert.True(both.Any(r => r.StatusCode == HttpStatusCode.Accepted), await both[0].Content.ReadAsStringAsync() + await both[1].Content.ReadAsStringAsync());
-        var busy = Assert.Single(both, r => r.StatusCode == HttpStatusCode.TooManyRequests);
-        Assert.Equal(TimeSpan.FromSeconds(30), busy.Headers.RetryAfter?.Delta);
-        foreach (var r in both)
+        // The test holds the node's run gate, so the first run stays queued while the second request arrives.
+        var jobs = hub.Services.GetRequiredService<KrxHub.Features.Backtests.BacktestJobs>();
+        var body = new { strategy = "buy-and-hold", codes = new[] { "005930" }, basis = "raw", from = "2024-01-02", to = "2024-02-13" };
+        await jobs.RunGate.WaitAsync(Ct);
+        string queuedId;
+        try
         {
-            r.Dispose();
+            using var queued = await SendAsync(hub, HttpMethod.Post, "/api/backtests", keys.Admin, body);
+            Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+            queuedId = (await queued.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("id").GetString()!;
+            using var busy = await SendAsync(hub, HttpMethod.Post, "/api/backtests", keys.Admin, body);
+            Assert.Equal(HttpStatusCode.TooManyRequests, busy.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(30), busy.Headers.RetryAfter?.Delta);
+        }
+        finally
+        {
+            jobs.RunGate.Release();
+        }
+
+        // Once the queued run has finished, the queue takes a new one.
+        for (var i = 0; i < 200 && jobs.Find(queuedId)!.FinishedAt is null; i++)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Equal("completed", jobs.Find(queuedId)!.Status);
+        using (var again = await SendAsync(hub, HttpMethod.Post, "/api/backtests", keys.Admin, body))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         }
 
         using var huge = await SendAsync(hub, HttpMethod.Post, "/api/screen", keys.Read, new { expression = "close > 1 " + new string(' ', 10_000) });
