@@ -390,9 +390,14 @@ internal static class PostgresSchema
             -- CREATEROLE; without it the views are still made and the role is left to the administrator.
             DO $$
             BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'krxhub_read') THEN
-                    CREATE ROLE krxhub_read NOLOGIN;
-                END IF;
+                -- Roles belong to the cluster: two databases migrating at once may both find none and both create it.
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'krxhub_read') THEN
+                        CREATE ROLE krxhub_read NOLOGIN;
+                    END IF;
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                    NULL; -- created by the other one meanwhile
+                END;
                 GRANT USAGE ON SCHEMA public TO krxhub_read;
                 GRANT SELECT ON v_stocks, v_daily_bars_raw, v_daily_bars_adjusted, v_investor_flows, v_index_bars TO krxhub_read;
             EXCEPTION WHEN insufficient_privilege THEN

@@ -76,7 +76,9 @@ public sealed class MetricsTests
         Assert.True(PrometheusText.Value(text, "krxhub_source_requests_total", ("source", "Kiwoom"), ("outcome", "ok")) >= 3, text);
         Assert.True(PrometheusText.Value(text, "krxhub_source_request_duration_seconds_count", ("source", "Kiwoom")) >= 3, text);
         Assert.NotNull(PrometheusText.Value(text, "krxhub_source_breaker_state", ("source", "Kiwoom")));
-        Assert.True(PrometheusText.Value(text, "krxhub_live_clients") >= 1, text);
+        // Present, not counted: OpenTelemetry listens to every "KrxHub" meter of the process, and the other tests' hubs (0 clients)
+        // register the same observable gauge; OutboxMetricsTests checks exact values on a hub process of its own.
+        Assert.NotNull(PrometheusText.Value(text, "krxhub_live_clients"));
         Assert.NotNull(PrometheusText.Value(text, "krxhub_live_events_in_total"));
         Assert.NotNull(PrometheusText.Value(text, "krxhub_live_messages_delivered_total"));
         Assert.NotNull(PrometheusText.Value(text, "krxhub_live_messages_coalesced_total"));
