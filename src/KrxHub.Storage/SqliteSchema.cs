@@ -336,41 +336,7 @@ internal static class SqliteSchema
 
             CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
             """),
-        new(10, "read-only SQL views", """
-            -- Stable read-only views for other programs (pandas, SQLAlchemy, BI tools): their columns only ever grow.
-            CREATE VIEW v_stocks AS
-            SELECT code, name, name_en, market, segment, isin, industry, listing_date, delisting_date, listed_shares, as_of, updated_at
-            FROM stocks;
-
-            CREATE VIEW v_daily_bars_raw AS
-            SELECT code, date, open, high, low, close, volume, trading_value, market_cap, listed_shares, base_price, no_trade, source, fetched_at
-            FROM daily_bars WHERE basis = 'raw';
-
-            CREATE VIEW v_investor_flows AS
-            SELECT code, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
-            FROM investor_flows;
-
-            CREATE VIEW v_index_bars AS
-            SELECT index_code, date, open, high, low, close, volume, trading_value, market_cap, source, fetched_at
-            FROM index_bars;
-
-            -- Adjusted bars as the API makes them: derived from a raw bar (raw × the product of the factors of every later
-            -- event, rounded half away from zero) wherever one exists, else the imported adjusted bar. SQLite multiplies
-            -- the factors through exp(sum(ln)) in doubles: exact to the won except on a tie a billionth of a won away.
-            CREATE VIEW v_daily_bars_adjusted AS
-            SELECT code, date,
-                   CAST(round(open * factor) AS INTEGER) AS open, CAST(round(high * factor) AS INTEGER) AS high,
-                   CAST(round(low * factor) AS INTEGER) AS low, CAST(round(close * factor) AS INTEGER) AS close,
-                   volume, trading_value, market_cap, 'derived' AS adjustment, factor
-            FROM (SELECT b.*, coalesce((SELECT exp(sum(ln(CAST(e.base_price AS REAL) / e.previous_close)))
-                                        FROM adjustment_events e WHERE e.code = b.code AND e.date > b.date), 1.0) AS factor
-                  FROM daily_bars b WHERE b.basis = 'raw')
-            UNION ALL
-            SELECT a.code, a.date, a.open, a.high, a.low, a.close, a.volume, a.trading_value, a.market_cap, 'imported', NULL
-            FROM daily_bars a
-            WHERE a.basis = 'adjusted'
-              AND NOT EXISTS (SELECT 1 FROM daily_bars r WHERE r.code = a.code AND r.date = a.date AND r.basis = 'raw');
-            """),
+        new(10, StoreViews.Name, StoreViews.Sqlite),
     ];
 
     // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099
