@@ -44,12 +44,18 @@ public sealed record ScreenOutcome(IReadOnlyList<int> Matches, int NotEnoughHist
 /// per evaluator and shared by every condition that uses it, so twenty conditions that all use sma(close, 20) compute it once.
 /// Truth is three-valued: a stock without enough history for a function is unknown, never a match, and counted.
 /// </summary>
-public sealed class ConditionEvaluator(ScreenUniverse universe)
+public sealed partial class ConditionEvaluator
 {
     private readonly Dictionary<string, (int Tail, decimal?[][] Values)> _series = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool?[]> _truths = new(StringComparer.Ordinal);
 
-    public ScreenUniverse Universe { get; } = universe;
+    public ConditionEvaluator(ScreenUniverse universe)
+    {
+        ArgumentNullException.ThrowIfNull(universe);
+        Universe = universe;
+    }
+
+    public ScreenUniverse Universe { get; }
 
     public ScreenOutcome Evaluate(ConditionNode condition)
     {
@@ -166,16 +172,18 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
 
                 break;
             case BinaryNode b:
+                var (left, right) = (TodayColumn(b.Left), TodayColumn(b.Right));
                 for (var i = 0; i < n; i++)
                 {
-                    result[i] = Compare(b.Operator, Current(b.Left, i), Current(b.Right, i));
+                    result[i] = Compare(b.Operator, left[i], right[i]);
                 }
 
                 break;
             case BetweenNode b:
+                var (value, low, high) = (TodayColumn(b.Value), TodayColumn(b.Low), TodayColumn(b.High));
                 for (var i = 0; i < n; i++)
                 {
-                    var (v, lo, hi) = (Current(b.Value, i), Current(b.Low, i), Current(b.High, i));
+                    var (v, lo, hi) = (value[i], low[i], high[i]);
                     result[i] = v is null || lo is null || hi is null ? null : v >= lo && v <= hi;
                 }
 
@@ -230,16 +238,7 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
     internal const int Whole = int.MaxValue;
 
     /// <summary>Today's value of a number for stock i (the last element of its series).</summary>
-    private decimal? Current(ConditionNode node, int i)
-    {
-        if (node is NumberLiteral literal)
-        {
-            return literal.Value;
-        }
-
-        var series = Series(node, 1)[i];
-        return series.Length == 0 ? null : series[^1];
-    }
+    private decimal? Current(ConditionNode node, int i) => node is NumberLiteral literal ? literal.Value : TodayColumn(node)[i];
 
     /// <summary>
     /// The last <paramref name="tail"/> values of a number per stock (fewer where the stock has fewer bars), ending today.
@@ -255,9 +254,20 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
 
         var n = Universe.Count;
         var result = new decimal?[n][];
-        for (var i = 0; i < n; i++)
+        if (_history is not null && node is not NumberLiteral)
         {
-            result[i] = SeriesOf(node, i, tail);
+            var today = TodayColumn(node);
+            for (var i = 0; i < n; i++)
+            {
+                result[i] = WithPast(node, i, tail, today[i]);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < n; i++)
+            {
+                result[i] = SeriesOf(node, i, tail);
+            }
         }
 
         _series[node.Text] = (tail, result);
@@ -281,13 +291,7 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
                 var values = new decimal?[length];
                 for (var t = 0; t < length; t++)
                 {
-                    values[t] = l[t] is not { } x || r[t] is not { } y ? null : b.Operator switch
-                    {
-                        "+" => x + y,
-                        "-" => x - y,
-                        "*" => x * y,
-                        _ => y == 0m ? null : x / y,
-                    };
+                    values[t] = Arithmetic(b.Operator, l[t], r[t]);
                 }
 
                 return values;
@@ -297,6 +301,15 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
                 throw new InvalidOperationException($"'{node.Text}' is not a number");
         }
     }
+
+    private static decimal? Arithmetic(string op, decimal? left, decimal? right) =>
+        left is not { } x || right is not { } y ? null : op switch
+        {
+            "+" => x + y,
+            "-" => x - y,
+            "*" => x * y,
+            _ => y == 0m ? null : x / y,
+        };
 
     /// <summary>The series of a bound argument for stock i, at least its last <paramref name="tail"/> values (used by the functions).</summary>
     internal decimal?[] ArgumentSeries(ConditionNode node, int i, int tail) => Series(node, tail)[i];
@@ -340,8 +353,7 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
                         continue;
                     }
 
-                    var change = close[at] - close[at - 1];
-                    values[t] = name == "change" ? change : close[at - 1] == 0m ? null : change / close[at - 1] * 100m;
+                    values[t] = Change(name, close[at - 1], close[at]);
                 }
 
                 break;
@@ -349,12 +361,7 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
                 // Today's scalars: no history is stored for them, so only the last element is known.
                 if (length > 0)
                 {
-                    values[^1] = name switch
-                    {
-                        "value" => Universe.TradingValue[i],
-                        "market_cap" => Universe.MarketCap[i],
-                        _ => Universe.ListedShares[i],
-                    };
+                    values[^1] = Scalar(name, i);
                 }
 
                 break;
@@ -362,6 +369,16 @@ public sealed class ConditionEvaluator(ScreenUniverse universe)
 
         return values;
     }
+
+    private decimal? Scalar(string name, int i) => name switch
+    {
+        "value" => Universe.TradingValue[i],
+        "market_cap" => Universe.MarketCap[i],
+        _ => Universe.ListedShares[i],
+    };
+
+    private static decimal? Change(string name, decimal? previous, decimal close) =>
+        previous is not { } p ? null : name == "change" ? close - p : p == 0m ? null : (close - p) / p * 100m;
 
     private static decimal?[] Filled(int length, decimal value)
     {

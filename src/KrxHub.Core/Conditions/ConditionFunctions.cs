@@ -3,7 +3,7 @@ using KrxHub.Core.Indicators;
 namespace KrxHub.Core.Conditions;
 
 /// <summary>The numeric functions of the language for one stock, on the Core indicators (never a second implementation).</summary>
-internal static class ConditionFunctions
+internal static partial class ConditionFunctions
 {
     public static decimal?[] Compute(CallNode call, ConditionEvaluator evaluator, int i, int tail)
     {

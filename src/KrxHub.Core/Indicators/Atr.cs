@@ -67,6 +67,9 @@ public sealed class AtrStream
 
     public int Period { get; }
 
+    /// <summary>A copy that continues independently: a live cycle steps the copy with today's value, the state after the stored history stays.</summary>
+    internal AtrStream Clone() => (AtrStream)MemberwiseClone();
+
     /// <summary>Adds the next bar; returns the ATR, or null until <see cref="Period"/> true ranges (period + 1 bars) are seen.</summary>
     public decimal? Add(decimal high, decimal low, decimal close)
     {

@@ -58,6 +58,9 @@ public sealed class EmaStream
 
     public int Period { get; }
 
+    /// <summary>A copy that continues independently: a live cycle steps the copy with today's value, the state after the stored history stays.</summary>
+    internal EmaStream Clone() => (EmaStream)MemberwiseClone();
+
     /// <summary>Adds the next value; returns the EMA, or null until <see cref="Period"/> values have been added.</summary>
     public decimal? Add(decimal value)
     {

@@ -60,6 +60,11 @@ public sealed class MacdStream
         signalEma = new EmaStream(signal);
     }
 
+    private MacdStream(EmaStream fast, EmaStream slow, EmaStream signal) => (fastEma, slowEma, signalEma) = (fast, slow, signal);
+
+    /// <summary>A copy that continues independently (see <see cref="EmaStream.Clone"/>).</summary>
+    internal MacdStream Clone() => new(fastEma.Clone(), slowEma.Clone(), signalEma.Clone());
+
     /// <summary>Adds the next value; returns the MACD point, whose parts are null while warming up (never throws for that).</summary>
     public MacdValue Add(decimal value)
     {

@@ -66,6 +66,9 @@ public sealed class RsiStream
 
     public int Period { get; }
 
+    /// <summary>A copy that continues independently: a live cycle steps the copy with today's value, the state after the stored history stays.</summary>
+    internal RsiStream Clone() => (RsiStream)MemberwiseClone();
+
     /// <summary>Adds the next value; returns the RSI, or null until <see cref="Period"/> changes (period + 1 values) are seen.</summary>
     public decimal? Add(decimal value)
     {

@@ -14,8 +14,8 @@ public sealed record ConditionRunDto(long ConditionId, string Name, DateOnly Ses
 /// Evaluates saved conditions together over one universe (one load, sub-expressions shared), compares each matching set
 /// with the stored one and writes the entries, exits and their alerts in one transaction per condition.
 /// </summary>
-public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, AlertSettings alerts, ILogger<ConditionRunner> logger,
-    Observability.HubMetrics? metrics = null)
+public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, AlertSettings alerts, ConditionHistoryCache histories,
+    ILogger<ConditionRunner> logger, Observability.HubMetrics? metrics = null)
 {
     /// <summary>
     /// Runs <paramref name="conditions"/> on today's live bars when a live source is up and <paramref name="date"/> is null,
@@ -62,30 +62,32 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
         // One load for all: the combined condition asks for the deepest window and every investor type any of them uses.
         var combined = ConditionParser.Parse(string.Join(" and ", parsed.Select(p => $"({p.Condition.Expression})")));
         var today = KrxCalendar.KstDate(time.GetUtcNow());
-        var universe = await LoadAsync(combined, date, today, ct);
-        var evaluator = new ConditionEvaluator(universe.Universe);
+        var (evaluator, live) = await EvaluatorAsync(combined, date, today, ct);
         foreach (var (condition, node) in parsed)
         {
-            results.Add(await ApplyAsync(condition, node, evaluator, universe.Live, ct));
+            results.Add(await ApplyAsync(condition, node, evaluator, live, ct));
         }
 
         return results;
     }
 
-    private async Task<(ScreenUniverse Universe, string? Live)> LoadAsync(ConditionNode combined, DateOnly? date, DateOnly today, CancellationToken ct)
+    /// <summary>Live: today's bars on the day's shared history (no bars read from the store); else one stored session.</summary>
+    private async Task<(ConditionEvaluator Evaluator, string? Live)> EvaluatorAsync(ConditionNode combined, DateOnly? date, DateOnly today, CancellationToken ct)
     {
         var (basis, newest) = await Screening.BroadestBasisAsync(store, date ?? today, ct);
         if (date is null && bus.SourceStatus is { Up: true, Source: { } source })
         {
-            var live = await Screening.LoadAsync(store, calendar, combined, null, today, basis, ct, new LiveBars(today, source, bus.LastTick));
-            if (live.Universe.Count > 0)
+            var live = new LiveBars(today, source, bus.LastTick, histories);
+            var history = await histories.GetAsync(combined, today, basis, ct);
+            var universe = Screening.TodayUniverse(history, live, null).Universe;
+            if (universe.Count > 0)
             {
-                return (live.Universe, source);
+                return (new ConditionEvaluator(universe, history), source);
             }
         }
 
         var day = date ?? newest ?? throw new ScreenException("no stored session with bars for half the listed stocks");
-        return ((await Screening.LoadAsync(store, calendar, combined, null, day, basis, ct)).Universe, null);
+        return (new ConditionEvaluator((await Screening.LoadAsync(store, calendar, combined, null, day, basis, ct)).Universe), null);
     }
 
     private async Task<ConditionRunDto> ApplyAsync(StoredCondition condition, ConditionNode node, ConditionEvaluator evaluator, string? live, CancellationToken ct)
@@ -116,7 +118,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
             var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
             var bars = universe.Bars[i];
             var close = bars.CloseAt(bars.Count - 1);
-            decimal? changePct = bars.Count > 1 && bars.CloseAt(bars.Count - 2) != 0m ? (close - bars.CloseAt(bars.Count - 2)) / bars.CloseAt(bars.Count - 2) * 100m : null;
+            decimal? changePct = evaluator.PreviousClose(i) is { } before && before != 0m ? (close - before) / before * 100m : null;
             var message = Message(condition, stock, kind, close, changePct, values);
             var payload = JsonSerializer.Serialize(new
             {

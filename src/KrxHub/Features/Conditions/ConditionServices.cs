@@ -12,6 +12,7 @@ public static class ConditionServices
         // The factory's own request logging prints whole URLs, and a Slack webhook's path or a Telegram bot's token is a secret.
         services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         services.AddSingleton<AlertChannels>();
+        services.AddSingleton<ConditionHistoryCache>();
         services.AddSingleton<ConditionRunner>();
         services.AddSingleton<AlertSender>();
         services.AddSingleton<ConditionScheduler>();

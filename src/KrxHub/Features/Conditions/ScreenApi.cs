@@ -26,7 +26,8 @@ public static class ScreenApi
             title: "Invalid condition", detail: e.Message, extensions: new Dictionary<string, object?> { ["column"] = e.Column });
 
     private static async Task<Results<Ok<ScreenResultDto>, ValidationProblem, ProblemHttpResult>> ScreenAsync(
-        ScreenRequest request, MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, CancellationToken ct)
+        ScreenRequest request, MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, ConditionHistoryCache histories,
+        CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Expression))
         {
@@ -67,7 +68,7 @@ public static class ScreenApi
 
         // Without a date, while live data flows, the screen runs on today's live bars (if any stock has traded today).
         var today = KrxCalendar.KstDate(time.GetUtcNow());
-        var live = date is null && bus.SourceStatus is { Up: true, Source: { } source } ? new LiveBars(today, source, bus.LastTick) : null;
+        var live = date is null && bus.SourceStatus is { Up: true, Source: { } source } ? new LiveBars(today, source, bus.LastTick, histories) : null;
 
         try
         {

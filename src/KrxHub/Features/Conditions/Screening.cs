@@ -20,8 +20,11 @@ public sealed record ScreenResultDto(
 
 public sealed record ScreenMatchDto(string Code, string Name, string Market, decimal Close, IReadOnlyDictionary<string, object?> Values);
 
-/// <summary>Today's live bars: the feed's name and each stock's last tick (its open, high, low, price and accumulated volume/value).</summary>
-public sealed record LiveBars(DateOnly Today, string Source, Func<StockCode, LiveTick?> LastTick);
+/// <summary>
+/// Today's live bars: the feed's name and each stock's last tick (its open, high, low, price and accumulated volume/value),
+/// on top of the stored history the day's live evaluations share.
+/// </summary>
+public sealed record LiveBars(DateOnly Today, string Source, Func<StockCode, LiveTick?> LastTick, ConditionHistoryCache Histories);
 
 /// <summary>
 /// Ad-hoc screening of a condition over the whole listed universe on a stored session (shared by POST /api/screen and
@@ -39,16 +42,18 @@ public static class Screening
         ArgumentNullException.ThrowIfNull(calendar);
         if (live is not null)
         {
-            var universe = await LoadAsync(store, calendar, condition, market, live.Today, basis, ct, live);
+            var history = await live.Histories.GetAsync(condition, live.Today, basis, ct);
+            var universe = TodayUniverse(history, live, market);
             if (universe.Universe.Count > 0)
             {
-                return Answer(condition, expression, basis, universe, live.Source);
+                return Answer(new ConditionEvaluator(universe.Universe, history), condition, expression, basis, universe.WithoutBar, live.Source);
             }
         }
 
         var day = date ?? await NewestBroadSessionAsync(store, basis, today, ct)
             ?? throw new ScreenException($"the store has no session on or before {today:yyyy-MM-dd} with {basis.Name()} bars for half the listed stocks; pass a date");
-        return Answer(condition, expression, basis, await LoadAsync(store, calendar, condition, market, day, basis, ct), null);
+        var stored = await LoadAsync(store, calendar, condition, market, day, basis, ct);
+        return Answer(new ConditionEvaluator(stored.Universe), condition, expression, basis, stored.WithoutBar, null);
     }
 
     /// <summary>
@@ -74,34 +79,26 @@ public static class Screening
         return raw is { } r && (adjusted is not { } a || r > a) ? (PriceBasis.Raw, raw) : (PriceBasis.Adjusted, adjusted);
     }
 
-    private static ScreenResultDto Answer(ConditionNode condition, string expression, PriceBasis basis, (ScreenUniverse Universe, int WithoutBar) universe, string? live)
+    private static ScreenResultDto Answer(ConditionEvaluator evaluator, ConditionNode condition, string expression, PriceBasis basis, int withoutBar, string? live)
     {
-        var day = universe.Universe.Date;
-        var evaluator = new ConditionEvaluator(universe.Universe);
+        var universe = evaluator.Universe;
         var outcome = evaluator.Evaluate(condition);
         var stocks = outcome.Matches.Select(i =>
         {
-            var stock = universe.Universe.Stocks[i];
+            var stock = universe.Stocks[i];
             var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
-            return new ScreenMatchDto(stock.Code.Value, stock.Name, stock.Market.Name(), universe.Universe.Bars[i].CloseAt(universe.Universe.Bars[i].Count - 1), values);
+            return new ScreenMatchDto(stock.Code.Value, stock.Name, stock.Market.Name(), universe.Bars[i].CloseAt(universe.Bars[i].Count - 1), values);
         }).ToList();
-        return new ScreenResultDto(expression, day, basis.Name(), live, universe.Universe.Count + universe.WithoutBar, stocks.Count, outcome.NotEnoughHistory, universe.WithoutBar, stocks);
+        return new ScreenResultDto(expression, universe.Date, basis.Name(), live, universe.Count + withoutBar, stocks.Count, outcome.NotEnoughHistory, withoutBar, stocks);
     }
 
     /// <summary>The universe listed on <paramref name="date"/> (one market or all) with its bars up to that session.</summary>
-    /// <remarks>
-    /// With <paramref name="live"/>, today's bar of each stock is its live bar (the stored bars before today, then open, high,
-    /// low, price and accumulated volume of its last tick today); a stock without a tick today is left out and counted.
-    /// </remarks>
     public static async Task<(ScreenUniverse Universe, int WithoutBar)> LoadAsync(MarketStore store, KrxCalendar calendar, ConditionNode condition,
-        Market? market, DateOnly date, PriceBasis basis, CancellationToken ct, LiveBars? live = null)
+        Market? market, DateOnly date, PriceBasis basis, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(calendar);
-        var window = Math.Max(MinimumSessions, SessionsNeeded(condition) + 2);
-        // Live: the history is the stored sessions before today, however old the newest of them is.
-        var anchor = live is null ? date : await store.GetLatestDateWithBarsAsync(basis, date.AddDays(-1), ct) ?? date;
-        var from = SessionsBefore(calendar, anchor, live is null ? window : window - 1);
+        var from = SessionsBefore(calendar, date, WindowFor(condition));
         var series = (await store.GetBarSeriesAsync(basis, from, date, null, ct)).ToDictionary(s => s.Code);
         var today = (await store.GetBarsOnDateAsync(date, market, null, ct)).GroupBy(b => b.Code)
             .ToDictionary(g => g.Key, g => g.OrderBy(b => b.Basis == basis ? 0 : 1).ToList());
@@ -111,27 +108,9 @@ public static class Screening
         var cap = new List<decimal?>();
         var shares = new List<decimal?>();
         var withoutBar = 0;
-        foreach (var stock in (await store.GetAllStocksAsync(ct)).Where(s => s.IsListedOn(date) && (market is null || s.Market == market))
-                     .OrderBy(s => s.Code.Value, StringComparer.Ordinal))
+        foreach (var stock in await ListedAsync(store, date, market, ct))
         {
-            series.TryGetValue(stock.Code, out var s);
-            if (live is not null)
-            {
-                if (live.LastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != date)
-                {
-                    withoutBar++;
-                    continue;
-                }
-
-                stocks.Add(stock);
-                bars.Add(WithLiveBar(stock.Code, basis, s, date, tick));
-                value.Add(tick.AccValue);
-                shares.Add(stock.ListedShares);
-                cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
-                continue;
-            }
-
-            if (s is null || s.Count == 0 || s.LastDate != date)
+            if (!series.TryGetValue(stock.Code, out var s) || s.Count == 0 || s.LastDate != date)
             {
                 withoutBar++;
                 continue;
@@ -145,12 +124,6 @@ public static class Screening
             shares.Add(rows.Select(b => b.ListedShares).FirstOrDefault(v => v is not null) ?? stock.ListedShares);
         }
 
-        var flows = new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>();
-        foreach (var investor in Investors(condition))
-        {
-            flows[investor] = await store.GetNetBuyingValueAsync(investor, from, date, ct);
-        }
-
         return (new ScreenUniverse
         {
             Date = date,
@@ -159,28 +132,102 @@ public static class Screening
             TradingValue = value,
             MarketCap = cap,
             ListedShares = shares,
-            NetBuying = flows,
+            NetBuying = await FlowsAsync(store, Investors(condition), from, date, ct),
         }, withoutBar);
     }
 
-    /// <summary>The stored bars before <paramref name="date"/>, then today's live bar.</summary>
-    private static BarSeries WithLiveBar(StockCode code, PriceBasis basis, BarSeries? stored, DateOnly date, LiveTick tick)
+    /// <summary>
+    /// The history live evaluations on <paramref name="today"/> share: every stock listed today (all markets) with its stored
+    /// bars before today, however old the newest of them is (none for a stock listed today), and the flows through today.
+    /// </summary>
+    public static async Task<ConditionHistory> LoadHistoryAsync(MarketStore store, KrxCalendar calendar, int window, IEnumerable<string> investors,
+        DateOnly today, PriceBasis basis, CancellationToken ct)
     {
-        var keep = stored is null ? 0 : stored.CountOnOrBefore(date.AddDays(-1));
-        T[] Append<T>(ReadOnlySpan<T> column, T last)
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(calendar);
+        var anchor = await store.GetLatestDateWithBarsAsync(basis, today.AddDays(-1), ct) ?? today.AddDays(-1);
+        var from = SessionsBefore(calendar, anchor, window - 1);
+        var series = (await store.GetBarSeriesAsync(basis, from, anchor, null, ct)).ToDictionary(s => s.Code);
+        var stocks = await ListedAsync(store, today, null, ct);
+        var flows = await FlowsAsync(store, investors, from, today, ct);
+        return new ConditionHistory(new ScreenUniverse
         {
-            var values = new T[keep + 1];
-            column[..keep].CopyTo(values);
-            values[keep] = last;
-            return values;
+            Date = anchor,
+            Stocks = stocks,
+            Bars = [.. stocks.Select(s => series.GetValueOrDefault(s.Code) ?? new BarSeries(s.Code, basis, [], [], [], [], [], []))],
+            TradingValue = new decimal?[stocks.Count],
+            MarketCap = new decimal?[stocks.Count],
+            ListedShares = [.. stocks.Select(s => s.ListedShares)],
+            NetBuying = flows,
+        }) { Basis = basis };
+    }
+
+    /// <summary>
+    /// Today's universe for a live evaluation: the stocks of <paramref name="history"/> (of one market or all) that have a
+    /// tick today, each with its bar today alone (open, high, low, price and accumulated volume of its last tick); the
+    /// others are left out and counted.
+    /// </summary>
+    public static (ScreenUniverse Universe, int WithoutBar) TodayUniverse(ConditionHistory history, LiveBars live, Market? market)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(live);
+        var stocks = new List<Stock>();
+        var bars = new List<BarSeries>();
+        var value = new List<decimal?>();
+        var cap = new List<decimal?>();
+        var shares = new List<decimal?>();
+        var withoutBar = 0;
+        foreach (var stock in history.Universe.Stocks)
+        {
+            if (market is not null && stock.Market != market)
+            {
+                continue;
+            }
+
+            if (live.LastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != live.Today)
+            {
+                withoutBar++;
+                continue;
+            }
+
+            // A tick before the first trade of the day may carry no open/high/low yet: the price stands for all three.
+            var open = tick.Open > 0m ? tick.Open : tick.Price;
+            var high = Math.Max(tick.High, tick.Price);
+            var low = tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price;
+            stocks.Add(stock);
+            bars.Add(new BarSeries(stock.Code, history.Basis, [live.Today], [open], [high], [low], [tick.Price], [tick.AccVolume]));
+            value.Add(tick.AccValue);
+            shares.Add(stock.ListedShares);
+            cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
         }
 
-        var empty = stored ?? new BarSeries(code, basis, [], [], [], [], [], []);
-        // A tick before the first trade of the day may carry no open/high/low yet: the price stands for all three.
-        var open = tick.Open > 0m ? tick.Open : tick.Price;
-        return new BarSeries(code, basis, Append(empty.DateColumn, date), Append(empty.OpenColumn, open),
-            Append(empty.HighColumn, Math.Max(tick.High, tick.Price)), Append(empty.LowColumn, tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price),
-            Append(empty.CloseColumn, tick.Price), Append(empty.VolumeColumn, tick.AccVolume));
+        return (new ScreenUniverse
+        {
+            Date = live.Today,
+            Stocks = stocks,
+            Bars = bars,
+            TradingValue = value,
+            MarketCap = cap,
+            ListedShares = shares,
+        }, withoutBar);
+    }
+
+    /// <summary>The sessions a condition loads: its deepest window plus two, and never fewer than <see cref="MinimumSessions"/>.</summary>
+    public static int WindowFor(ConditionNode condition) => Math.Max(MinimumSessions, SessionsNeeded(condition) + 2);
+
+    private static async Task<List<Stock>> ListedAsync(MarketStore store, DateOnly date, Market? market, CancellationToken ct) =>
+        [.. (await store.GetAllStocksAsync(ct)).Where(s => s.IsListedOn(date) && (market is null || s.Market == market)).OrderBy(s => s.Code.Value, StringComparer.Ordinal)];
+
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>> FlowsAsync(
+        MarketStore store, IEnumerable<string> investors, DateOnly from, DateOnly to, CancellationToken ct)
+    {
+        var flows = new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>();
+        foreach (var investor in investors)
+        {
+            flows[investor] = await store.GetNetBuyingValueAsync(investor, from, to, ct);
+        }
+
+        return flows;
     }
 
     /// <summary>How many sessions of history the condition reads: windows add up through nesting; EMA-type functions get 4× their period to settle.</summary>
@@ -205,7 +252,8 @@ public static class Screening
         };
     }
 
-    private static IEnumerable<string> Investors(ConditionNode node) => node switch
+    /// <summary>The investor types the condition's netbuy calls name.</summary>
+    public static IEnumerable<string> Investors(ConditionNode node) => node switch
     {
         CallNode c => (c.Investor is { } i ? [i] : Array.Empty<string>()).Concat(c.Arguments.SelectMany(Investors)).Distinct(),
         BinaryNode b => Investors(b.Left).Concat(Investors(b.Right)).Distinct(),
