@@ -9,9 +9,9 @@ using KrxHub.Storage;
 namespace KrxHub.Bench;
 
 /// <summary>
-/// 20 conditions (indicator, flow and price expressions) evaluated together over the whole listed universe per cycle, as
-/// the condition scheduler does: a fresh evaluator per cycle (so nothing is cached across cycles), sub-expressions shared
-/// within it. The universe (the bundled 986k bars, its newest session) is loaded once and timed on its own. Baseline in
+/// 20 conditions (indicator, flow and price expressions) over the whole listed universe per cycle. By default on live bars
+/// (<see cref="LiveConditionsBench"/>); with --stored on a stored session, the way eod conditions and dated screens run:
+/// a fresh evaluator per cycle (so nothing is cached across cycles), sub-expressions shared within it. The universe (the bundled 986k bars, its newest session) is loaded once and timed on its own. Baseline in
 /// the same run: one trivial condition (close > 0) per cycle over the same universe.
 /// </summary>
 internal static class ConditionsBench
@@ -52,6 +52,11 @@ internal static class ConditionsBench
 
         var nodes = Conditions.Select(ConditionParser.Parse).ToList();
         var combined = ConditionParser.Parse(string.Join(" and ", Conditions.Select(c => $"({c})")));
+        if (!args.Contains("--stored"))
+        {
+            return await LiveConditionsBench.RunAsync(store, calendar, nodes, combined, cycles, args.Contains("--each"));
+        }
+
         var day = new DateOnly(2025, 6, 16);
         var loads = new List<double>();
         ScreenUniverse? universe = null;

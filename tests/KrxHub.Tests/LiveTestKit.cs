@@ -248,7 +248,7 @@ internal sealed class LiveHub : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>A hub over a fresh copy of the template SQLite store.</summary>
-    public static async Task<LiveHub> StartAsync(LiveOptions? live = null, ReplayFeed? feed = null)
+    public static async Task<LiveHub> StartAsync(LiveOptions? live = null, ReplayFeed? feed = null, TimeProvider? time = null, HubSettings? settings = null)
     {
         var template = await Template.Value;
         var dir = Directory.CreateTempSubdirectory("krxhub-live-").FullName;
@@ -257,7 +257,7 @@ internal sealed class LiveHub : IAsyncDisposable
             File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
         }
 
-        return await StartAsync(new StoreLocation(dir, null), live, feed ?? new ReplayFeed(), dir);
+        return await StartAsync(new StoreLocation(dir, null), live, feed ?? new ReplayFeed(), dir, time, settings);
     }
 
     /// <summary>
@@ -285,7 +285,8 @@ internal sealed class LiveHub : IAsyncDisposable
     }
 
     /// <summary>A hub over an existing store location (e.g. a PostgreSQL database shared with another hub); a null feed is the simulator.</summary>
-    public static async Task<LiveHub> StartAsync(StoreLocation location, LiveOptions? live, ReplayFeed? feed, string? ownedDirectory = null, TimeProvider? time = null)
+    public static async Task<LiveHub> StartAsync(StoreLocation location, LiveOptions? live, ReplayFeed? feed, string? ownedDirectory = null, TimeProvider? time = null,
+        HubSettings? settings = null)
     {
         var store = MarketStore.Open(location.Database, location.DataDirectory);
         await store.MigrateAsync(CancellationToken.None);
@@ -295,6 +296,7 @@ internal sealed class LiveHub : IAsyncDisposable
             ShowProgress = false,
             Live = live ?? new LiveOptions(),
             LiveFeed = feed,
+            Settings = settings ?? HubSettings.None,
         };
         var app = HubApp.Build(options, store, TestData.Calendar);
         await app.StartAsync();

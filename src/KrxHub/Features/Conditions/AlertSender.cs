@@ -12,11 +12,18 @@ public sealed class AlertSender(MarketStore store, AlertChannels channels, Alert
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>New alerts were written on this node: send now instead of at the next poll (on-tick alerts must arrive within 100 ms).</summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(PollInterval, time);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // Armed before the pass, so that a wake during it runs the next pass at once.
+            var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _wake, wake);
             try
             {
                 await SendDueAsync(stoppingToken);
@@ -25,8 +32,10 @@ public sealed class AlertSender(MarketStore store, AlertChannels channels, Alert
             {
                 logger.LogWarning("alert sender: {Error}", e.Message);
             }
+
+            // The poll covers alerts written by other nodes and retries that came due; a wake covers this node's new ones.
+            await Task.WhenAny(wake.Task, Task.Delay(PollInterval, time, stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>One pass over the due alerts; returns how many were sent.</summary>

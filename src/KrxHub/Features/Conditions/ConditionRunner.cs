@@ -15,19 +15,22 @@ public sealed record ConditionRunDto(long ConditionId, string Name, DateOnly Ses
 /// with the stored one and writes the entries, exits and their alerts in one transaction per condition.
 /// </summary>
 public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, TimeProvider time, LiveBus bus, AlertSettings alerts, ConditionHistoryCache histories,
-    ILogger<ConditionRunner> logger, Observability.HubMetrics? metrics = null)
+    AlertSender sender, ILogger<ConditionRunner> logger, Observability.HubMetrics? metrics = null)
 {
     /// <summary>
     /// Runs <paramref name="conditions"/> on today's live bars when a live source is up and <paramref name="date"/> is null,
     /// else on the stored session <paramref name="date"/> (default: the newest broad session).
     /// </summary>
-    public async Task<IReadOnlyList<ConditionRunDto>> RunAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, CancellationToken ct)
+    /// <param name="traded">On-tick: only these stocks, on live bars (nothing when no live source is up); the other stocks
+    /// keep their state.</param>
+    public async Task<IReadOnlyList<ConditionRunDto>> RunAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, CancellationToken ct,
+        IReadOnlySet<StockCode>? traded = null)
     {
         var started = time.GetTimestamp();
         var succeeded = false;
         try
         {
-            var results = await EvaluateAsync(conditions, date, ct);
+            var results = await EvaluateAsync(conditions, date, traded, ct);
             succeeded = results.All(r => r.Error is null);
             return results;
         }
@@ -37,7 +40,8 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
         }
     }
 
-    private async Task<IReadOnlyList<ConditionRunDto>> EvaluateAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, CancellationToken ct)
+    private async Task<IReadOnlyList<ConditionRunDto>> EvaluateAsync(IReadOnlyList<StoredCondition> conditions, DateOnly? date, IReadOnlySet<StockCode>? traded,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         var parsed = new List<(StoredCondition Condition, ConditionNode Node)>();
@@ -62,28 +66,44 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
         // One load for all: the combined condition asks for the deepest window and every investor type any of them uses.
         var combined = ConditionParser.Parse(string.Join(" and ", parsed.Select(p => $"({p.Condition.Expression})")));
         var today = KrxCalendar.KstDate(time.GetUtcNow());
-        var (evaluator, live) = await EvaluatorAsync(combined, date, today, ct);
+        var (evaluator, live) = await EvaluatorAsync(combined, date, today, traded, ct);
+        if (evaluator is null)
+        {
+            return results;
+        }
+
         foreach (var (condition, node) in parsed)
         {
             results.Add(await ApplyAsync(condition, node, evaluator, live, ct));
+        }
+
+        if (results.Any(r => r.Entries + r.Exits > 0))
+        {
+            sender.Wake();
         }
 
         return results;
     }
 
     /// <summary>Live: today's bars on the day's shared history (no bars read from the store); else one stored session.</summary>
-    private async Task<(ConditionEvaluator Evaluator, string? Live)> EvaluatorAsync(ConditionNode combined, DateOnly? date, DateOnly today, CancellationToken ct)
+    private async Task<(ConditionEvaluator? Evaluator, string? Live)> EvaluatorAsync(ConditionNode combined, DateOnly? date, DateOnly today,
+        IReadOnlySet<StockCode>? traded, CancellationToken ct)
     {
         var (basis, newest) = await Screening.BroadestBasisAsync(store, date ?? today, ct);
         if (date is null && bus.SourceStatus is { Up: true, Source: { } source })
         {
-            var live = new LiveBars(today, source, bus.LastTick, histories);
+            var live = new LiveBars(today, source, traded is null ? bus.LastTick : c => traded.Contains(c) ? bus.LastTick(c) : null, histories);
             var history = await histories.GetAsync(combined, today, basis, ct);
             var universe = Screening.TodayUniverse(history, live, null).Universe;
-            if (universe.Count > 0)
+            if (universe.Count > 0 || traded is not null)
             {
-                return (new ConditionEvaluator(universe, history), source);
+                return (universe.Count > 0 ? new ConditionEvaluator(universe, history) : null, source);
             }
+        }
+
+        if (traded is not null)
+        {
+            return (null, null);
         }
 
         var day = date ?? newest ?? throw new ScreenException("no stored session with bars for half the listed stocks");

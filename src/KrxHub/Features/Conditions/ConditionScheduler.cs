@@ -7,9 +7,9 @@ namespace KrxHub.Features.Conditions;
 
 /// <summary>
 /// Runs the active conditions on their schedules: "interval" ones every N seconds while a session trades (or the
-/// simulator's always-open session), "eod" ones once per new stored session. Runs never overlap (one loop), and on several
-/// nodes exactly one node evaluates (a store lease per pass). "on-tick" conditions run with the interval ones until the
-/// on-tick path lands.
+/// simulator's always-open session), "on-tick" ones for the stocks that traded, as soon as a trade arrives but at most once
+/// per <see cref="OnTickGap"/>, and "eod" ones once per new stored session. Passes never overlap on a node (one gate), and
+/// on several nodes exactly one node evaluates (a store lease per pass).
 /// </summary>
 public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner, KrxSessionClock clock, LiveBus bus, TimeProvider time, ILogger<ConditionScheduler> logger)
     : BackgroundService
@@ -19,12 +19,18 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
 
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
+    /// <summary>The shortest time between two on-tick passes.</summary>
+    public static readonly TimeSpan OnTickGap = TimeSpan.FromMilliseconds(250);
+
     private static readonly TimeSpan BroadRecheck = TimeSpan.FromMinutes(1);
+    private readonly SemaphoreSlim _pass = new(1, 1);
     private DateOnly? _broadCheckedFor;
     private DateTimeOffset _broadCheckedAt;
     private DateOnly? _latestBroad;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(ScheduleLoopAsync(stoppingToken), OnTickLoopAsync(stoppingToken));
+
+    private async Task ScheduleLoopAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -40,15 +46,84 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
         }
     }
 
+    private async Task OnTickLoopAsync(CancellationToken stoppingToken)
+    {
+        var last = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var traded = new HashSet<StockCode>(await bus.Ticked.TakeAsync(stoppingToken));
+            var wait = last + OnTickGap - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, stoppingToken);
+                traded.UnionWith(bus.Ticked.TakeNow());
+            }
+
+            if (traded.Count == 0)
+            {
+                continue;
+            }
+
+            last = time.GetUtcNow();
+            try
+            {
+                await RunOnTickAsync(traded, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("on-tick conditions: {Error}", e.Message);
+            }
+        }
+    }
+
+    /// <summary>One on-tick pass: the active on-tick conditions, on the live bars of <paramref name="traded"/> only.</summary>
+    public async Task<IReadOnlyList<ConditionRunDto>> RunOnTickAsync(IReadOnlySet<StockCode> traded, CancellationToken ct)
+    {
+        await _pass.WaitAsync(ct);
+        try
+        {
+            await using var lease = await store.TryAcquireLeaseAsync(LeaseName, ct);
+            if (lease is null)
+            {
+                return [];
+            }
+
+            var onTick = (await store.GetConditionsAsync(ct)).Where(c => c.Active && c.Schedule == "on-tick").ToList();
+            return onTick.Count == 0 || !Trading(time.GetUtcNow()) ? [] : await runner.RunAsync(onTick, null, ct, traded);
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    private bool Trading(DateTimeOffset now) => bus.Session is { } session ? session.AlwaysOpen || session.Phase is SessionPhase.Regular or SessionPhase.ClosingAuction
+        : clock.PhaseAt(now) is SessionPhase.Regular or SessionPhase.ClosingAuction;
+
     /// <summary>One pass: the conditions that are due now, evaluated together.</summary>
     public async Task<IReadOnlyList<ConditionRunDto>> RunDueAsync(CancellationToken ct)
     {
         // A look without the lease first, so that a store without active conditions costs no lease every second.
-        if (!(await store.GetConditionsAsync(ct)).Any(c => c.Active))
+        var active = (await store.GetConditionsAsync(ct)).Where(c => c.Active).ToList();
+        bus.Ticked.Enabled = active.Any(c => c.Schedule == "on-tick");
+        if (active.Count == 0)
         {
             return [];
         }
 
+        await _pass.WaitAsync(ct);
+        try
+        {
+            return await RunDueUnderGateAsync(ct);
+        }
+        finally
+        {
+            _pass.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<ConditionRunDto>> RunDueUnderGateAsync(CancellationToken ct)
+    {
         await using var lease = await store.TryAcquireLeaseAsync(LeaseName, ct);
         if (lease is null)
         {
@@ -60,9 +135,8 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
         var conditions = (await store.GetConditionsAsync(ct)).Where(c => c.Active).ToList();
 
         var now = time.GetUtcNow();
-        var trading = bus.Session is { } session ? session.AlwaysOpen || session.Phase is SessionPhase.Regular or SessionPhase.ClosingAuction
-            : clock.PhaseAt(now) is SessionPhase.Regular or SessionPhase.ClosingAuction;
-        var due = conditions.Where(c => c.Schedule != "eod" && trading && (c.LastRunAt is not { } last || now - last >= TimeSpan.FromSeconds(c.IntervalSeconds))).ToList();
+        var trading = Trading(now);
+        var due = conditions.Where(c => c.Schedule == "interval" && trading && (c.LastRunAt is not { } last || now - last >= TimeSpan.FromSeconds(c.IntervalSeconds))).ToList();
         var results = new List<ConditionRunDto>();
         if (due.Count > 0)
         {

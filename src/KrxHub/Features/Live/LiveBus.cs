@@ -87,6 +87,9 @@ public sealed class LiveBus : BackgroundService
     /// <summary>The <c>alerts</c> channel: condition entries and exits as they are written (fed by the conditions' alert feed).</summary>
     public LiveAlerts Alerts { get; } = new();
 
+    /// <summary>The stocks that traded since on-tick conditions last looked (recorded only while such conditions exist).</summary>
+    public TickedCodes Ticked { get; } = new();
+
     public string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     public LiveOptions Options => _options;
@@ -414,6 +417,7 @@ public sealed class LiveBus : BackgroundService
             var message = LiveMessages.Tick(tick);
             state.Tick = new TickState(tick, message);
             UpdateBoard(state.Stock, tick);
+            Ticked.Add(tick.Code);
             foreach (var s in state.TickSubscribers)
             {
                 s.Offer(message);
