@@ -18,6 +18,7 @@ return which switch
     "ws-soak" => await WsSoak.RunAsync(rest),
     "dashboard" => await DashboardBench.RunAsync(rest),
     "conditions" => await ConditionsBench.RunAsync(rest),
+    "on-tick" => await OnTickBench.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -45,7 +46,12 @@ static int Usage()
           dashboard       [--url http://127.0.0.1:5080] [--runs 5] [--seconds 60] [--only js|first-load|long-tasks|chart|backtest]
                                                            the dashboard in /usr/bin/chromium against a running hub: first load,
                                                            gzipped JS, long tasks while the top 20 updates, 10-year chart, backtest ALL
-          conditions      [--cycles 200] [--data-dir <dir>]  20 conditions over the whole universe per cycle (p50/p99) vs one trivial one
+          conditions      [--cycles 200] [--data-dir <dir>] [--each] [--stored]
+                                                           20 conditions over the whole universe per live cycle (p50/p99) while the
+                                                           simulator trades 20,000/s, vs one trivial one; --stored: on a stored session
+          on-tick         [--flips 200] [--rate 20000] [--data-dir <dir>]
+                                                           a trade that makes a stock match an on-tick condition until its webhook
+                                                           POST arrives on loopback (p50/p99), other stocks trading at --rate/s
         """);
     return 2;
 }

@@ -337,8 +337,11 @@ internal static class WsBench
     /// Ticks at a fixed rate over every listed stock with a stored close (codes uniformly at random), each stamped with the
     /// instant it is handed over; prices walk one tick of the KRX grid at a time around the last close.
     /// </summary>
-    private sealed class BenchFeed(StockCode[] codes, Market[] markets, decimal[] closes, int ticksPerSecond, TimeSpan duration) : ILiveFeed
+    internal sealed class BenchFeed(StockCode[] codes, Market[] markets, decimal[] closes, int ticksPerSecond, TimeSpan duration, TimeProvider? time = null) : ILiveFeed
     {
+        private readonly TimeProvider _time = time ?? TimeProvider.System;
+        private Action<LiveEvent>? _publish;
+
         private readonly TaskCompletionSource _start = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string Source => "bench";
@@ -350,12 +353,17 @@ internal static class WsBench
             return closes.ToDictionary(kv => kv.Key, kv => kv.Value.Close);
         }
 
-        public static async Task<BenchFeed> CreateAsync(MarketStore store, int ticksPerSecond, TimeSpan duration)
+        public static async Task<BenchFeed> CreateAsync(MarketStore store, int ticksPerSecond, TimeSpan duration, TimeProvider? time = null, StockCode? except = null)
         {
             var closes = await LastClosesAsync(store);
+            if (except is { } left)
+            {
+                closes.Remove(left);
+            }
+
             var master = (await store.GetAllStocksAsync(CancellationToken.None)).ToDictionary(s => s.Code);
             var codes = closes.Keys.OrderBy(c => c.Value, StringComparer.Ordinal).ToArray();
-            return new BenchFeed(codes, [.. codes.Select(c => master[c].Market)], [.. codes.Select(c => closes[c])], ticksPerSecond, duration);
+            return new BenchFeed(codes, [.. codes.Select(c => master[c].Market)], [.. codes.Select(c => closes[c])], ticksPerSecond, duration, time);
         }
 
         public void Start() => _start.TrySetResult();
@@ -367,8 +375,21 @@ internal static class WsBench
 
         private long _produced;
 
+        /// <summary>Hands one more event to the hub beside the generated ticks (false until the hub runs the feed).</summary>
+        public bool Publish(LiveEvent e)
+        {
+            if (Volatile.Read(ref _publish) is not { } publish)
+            {
+                return false;
+            }
+
+            publish(e);
+            return true;
+        }
+
         public async Task RunAsync(Action<LiveEvent> publish, CancellationToken ct)
         {
+            Volatile.Write(ref _publish, publish);
             await _start.Task.WaitAsync(ct);
             // An outside source: its own thread, blocking when the hub pushes back (no tick is dropped here).
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -400,7 +421,7 @@ internal static class WsBench
             var accVolume = new long[codes.Length];
             var accValue = new decimal[codes.Length];
             // The day's limits once per stock: the feed runs in the hub's process, and what it spends is taken from the hub.
-            var date = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().ToOffset(KrxCalendar.KstOffset).DateTime);
+            var date = DateOnly.FromDateTime(_time.GetUtcNow().ToOffset(KrxCalendar.KstOffset).DateTime);
             var limits = closes.Select((close, i) => KrxRules.PriceLimits(close, markets[i], date)).ToArray();
             var clock = Stopwatch.StartNew();
             long produced = 0;
@@ -410,7 +431,7 @@ internal static class WsBench
                 for (; produced < due; produced++)
                 {
                     var i = random.Next(codes.Length);
-                    var now = TimeProvider.System.GetUtcNow().ToOffset(KrxCalendar.KstOffset);
+                    var now = _time.GetUtcNow().ToOffset(KrxCalendar.KstOffset);
                     var tick = KrxRules.TickSize(prices[i], markets[i], date) ?? 1m;
                     var price = Math.Max(tick, prices[i] + tick * random.Next(-1, 2));
                     prices[i] = Math.Clamp(price, limits[i].Lower, limits[i].Upper);

@@ -89,7 +89,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
     private async Task<(ConditionEvaluator? Evaluator, string? Live)> EvaluatorAsync(ConditionNode combined, DateOnly? date, DateOnly today,
         IReadOnlySet<StockCode>? traded, CancellationToken ct)
     {
-        var (basis, newest) = await Screening.BroadestBasisAsync(store, date ?? today, ct);
+        var (basis, newest) = await BasisAsync(date, today, ct);
         if (date is null && bus.SourceStatus is { Up: true, Source: { } source })
         {
             var live = new LiveBars(today, source, traded is null ? bus.LastTick : c => traded.Contains(c) ? bus.LastTick(c) : null, histories);
@@ -108,6 +108,30 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
 
         var day = date ?? newest ?? throw new ScreenException("no stored session with bars for half the listed stocks");
         return (new ConditionEvaluator((await Screening.LoadAsync(store, calendar, combined, null, day, basis, ct)).Universe), null);
+    }
+
+    private sealed record LiveBasis(DateOnly Today, long At, PriceBasis Basis, DateOnly? Newest);
+
+    private LiveBasis? _liveBasis;
+
+    /// <summary>
+    /// The basis to evaluate on. For live passes (on-tick ones run several times a second) it is looked up at most once a
+    /// minute: finding the newest broad session groups the whole bar table.
+    /// </summary>
+    private async Task<(PriceBasis Basis, DateOnly? Newest)> BasisAsync(DateOnly? date, DateOnly today, CancellationToken ct)
+    {
+        if (date is null && _liveBasis is { } cached && cached.Today == today && time.GetElapsedTime(cached.At) < TimeSpan.FromMinutes(1))
+        {
+            return (cached.Basis, cached.Newest);
+        }
+
+        var (basis, newest) = await Screening.BroadestBasisAsync(store, date ?? today, ct);
+        if (date is null)
+        {
+            _liveBasis = new LiveBasis(today, time.GetTimestamp(), basis, newest);
+        }
+
+        return (basis, newest);
     }
 
     private async Task<ConditionRunDto> ApplyAsync(StoredCondition condition, ConditionNode node, ConditionEvaluator evaluator, string? live, CancellationToken ct)

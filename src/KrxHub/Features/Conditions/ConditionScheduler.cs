@@ -8,7 +8,7 @@ namespace KrxHub.Features.Conditions;
 /// <summary>
 /// Runs the active conditions on their schedules: "interval" ones every N seconds while a session trades (or the
 /// simulator's always-open session), "on-tick" ones for the stocks that traded, as soon as a trade arrives but at most once
-/// per <see cref="OnTickGap"/>, and "eod" ones once per new stored session. Passes never overlap on a node (one gate), and
+/// per <see cref="OnTickGap"/> per stock, and "eod" ones once per new stored session. Passes never overlap on a node (one gate), and
 /// on several nodes exactly one node evaluates (a store lease per pass).
 /// </summary>
 public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner, KrxSessionClock clock, LiveBus bus, TimeProvider time, ILogger<ConditionScheduler> logger)
@@ -19,7 +19,7 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
 
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
-    /// <summary>The shortest time between two on-tick passes.</summary>
+    /// <summary>The shortest time between two on-tick evaluations of one stock.</summary>
     public static readonly TimeSpan OnTickGap = TimeSpan.FromMilliseconds(250);
 
     private static readonly TimeSpan BroadRecheck = TimeSpan.FromMinutes(1);
@@ -46,28 +46,42 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
         }
     }
 
+    /// <summary>
+    /// A stock that traded is evaluated at once unless its last evaluation is under <see cref="OnTickGap"/> old; then it waits
+    /// for the rest of the gap (its later trades join it). So a busy market runs passes back to back, each stock at most four
+    /// times a second, and a trade of a quiet stock is judged without waiting for anyone's gap.
+    /// </summary>
     private async Task OnTickLoopAsync(CancellationToken stoppingToken)
     {
-        var last = DateTimeOffset.MinValue;
+        var pending = new HashSet<StockCode>();
+        // Monotonic timestamps: the gap is real time even when the clock of record stands still (tests) or jumps.
+        var evaluatedAt = new Dictionary<StockCode, long>();
+        TimeSpan Since(StockCode code) => evaluatedAt.TryGetValue(code, out var at) ? time.GetElapsedTime(at) : TimeSpan.MaxValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var traded = new HashSet<StockCode>(await bus.Ticked.TakeAsync(stoppingToken));
-            var wait = last + OnTickGap - time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            var wait = pending.Count == 0 ? Timeout.InfiniteTimeSpan : pending.Min(c => OnTickGap - Since(c));
+            if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, time, stoppingToken);
-                traded.UnionWith(bus.Ticked.TakeNow());
+                await bus.Ticked.WaitAsync(wait, stoppingToken);
             }
 
-            if (traded.Count == 0)
+            pending.UnionWith(bus.Ticked.TakeNow());
+            var due = pending.Where(c => Since(c) >= OnTickGap).ToHashSet();
+            if (due.Count == 0)
             {
                 continue;
             }
 
-            last = time.GetUtcNow();
+            pending.ExceptWith(due);
+            var now = time.GetTimestamp();
+            foreach (var code in due)
+            {
+                evaluatedAt[code] = now;
+            }
+
             try
             {
-                await RunOnTickAsync(traded, stoppingToken);
+                await RunOnTickAsync(due, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -3,7 +3,7 @@ using KrxHub.Core;
 namespace KrxHub.Features.Live;
 
 /// <summary>
-/// The codes that traded since the last <see cref="TakeAsync"/>: what an on-tick condition pass re-evaluates. A set, not a
+/// The codes that traded since the last <see cref="TakeNow"/>: what an on-tick condition pass re-evaluates. A set, not a
 /// queue, so a burst of ticks for one stock costs one evaluation; recorded only while <see cref="Enabled"/> (the condition
 /// scheduler turns it on when an active on-tick condition exists), so the live path pays nothing otherwise.
 /// </summary>
@@ -31,12 +31,8 @@ public sealed class TickedCodes
         }
     }
 
-    /// <summary>Waits until at least one stock has traded, then returns the traded set and starts a new one.</summary>
-    public async Task<IReadOnlySet<StockCode>> TakeAsync(CancellationToken ct)
-    {
-        await _arrived.WaitAsync(ct);
-        return TakeNow();
-    }
+    /// <summary>Waits up to <paramref name="timeout"/> (infinite: −1 ms) for a trade since the last take; takes nothing.</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _arrived.WaitAsync(timeout, ct);
 
     /// <summary>The codes traded so far (possibly none), starting a new set.</summary>
     public IReadOnlySet<StockCode> TakeNow()
