@@ -40,6 +40,12 @@ public sealed class DashboardHub : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>
+    /// The port of the hub's webhook alert channel (http://127.0.0.1:{port}/hook). Nothing listens on it, and an alert has one
+    /// attempt (KRXHUB_ALERTS__MAXATTEMPTS=1): a webhook alert is dead-lettered at once, until a test listens on the port.
+    /// </summary>
+    public int WebhookPort { get; private set; }
+
     /// <summary>Screenshots of every page, kept as test artifacts under the test output folder.</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
@@ -63,10 +69,15 @@ public sealed class DashboardHub : IAsyncLifetime
         await Features.Import.BundledLoader.LoadIndicesAsync(store, TestData.Calendar, TimeProvider.System, skipConstituents, false, CancellationToken.None);
         Store = store;
 
+        WebhookPort = ClosedPort();
         var options = new HubOptions(new StoreLocation(_test.DataDirectory, null), "http://127.0.0.1:0", false)
         {
             ShowProgress = false,
             Simulator = new SimulatorOptions { AlwaysOpen = true },
+            Settings = HubSettings.None with
+            {
+                Alerts = new Features.Conditions.AlertSettings { WebhookUrl = $"http://127.0.0.1:{WebhookPort}/hook", MaxAttempts = 1 },
+            },
         };
         _app = HubApp.Build(options, store, TestData.Calendar);
         await _app.StartAsync();
@@ -82,6 +93,16 @@ public sealed class DashboardHub : IAsyncLifetime
             Args = ChromiumArgs,
         });
         Directory.CreateDirectory(ScreenshotDirectory);
+    }
+
+    /// <summary>A loopback port nobody listens on: one the system handed out and that was let go at once.</summary>
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static List<string> ReadAdjusted(string code)

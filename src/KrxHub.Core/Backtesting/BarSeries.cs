@@ -114,7 +114,8 @@ public sealed class BarSeries
     /// <summary>The bars in [from, to]: a copy, or this series when it lies entirely inside.</summary>
     public BarSeries Slice(DateOnly from, DateOnly to)
     {
-        var start = CountOnOrBefore(from.AddDays(-1));
+        // DateOnly.MinValue (all history, e.g. rsi-reversion's warm-up) has no day before it.
+        var start = from == DateOnly.MinValue ? 0 : CountOnOrBefore(from.AddDays(-1));
         var end = CountOnOrBefore(to);
         var length = Math.Max(0, end - start);
         if (start == 0 && length == Count)

@@ -98,7 +98,9 @@ public static class ServeCommand
 
             await using var app = HubApp.Build(options, store, calendar);
             await app.StartAsync(ct);
+            var warmup = Features.Backtests.BacktestWarmup.RunAsync(app.Services, app.Lifetime.ApplicationStopping);
             await app.WaitForShutdownAsync(ct);
+            await warmup;
             return 0;
         }));
         return command;

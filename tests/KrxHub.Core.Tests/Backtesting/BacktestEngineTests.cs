@@ -45,6 +45,16 @@ public sealed class BacktestEngineTests
     }
 
     [Fact]
+    public void A_series_sliced_from_the_first_possible_day_keeps_its_first_bar()
+    {
+        // A whole-market read of all history (rsi-reversion) that rebuilds the bar-series cache slices from DateOnly.MinValue.
+        var series = BacktestData.Synthetic("005930", Start, [100m, 101m, 102m]);
+        Assert.Same(series, series.Slice(DateOnly.MinValue, DateOnly.MaxValue));
+        var head = series.Slice(DateOnly.MinValue, series.DateAt(1));
+        Assert.Equal((2, Start), (head.Count, head.FirstDate));
+    }
+
+    [Fact]
     public void A_strategy_cannot_read_a_bar_after_the_current_session()
     {
         var series = BacktestData.Synthetic("005930", Start, [100m, 101m, 102m, 103m]);

@@ -18,6 +18,8 @@ interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: Equit
 interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; tradeCount: number | null; createdAt: string; finishedAt: string | null }
 
 const PAGE = 20;
+/** How long one status request may wait for the run to finish: also how often the progress bar moves. */
+const WAIT_MS = 250;
 
 export function BacktestsPage() {
   const [strategies, setStrategies] = useState<StrategyInfo[]>([]);
@@ -39,21 +41,26 @@ export function BacktestsPage() {
   const [error, setError] = useState<string | null>(null);
   const [past, setPast] = useState<Summary[]>([]);
   const poll = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // The run being followed: an answer about an earlier one (still waiting when another was started) is dropped.
+  const followed = useRef(0);
 
   const loadPast = () => getJson<Summary[]>('/api/backtests').then(setPast).catch(() => undefined);
   useEffect(() => {
     getJson<StrategyInfo[]>('/api/backtests/strategies').then((s) => { setStrategies(s); setParams({ ...s[0].defaults }); setStrategy(s[0].name); });
     loadPast();
-    return () => clearTimeout(poll.current);
+    return () => { clearTimeout(poll.current); followed.current = -1; };
   }, []);
   const info = strategies.find((s) => s.name === strategy);
 
   const follow = (id: string) => {
     clearTimeout(poll.current);
-    // The trades are paged from /trades: a whole-market run has tens of thousands of them.
-    const step = () => getJson<Status>(`/api/backtests/${id}?trades=none`).then((s) => {
+    const mine = ++followed.current;
+    // The trades are paged from /trades: a whole-market run has tens of thousands of them. waitMs: the hub answers the
+    // moment the run finishes (or after 250 ms with its progress), so the result shows without a poll interval's delay.
+    const step = () => getJson<Status>(`/api/backtests/${id}?trades=none&waitMs=${WAIT_MS}`).then((s) => {
+      if (mine !== followed.current) return;
       setRun(s);
-      if (s.status === 'queued' || s.status === 'running') poll.current = setTimeout(step, 200);
+      if (s.status === 'queued' || s.status === 'running') poll.current = setTimeout(step, 0);
       else loadPast();
     }).catch((e: Error) => setError(e.message));
     step();

@@ -1,59 +1,80 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, getJson } from '../api';
 import { MarketBadge } from '../components';
-import { kstDateTime, num } from '../format';
+import { num } from '../format';
 import { t } from '../i18n';
+import { Alerts, History, SHOWN, val } from './ConditionsFeeds';
 
-interface Cond { id: number; name: string; expression: string; market: string | null; schedule: string; intervalSeconds: number; channels: string[]; lastSession: string | null }
+interface Cond { id: number; name: string; expression: string; market: string | null; active: boolean; schedule: string; intervalSeconds: number; channels: string[]; lastSession: string | null }
 interface Match { code: string; name: string; market: string; close: number; values: Record<string, unknown> }
 interface Screen { date: string; basis: string; live: string | null; universe: number; matched: number; notEnoughHistory: number; withoutBar: number; stocks: Match[] }
-interface Ev { id: number; code: string; event: string; at: string; session: string; values: Record<string, unknown> }
-interface Alert { id: number; conditionId: number; code: string; event: string; channel: string; message: string; status: string; attempts: number; lastError: string | null; createdAt: string }
 interface Err { msg: string; col?: number; expr: string }
+/** The form's fields besides the expression (which the error's caret needs as typed). */
+interface Draft { name: string; market: string; active: boolean; schedule: string; interval: string; channels: string }
 
-const SHOWN = 100;
-const post = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const val = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : String(v ?? '—'));
-const values = (v: Record<string, unknown>) => Object.entries(v).map(([k, x]) => `${k}=${val(x)}`).join(', ');
+const BLANK: Draft = { name: '', market: '', active: true, schedule: 'interval', interval: '30', channels: 'log' };
+const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const draftOf = (c: Cond): Draft => ({
+  name: c.name, market: c.market ?? '', active: c.active, schedule: c.schedule, interval: String(c.intervalSeconds), channels: c.channels.join(', '),
+});
+/** The PUT/POST body of a condition (PUT replaces every field). */
+const bodyOf = (d: Draft, expression: string) => ({
+  name: d.name.trim(), expression, market: d.market || null, active: d.active, schedule: d.schedule,
+  intervalSeconds: Number(d.interval), channels: d.channels.split(/[\s,]+/).filter(Boolean),
+});
 
-/** Saved conditions (create, delete, entry/exit history), an ad-hoc screen of the expression, and the alert outbox. */
+/** Saved conditions (create, edit, switch on/off, delete, entry/exit history), an ad-hoc screen of the expression, and the alert outbox. */
 export function ConditionsPage() {
   const [list, setList] = useState<Cond[] | null>(null);
   const [expr, setExpr] = useState('close > sma(close, 20) and volume > 2 * avg(volume, 20)');
+  const [draft, setDraft] = useState<Draft>(BLANK);
+  const [editing, setEditing] = useState<number | null>(null);
   const [err, setErr] = useState<Err | null>(null);
   const [screen, setScreen] = useState<Screen | null>(null);
   const [sel, setSel] = useState<number | null>(null);
-  const form = useRef<HTMLFormElement>(null);
   const load = () => getJson<Cond[]>('/api/conditions').then(setList).catch((e: Error) => setErr({ msg: e.message, expr: '' }));
   useEffect(() => { load(); }, []);
-  const field = (k: string) => String(new FormData(form.current!).get(k) ?? '').trim();
-  const attempt = async (f: () => Promise<unknown>) => {
+  const set = <K extends keyof Draft>(k: K) => (e: Event) => {
+    const target = e.target as HTMLInputElement;
+    setDraft((d) => ({ ...d, [k]: target.type === 'checkbox' ? target.checked : target.value }));
+  };
+  const attempt = async (f: () => Promise<unknown>, typed = expr) => {
     setErr(null);
-    try { await f(); } catch (e) { setErr({ msg: (e as Error).message, col: (e as ApiError).body?.column, expr }); }
+    try { await f(); } catch (e) { setErr({ msg: (e as Error).message, col: (e as ApiError).body?.column, expr: typed }); }
   };
 
   const save = (e: Event) => {
     e.preventDefault();
     attempt(async () => {
-      const c = await getJson<Cond>('/api/conditions', post({
-        name: field('name'), expression: expr, market: field('market') || null, schedule: field('schedule'),
-        intervalSeconds: Number(field('interval')), channels: field('channels').split(/[\s,]+/).filter(Boolean),
-      }));
+      const c = editing == null
+        ? await getJson<Cond>('/api/conditions', json('POST', bodyOf(draft, expr)))
+        : await getJson<Cond>(`/api/conditions/${editing}`, json('PUT', bodyOf(draft, expr)));
+      setEditing(null);
       await load();
       setSel(c.id);
     });
   };
-  const preview = () => attempt(async () => { setScreen(null); setScreen(await getJson<Screen>('/api/screen', post({ expression: expr, market: field('market') || null }))); });
+  const edit = (c: Cond) => {
+    setEditing(c.id); setDraft(draftOf(c)); setExpr(c.expression); setErr(null); setSel(c.id);
+  };
+  const stopEditing = () => { setEditing(null); setDraft(BLANK); setErr(null); };
+  const toggle = (c: Cond) => attempt(async () => {
+    await getJson(`/api/conditions/${c.id}`, json('PUT', bodyOf({ ...draftOf(c), active: !c.active }, c.expression)));
+    await load();
+  }, c.expression);
+  const preview = () => attempt(async () => { setScreen(null); setScreen(await getJson<Screen>('/api/screen', json('POST', { expression: expr, market: draft.market || null }))); });
   const remove = (id: number) => attempt(async () => {
     await getJson(`/api/conditions/${id}`, { method: 'DELETE' });
     if (sel === id) setSel(null);
+    if (editing === id) stopEditing();
     await load();
   });
   const keys = screen?.stocks[0] ? Object.keys(screen.stocks[0].values) : [];
 
   return (
     <div class="page conditions">
-      <form class="card bt-form" ref={form} onSubmit={save} data-testid="condition-form">
+      <form class="card bt-form" onSubmit={save} data-testid="condition-form" data-editing={editing ?? undefined}>
+        {editing != null && <p class="span2" data-testid="editing"><b>{t('editing')}</b> #{editing} {draft.name}</p>}
         <label class="span2">{t('expression')}
           <input name="expression" class="mono" value={expr} onInput={(e) => setExpr((e.target as HTMLInputElement).value)} required />
         </label>
@@ -62,17 +83,21 @@ export function ConditionsPage() {
             {err.msg}{err.col ? `\n${err.expr}\n${' '.repeat(err.col - 1)}^` : ''}
           </pre>
         )}
-        <label>{t('condName')}<input name="name" required /></label>
+        <label>{t('condName')}<input name="name" value={draft.name} onInput={set('name')} required /></label>
         <label>{t('market')}
-          <select name="market"><option value="">{t('all')}</option><option>KOSPI</option><option>KOSDAQ</option><option>KONEX</option></select>
+          <select name="market" value={draft.market} onChange={set('market')}>
+            <option value="">{t('all')}</option><option>KOSPI</option><option>KOSDAQ</option><option>KONEX</option>
+          </select>
         </label>
         <label>{t('schedule')}
-          <select name="schedule"><option>interval</option><option>on-tick</option><option>eod</option></select>
+          <select name="schedule" value={draft.schedule} onChange={set('schedule')}><option>interval</option><option>on-tick</option><option>eod</option></select>
         </label>
-        <label>{t('interval')}<input name="interval" type="number" min={5} value="30" /></label>
-        <label>{t('channels')}<input name="channels" value="log" /></label>
+        <label>{t('interval')}<input name="interval" type="number" min={5} value={draft.interval} onInput={set('interval')} /></label>
+        <label>{t('channels')}<input name="channels" value={draft.channels} onInput={set('channels')} /></label>
+        <label class="check"><input type="checkbox" name="active" checked={draft.active} onChange={set('active')} /> {t('active')}</label>
         <button type="button" onClick={preview} data-testid="screen-now">{t('screenNow')}</button>
         <button type="submit" class="primary" data-testid="save-condition">{t('save')}</button>
+        {editing != null && <button type="button" onClick={stopEditing} data-testid="cancel-edit">{t('cancel')}</button>}
       </form>
       {screen && (
         <section class="card table-wrap" data-testid="screen-result">
@@ -93,12 +118,17 @@ export function ConditionsPage() {
       <section class="card table-wrap">
         <h2>{t('conditions')}</h2>
         <table data-testid="conditions">
-          <thead><tr><th>{t('condName')}</th><th>{t('expression')}</th><th>{t('market')}</th><th>{t('schedule')}</th><th>{t('channels')}</th><th>{t('lastSession')}</th><th /></tr></thead>
+          <thead><tr><th>{t('active')}</th><th>{t('condName')}</th><th>{t('expression')}</th><th>{t('market')}</th><th>{t('schedule')}</th><th>{t('channels')}</th><th>{t('lastSession')}</th><th /></tr></thead>
           <tbody>{list?.map((c) => (
-            <tr key={c.id} class={`clickable${c.id === sel ? ' sel' : ''}`} onClick={() => setSel(c.id)} data-id={c.id}>
+            <tr key={c.id} class={`clickable${c.id === sel ? ' sel' : ''}${c.active ? '' : ' muted'}`} onClick={() => setSel(c.id)} data-id={c.id} data-active={String(c.active)}>
+              <td><input type="checkbox" checked={c.active} aria-label={t('active')} data-testid="active-toggle"
+                onClick={(e) => e.stopPropagation()} onChange={() => toggle(c)} /></td>
               <td>{c.name}</td><td class="mono">{c.expression}</td><td>{c.market ?? t('all')}</td>
               <td>{c.schedule}{c.schedule === 'interval' && ` ${c.intervalSeconds}s`}</td><td>{c.channels.join(', ')}</td><td>{c.lastSession ?? '—'}</td>
-              <td><button type="button" onClick={(e) => { e.stopPropagation(); remove(c.id); }}>{t('delete')}</button></td>
+              <td class="actions">
+                <button type="button" onClick={(e) => { e.stopPropagation(); edit(c); }} data-testid="edit-condition">{t('edit')}</button>
+                <button type="button" onClick={(e) => { e.stopPropagation(); remove(c.id); }} data-testid="delete-condition">{t('delete')}</button>
+              </td>
             </tr>
           ))}</tbody>
         </table>
@@ -107,52 +137,5 @@ export function ConditionsPage() {
       {sel != null && <History id={sel} />}
       <Alerts />
     </div>
-  );
-}
-
-/** Polls a URL every 5 s while mounted. */
-function usePoll<T>(url: string): T | null {
-  const [data, setData] = useState<T | null>(null);
-  useEffect(() => {
-    let on = true;
-    const load = () => getJson<T>(url).then((d) => on && setData(d)).catch(() => undefined);
-    load();
-    const id = setInterval(load, 5000);
-    return () => { on = false; clearInterval(id); };
-  }, [url]);
-  return data;
-}
-
-function History({ id }: { id: number }) {
-  const r = usePoll<{ matching: string[]; events: Ev[] }>(`/api/conditions/${id}/results`);
-  return (
-    <section class="card table-wrap" data-testid="condition-history">
-      <h2>{t('history')}</h2>
-      {r && <p class="small">{t('matching')} ({r.matching.length}): {r.matching.slice(0, 50).join(', ')}{r.matching.length > 50 && ' …'}</p>}
-      <table>
-        <thead><tr><th>{t('date')}</th><th>{t('codes')}</th><th>{t('side')}</th><th>{t('values')}</th></tr></thead>
-        <tbody>{r?.events.slice(0, SHOWN).map((e) => (
-          <tr key={e.id}><td>{e.session} <span class="muted small">{kstDateTime(e.at)}</span></td><td><a href={`/stocks/${e.code}`}>{e.code}</a></td>
-            <td class={e.event === 'entry' ? 'up' : 'down'}>{t(e.event === 'entry' ? 'entry' : 'exit')}</td><td class="small mono">{values(e.values)}</td></tr>
-        ))}</tbody>
-      </table>
-    </section>
-  );
-}
-
-function Alerts() {
-  const alerts = usePoll<Alert[]>('/api/alerts?limit=50');
-  return (
-    <section class="card table-wrap">
-      <h2>{t('alerts')}</h2>
-      <table data-testid="alerts">
-        <thead><tr><th>{t('started')}</th><th>{t('channels')}</th><th>{t('status')}</th><th>{t('note')}</th></tr></thead>
-        <tbody>{alerts?.map((a) => (
-          <tr key={a.id}><td>{kstDateTime(a.createdAt)}</td><td>{a.channel}</td><td>{a.status}{a.attempts > 1 && ` (${a.attempts})`}</td>
-            <td class="small">{a.message}{a.lastError && <span class="error"> · {a.lastError}</span>}</td></tr>
-        ))}</tbody>
-      </table>
-      {alerts?.length === 0 && <p class="muted">{t('noData')}</p>}
-    </section>
   );
 }

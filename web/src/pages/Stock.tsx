@@ -154,15 +154,21 @@ function InvestorChart({ code }: { code: string }) {
   }, [code]);
   const has = flows && flows.some((f) => f.netValue != null);
   useEffect(() => {
-    if (!has || !el.current) return;
-    const c = newChart(el.current, { localization: { locale: 'ko-KR', priceFormatter: (p: number) => bigWon(p) } });
+    const box = el.current;
+    if (!has || !box) return;
+    const c = newChart(box, { localization: { locale: 'ko-KR', priceFormatter: (p: number) => bigWon(p) } });
     for (const [inv, color] of INVESTORS) {
       const s = c.addSeries(LineSeries, { color, lineWidth: 2, title: t(inv) });
       let acc = 0;
-      s.setData(flows!.filter((f) => f.investor === inv && f.netValue != null)
+      const points = flows!.filter((f) => f.investor === inv && f.netValue != null)
         .sort((a, b) => a.date.localeCompare(b.date))
-        .map((f) => ({ time: f.date as Time, value: cumulative ? (acc += f.netValue!) : f.netValue! })));
+        .map((f) => ({ time: f.date as Time, value: cumulative ? (acc += f.netValue!) : f.netValue! }));
+      s.setData(points);
+      // What each line ends on, for tests and screen readers: the last session's net value, or the running sum.
+      box.setAttribute(`data-last-${inv}`, String(points.at(-1)?.value ?? ''));
     }
+    box.dataset.series = String(INVESTORS.length);
+    box.dataset.mode = cumulative ? 'cumulative' : 'daily';
     c.timeScale().fitContent();
     return () => c.remove();
   }, [flows, cumulative]);
@@ -170,10 +176,24 @@ function InvestorChart({ code }: { code: string }) {
     <section class="card">
       <div class="toolbar">
         <h2>{t('investors')}</h2>
-        <Tabs<'d' | 'c'> value={cumulative ? 'c' : 'd'} onChange={(v) => setCumulative(v === 'c')} options={[['d', t('daily')], ['c', t('cumulative')]]} />
+        <Tabs<'d' | 'c'> value={cumulative ? 'c' : 'd'} onChange={(v) => setCumulative(v === 'c')} testid="flow-tabs" options={[['d', t('daily')], ['c', t('cumulative')]]} />
       </div>
-      {flows == null ? <p class="muted">{t('loading')}</p> : has ? <div ref={el} class="chart small-chart" data-testid="investor-chart" /> : <p class="muted">{t('noData')}</p>}
+      {flows == null ? <p class="muted">{t('loading')}</p> : has ? <div ref={el} class="chart small-chart" data-testid="investor-chart" /> : <NoFlows code={code} />}
     </section>
+  );
+}
+
+/** Where a stock's investor flows come from, when none are stored (docs/collection.md, docs/api-data.md). */
+function NoFlows({ code }: { code: string }) {
+  return (
+    <div class="muted small" data-testid="investor-empty">
+      <p>{t('noFlows')}</p>
+      <ul class="commands">
+        <li><code>krxhub collect investors --codes {code}</code> (Kiwoom ka10059)</li>
+        <li><code>krxhub backfill investors --from 2024-01-02 --codes {code}</code></li>
+        <li><code>krxhub import MDCSTAT02302-{code}-netbuy-value.json --code {code} --measure value</code> (KRX)</li>
+      </ul>
+    </div>
   );
 }
 

@@ -10,6 +10,8 @@ namespace KrxHub.Features.Backtests;
 /// <summary>A backtest started through the API. Runs live in this process's memory (ask the node that started it).</summary>
 public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset createdAt)
 {
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public string Id { get; } = id;
 
     public BacktestPlan Plan { get; } = plan;
@@ -25,6 +27,11 @@ public sealed class BacktestJob(string id, BacktestPlan plan, DateTimeOffset cre
     public BacktestDocument? Result { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>Completes when the run has completed or failed (after <see cref="FinishedAt"/> is set): what a waiting GET waits for.</summary>
+    public Task Finished => _finished.Task;
+
+    internal void MarkFinished() => _finished.TrySetResult();
 }
 
 /// <summary>Background runs: at most one at a time per node (a whole-market run uses every core), the last 100 kept.</summary>
@@ -112,6 +119,7 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
             Interlocked.Decrement(ref _pending); // first: a caller that sees FinishedAt finds the slot free
             job.FinishedAt = time.GetUtcNow();
             metrics?.Job("backtest", job.Status == "completed", job.FinishedAt.Value - job.CreatedAt);
+            job.MarkFinished();
         }
     }
 
@@ -149,8 +157,9 @@ public static class BacktestsApi
             .WithSummary("Start a run; 429 with Retry-After while this node's queue is full (KRXHUB_ACCESS__BACKTESTQUEUE)");
         group.MapGet("/", List).WithCsv();
         group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
-        group.MapGet("/{id}", Get)
-            .WithSummary("A run's status and, once completed, its result; ?trades=none leaves the trades out (a whole-market run has tens of thousands)");
+        group.MapGet("/{id}", GetAsync)
+            .WithSummary("A run's status and, once completed, its result; ?trades=none leaves the trades out (a whole-market run has tens of thousands); " +
+                "?waitMs=250 answers as soon as the run finishes, or after that many milliseconds (at most 30000) with its progress");
         group.MapGet("/{id}/trades", GetTrades).WithCsv<BacktestTradesDto>(x => x.Trades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
         return app;
     }
@@ -194,7 +203,8 @@ public static class BacktestsApi
         j.Plan.Codes?.Select(c => c.Value).ToArray() ?? ["ALL"], j.Plan.Market?.ToString().ToUpperInvariant(), j.Plan.Settings.From, j.Plan.Settings.To,
         j.Plan.Settings.Basis.ToString().ToLowerInvariant())).ToArray());
 
-    private static Results<Ok<BacktestStatusDto>, ValidationProblem, ProblemHttpResult> Get(string id, BacktestJobs jobs, string? trades)
+    private static async Task<Results<Ok<BacktestStatusDto>, ValidationProblem, ProblemHttpResult>> GetAsync(
+        string id, BacktestJobs jobs, string? trades, string? waitMs, TimeProvider time, CancellationToken ct)
     {
         var withTrades = trades?.Trim().ToLowerInvariant() switch
         {
@@ -207,9 +217,27 @@ public static class BacktestsApi
             return ApiErrors.BadParameter("trades", $"'{trades}' is not a trades option; use all (the default) or none");
         }
 
+        if (!ApiErrors.TryRange(waitMs, "waitMs", 0, 0, 30_000, out var wait, out var problem))
+        {
+            return problem!;
+        }
+
         if (jobs.Find(id) is not { } job)
         {
             return ApiErrors.NotFound("Unknown backtest", $"no backtest {id} on this node (runs are kept in memory, the last 100)");
+        }
+
+        // A waiting poll: the page sees the result the moment the run finishes instead of up to a poll interval later.
+        if (wait > 0 && !job.Finished.IsCompleted)
+        {
+            try
+            {
+                await job.Finished.WaitAsync(TimeSpan.FromMilliseconds(wait), time, ct);
+            }
+            catch (TimeoutException)
+            {
+                // Still running: answer with its progress.
+            }
         }
 
         var result = job.Result;

@@ -7,6 +7,7 @@ using KrxHub.Core.Backtesting.Strategies;
 using KrxHub.Hosting;
 using KrxHub.Shared;
 using KrxHub.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KrxHub.Tests;
 
@@ -150,6 +151,15 @@ public class BacktestTests
         Assert.Equal(returns.Average(), metrics.GetProperty("meanReturn").GetDouble(), 12);
         Assert.Equal((returns[0], returns[^1]), (metrics.GetProperty("minReturn").GetDouble(), metrics.GetProperty("maxReturn").GetDouble()));
 
+        // The equity curve is the sum of the accounts: every session of the window once, in order, ending on the final equities
+        // of the runs that reach the last session.
+        var equity = document.GetProperty("equity").EnumerateArray().ToList();
+        Assert.Equal(TestData.Calendar.Sessions(new DateOnly(2024, 1, 2), new DateOnly(2024, 2, 13)).ToArray().Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+            equity.Select(p => p.GetProperty("date").GetString()));
+        Assert.Equal(runs.Select(r => r.GetProperty("metrics")).Where(m => m.GetProperty("lastSession").GetString() == "2024-02-13").Sum(m => m.GetProperty("finalEquity").GetDecimal()),
+            equity[^1].GetProperty("equity").GetDecimal());
+        Assert.Equal(runs.Sum(r => r.GetProperty("metrics").GetProperty("initialCash").GetDecimal()), metrics.GetProperty("initialCash").GetDecimal());
+
         // A few stocks run alone give exactly the result their line in the universe run shows, and 005930's final equity
         // is its cash plus its shares at the window's last raw close from the file.
         foreach (var code in new[] { "005930", "000660", "005380" })
@@ -227,6 +237,51 @@ public class BacktestTests
             using var bad = await hub.Client.GetAsync(new Uri(location + query, UriKind.Relative));
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(parameter, out _), query);
+        }
+    }
+
+    [Fact]
+    public async Task A_waiting_status_request_answers_when_the_run_finishes_or_after_its_wait_with_the_progress()
+    {
+        await using var hub = await HubServer.StartAsync("sqlite",
+            (_, store) => TestData.ImportAsync(store, BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv }));
+        var jobs = hub.Services.GetRequiredService<Features.Backtests.BacktestJobs>();
+        // The test holds the node's run gate: the run stays queued until the test lets go.
+        await jobs.RunGate.WaitAsync();
+        Task<JsonElement> waiting;
+        string location;
+        try
+        {
+            using var post = await hub.Client.PostAsJsonAsync(new Uri("/api/backtests", UriKind.Relative),
+                new { strategy = "buy-and-hold", codes = new[] { "005930" }, basis = "raw", from = "2024-01-02", to = "2024-02-13" });
+            location = (await post.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("location").GetString()!;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var queued = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + "?waitMs=300", UriKind.Relative));
+            Assert.Equal(("queued", 0d), (queued.GetProperty("status").GetString(), queued.GetProperty("progress").GetDouble()));
+            Assert.True(watch.ElapsedMilliseconds >= 250, $"answered after {watch.ElapsedMilliseconds} ms");
+
+            waiting = hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + "?trades=none&waitMs=30000", UriKind.Relative));
+            await Task.Delay(300);
+            Assert.False(waiting.IsCompleted);
+        }
+        finally
+        {
+            jobs.RunGate.Release();
+        }
+
+        // Let go, the run finishes and the waiting request answers with the result, long before its 30 s.
+        var finished = System.Diagnostics.Stopwatch.StartNew();
+        var done = await waiting;
+        Assert.True(finished.Elapsed < TimeSpan.FromSeconds(20), $"answered after {finished.Elapsed}");
+        Assert.Equal(("completed", 1d), (done.GetProperty("status").GetString(), done.GetProperty("progress").GetDouble()));
+        Assert.True(done.GetProperty("result").GetProperty("metrics").GetProperty("finalEquity").GetDecimal() > 0);
+        Assert.Empty(done.GetProperty("result").GetProperty("trades").EnumerateArray());
+
+        foreach (var bad in new[] { "-1", "30001", "soon" })
+        {
+            using var response = await hub.Client.GetAsync(new Uri($"{location}?waitMs={bad}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("waitMs", out _), bad);
         }
     }
 
