@@ -247,14 +247,13 @@ public sealed partial class KiwoomLiveFeed
         $"Kiwoom allows {RealtimeConditionLimit} real-time conditions per login (실시간 조건검색 개수 로그인 1개당 10건) and " +
         $"{RealtimeConditionLimit} are active (seq {string.Join(", ", active)}): stop one first";
 
-    private async Task<KiwoomConditionRequests> ListedAsync(KiwoomLiveConnection connection, CancellationToken ct)
+    /// <summary>Sends CNSRLST first unless this connection has had one answered.</summary>
+    private async Task ListedAsync(KiwoomLiveConnection connection, CancellationToken ct)
     {
         if (!connection.Conditions.Listed)
         {
             await ListOnAsync(connection, ct);
         }
-
-        return connection.Conditions;
     }
 
     private async Task<IReadOnlyList<KiwoomServerCondition>> ListOnAsync(KiwoomLiveConnection connection, CancellationToken ct)
