@@ -3,7 +3,11 @@ using KrxHub.Core;
 
 namespace KrxHub.Storage;
 
-/// <summary>A saved condition. <see cref="Channels"/> are channel names (log, webhook, slack, telegram, email).</summary>
+/// <summary>
+/// A saved condition. <see cref="Channels"/> are channel names (log, webhook, slack, telegram, email). <see cref="Origin"/>
+/// "kiwoom" is one of Kiwoom's HTS conditions (its <see cref="KiwoomSeq"/>) activated for real time: Kiwoom evaluates it,
+/// the hub records its entries, exits and alerts.
+/// </summary>
 public sealed record StoredCondition(
     long Id,
     string Name,
@@ -16,7 +20,9 @@ public sealed record StoredCondition(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? LastRunAt,
-    DateOnly? LastSession);
+    DateOnly? LastSession,
+    string Origin = ConditionOrigins.User,
+    string? KiwoomSeq = null);
 
 /// <summary>An entry or exit of one stock, with the values of the condition's fields and functions (JSON) that decided it.</summary>
 public sealed record ConditionEvent(long Id, long ConditionId, StockCode Code, string Event, DateTimeOffset At, DateOnly Session, string? Live, string Values);
@@ -59,16 +65,14 @@ public static class OutboxStatus
 /// <summary>Saved conditions, their matching sets, entry/exit history and the alert outbox.</summary>
 public sealed partial class MarketStore
 {
-    private const string ConditionColumns =
-        "id, name, expression, market, active, schedule, interval_seconds, channels, created_at, updated_at, last_run_at, last_session";
-
     private const string OutboxColumns =
         "id, event_id, condition_id, code, event, channel, idempotency_key, message, payload, status, attempts, next_attempt_at, last_error, created_at, sent_at";
 
+    /// <summary>The user conditions (the ones the hub evaluates), by id; Kiwoom's are <see cref="GetKiwoomConditionsAsync"/>.</summary>
     public async Task<IReadOnlyList<StoredCondition>> GetConditionsAsync(CancellationToken ct)
     {
         await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, $"SELECT {ConditionColumns} FROM conditions ORDER BY id");
+        await using var select = Command(connection, null, $"SELECT {ConditionColumns} FROM conditions WHERE origin = 'user' ORDER BY id");
         return await ReadConditionsAsync(select, ct);
     }
 
@@ -351,30 +355,6 @@ public sealed partial class MarketStore
         update.Parameters.Add(_dialect.Long("id", id));
         update.Parameters.Add(_dialect.Instant("now", now));
         return await update.ExecuteNonQueryAsync(ct) > 0;
-    }
-
-    private async Task<List<StoredCondition>> ReadConditionsAsync(DbCommand select, CancellationToken ct)
-    {
-        var conditions = new List<StoredCondition>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            conditions.Add(new StoredCondition(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                StoreDialect.NullableString(reader, 3) is { } m && Markets.TryParse(m, out var market) ? market : null,
-                reader.GetInt64(4) != 0,
-                reader.GetString(5),
-                (int)reader.GetInt64(6),
-                reader.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries),
-                _dialect.ReadInstant(reader, 8),
-                _dialect.ReadInstant(reader, 9),
-                _dialect.NullableInstant(reader, 10),
-                _dialect.NullableDate(reader, 11)));
-        }
-
-        return conditions;
     }
 
     private async Task<List<OutboxAlert>> ReadAlertsAsync(DbCommand select, CancellationToken ct)

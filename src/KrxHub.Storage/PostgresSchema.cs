@@ -351,6 +351,7 @@ internal static class PostgresSchema
             CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
             """),
         new(10, StoreViews.Name, StoreViews.Postgres),
+        new(11, KiwoomConditionRows.Name, KiwoomConditionRows.Sql),
     ];
 
     // Version 7 (6 is taken by another change): see SqliteSchema.

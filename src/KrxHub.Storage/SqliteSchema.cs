@@ -337,6 +337,7 @@ internal static class SqliteSchema
             CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
             """),
         new(10, StoreViews.Name, StoreViews.Sqlite),
+        new(11, KiwoomConditionRows.Name, KiwoomConditionRows.Sql),
     ];
 
     // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099

@@ -27,6 +27,9 @@ internal sealed class KiwoomLiveConnection(ClientWebSocket socket)
 
     public ClientWebSocket Socket => socket;
 
+    /// <summary>The condition-search requests (CNSR*) of this connection, one at a time: each answer names only its trnm.</summary>
+    public KiwoomConditionRequests Conditions { get; } = new();
+
     public byte[] Buffer { get; set; } = new byte[16 * 1024];
 
     public WebSocketMessageType LastMessageType { get; set; } = WebSocketMessageType.Text;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using KrxHub.Core;
 using KrxHub.Core.Live;
@@ -42,6 +43,9 @@ public sealed partial class KiwoomLiveFeed
                 case "REG" or "REMOVE":
                     Acknowledge(connection, trnm, root);
                     break;
+                case "CNSRLST" or "CNSRREQ" or "CNSRCLR":
+                    HandleConditionAnswer(connection, trnm, root);
+                    break;
                 case "SYSTEM":
                     throw new KiwoomLiveException($"SYSTEM message: {Shown(message)}");
                 case "LOGIN" when KiwoomLiveProtocol.ReturnCode(root) is not 0:
@@ -65,6 +69,12 @@ public sealed partial class KiwoomLiveFeed
         var wanted = Volatile.Read(ref _wanted);
         foreach (var entry in data.EnumerateArray())
         {
+            if (entry.ValueKind == JsonValueKind.Object && KiwoomLiveProtocol.Text(entry, "type") == ConditionPushType)
+            {
+                HandleConditionPush(connection, entry, today);
+                continue;
+            }
+
             var parsed = KiwoomRealParser.Parse(entry, today, _options.RealAccValueUnit, _indexItems);
             if (parsed.Error is { } reason)
             {
@@ -143,5 +153,48 @@ public sealed partial class KiwoomLiveFeed
         {
             _logger.LogWarning("Kiwoom websocket: more than {Count} entries skipped on this connection; further ones are only counted", SkipWarningsPerConnection);
         }
+    }
+
+    private void RecordError(string error)
+    {
+        var line = Redact(error).ReplaceLineEndings(" ");
+        lock (_statusLock)
+        {
+            _lastError = line;
+            _lastErrorAt = _time.GetUtcNow();
+        }
+    }
+
+    private void SetState(KiwoomLiveState state)
+    {
+        lock (_statusLock)
+        {
+            _state = state;
+            if (state != KiwoomLiveState.Connected)
+            {
+                _connectedSince = null;
+            }
+        }
+    }
+
+    /// <summary>Server text is shown in logs; should it ever quote the token, the token is masked.</summary>
+    private string Redact(string text)
+    {
+        foreach (var token in new[] { Volatile.Read(ref _tokenInUse), _rejectedToken })
+        {
+            if (!string.IsNullOrEmpty(token))
+            {
+                text = text.Replace(token, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
+    }
+
+    private string Shown(ReadOnlyMemory<byte> message)
+    {
+        var text = Encoding.UTF8.GetString(message.Span[..Math.Min(message.Length, ShownMessageLength * 4)]);
+        text = Redact(text).ReplaceLineEndings(" ");
+        return text.Length <= ShownMessageLength ? text : text[..ShownMessageLength] + "…";
     }
 }

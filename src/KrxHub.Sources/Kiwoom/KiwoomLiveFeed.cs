@@ -209,7 +209,13 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
         using var socket = new ClientWebSocket();
         using var timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+
+        // Once logged in, a stop does not cancel the receive (that would abort the socket at once): it first clears the
+        // real-time conditions with CNSRCLR (StopConnectionAsync), then cancels this.
+        using var drop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var receiving = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, drop.Token);
         var connection = new KiwoomLiveConnection(socket);
+        var stopping = default(CancellationTokenRegistration);
         try
         {
             timer.CancelAfter(_options.RequestTimeout);
@@ -233,10 +239,16 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
             }
 
             await SyncRegistrationsAsync(ct);
+            if (RealtimeConditions.Count > 0)
+            {
+                _ = RestoreConditionsAsync(connection, ct);
+            }
+
+            stopping = ct.UnsafeRegister(_ => _ = StopConnectionAsync(connection, drop), null);
             while (true)
             {
                 timer.CancelAfter(_options.WsSilenceTimeout);
-                var message = await connection.ReceiveMessageAsync(Redact, linked.Token);
+                var message = await connection.ReceiveMessageAsync(Redact, receiving.Token);
 
                 // Disarmed while the message is handled: a slow consumer of the output is not a silent server.
                 timer.CancelAfter(Timeout.InfiniteTimeSpan);
@@ -249,9 +261,16 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
                 ? $"nothing received for {_options.WsSilenceTimeout.TotalSeconds:0.###} s, not even a PING"
                 : $"no connection or no LOGIN answer within {_options.RequestTimeout.TotalSeconds:0.###} s", e);
         }
+        catch (Exception e) when (ct.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // Stopping: whatever the dropped connection threw last is the stop, not a failure.
+            throw new OperationCanceledException("the Kiwoom live feed stopped", e, ct);
+        }
         finally
         {
+            await stopping.DisposeAsync();
             Interlocked.CompareExchange(ref _connection, null, connection);
+            connection.Conditions.Fail(new KiwoomLiveException("the connection ended before the answer"));
         }
     }
 
@@ -347,49 +366,6 @@ public sealed partial class KiwoomLiveFeed : ILiveFeed
         {
             _syncLock.Release();
         }
-    }
-
-    private void RecordError(string error)
-    {
-        var line = Redact(error).ReplaceLineEndings(" ");
-        lock (_statusLock)
-        {
-            _lastError = line;
-            _lastErrorAt = _time.GetUtcNow();
-        }
-    }
-
-    private void SetState(KiwoomLiveState state)
-    {
-        lock (_statusLock)
-        {
-            _state = state;
-            if (state != KiwoomLiveState.Connected)
-            {
-                _connectedSince = null;
-            }
-        }
-    }
-
-    /// <summary>Server text is shown in logs; should it ever quote the token, the token is masked.</summary>
-    private string Redact(string text)
-    {
-        foreach (var token in new[] { Volatile.Read(ref _tokenInUse), _rejectedToken })
-        {
-            if (!string.IsNullOrEmpty(token))
-            {
-                text = text.Replace(token, "***", StringComparison.Ordinal);
-            }
-        }
-
-        return text;
-    }
-
-    private string Shown(ReadOnlyMemory<byte> message)
-    {
-        var text = Encoding.UTF8.GetString(message.Span[..Math.Min(message.Length, ShownMessageLength * 4)]);
-        text = Redact(text).ReplaceLineEndings(" ");
-        return text.Length <= ShownMessageLength ? text : text[..ShownMessageLength] + "…";
     }
 
     private readonly record struct LastTrade(DateOnly Day, long AccVolume);

@@ -38,6 +38,9 @@ internal sealed class FakeKiwoomWebSocketServer : IAsyncDisposable
     /// <summary>Quote the refused token in the 8005 answer, so tests can prove the client masks server text it logs.</summary>
     public bool QuoteRefusedToken { get; set; }
 
+    /// <summary>The HTS conditions this server's condition search serves.</summary>
+    public FakeKiwoomConditions Conditions { get; } = new();
+
     /// <summary>The server's own limit on codes per REG/REMOVE; null for none.</summary>
     public int? MaxItemsPerRequest { get; set; }
 
@@ -93,7 +96,7 @@ internal sealed class FakeKiwoomWebSocketServer : IAsyncDisposable
         FakeKiwoomSession session;
         lock (_lock)
         {
-            session = new FakeKiwoomSession(_sessions.Count + 1, socket, ctx);
+            session = new FakeKiwoomSession(_sessions.Count + 1, socket, ctx, Conditions);
             _sessions.Add(session);
         }
 
@@ -102,11 +105,12 @@ internal sealed class FakeKiwoomWebSocketServer : IAsyncDisposable
 }
 
 /// <summary>One client connection of <see cref="FakeKiwoomWebSocketServer"/>.</summary>
-internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContext context)
+internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContext context, FakeKiwoomConditions conditions)
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Lock _lock = new();
     private readonly HashSet<string> _registered = [];
+    private readonly HashSet<string> _realtimeConditions = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Number => number;
@@ -130,6 +134,40 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
     public ConcurrentQueue<string> Violations { get; } = new();
 
     public Task Closed => _closed.Task;
+
+    /// <summary>CNSRLST was answered on this connection.</summary>
+    public bool ConditionsListed { get; set; }
+
+    /// <summary>The CNSRLST/CNSRREQ/CNSRCLR requests as parsed JSON, in order.</summary>
+    public ConcurrentQueue<JsonObject> ConditionRequests { get; } = new();
+
+    /// <summary>The seqs registered for real time on this connection.</summary>
+    public IReadOnlySet<string> RealtimeConditions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new HashSet<string>(_realtimeConditions);
+            }
+        }
+    }
+
+    public bool AddRealtimeCondition(string seq, int limit)
+    {
+        lock (_lock)
+        {
+            return _realtimeConditions.Contains(seq) || (_realtimeConditions.Count < limit && _realtimeConditions.Add(seq));
+        }
+    }
+
+    public bool RemoveRealtimeCondition(string seq)
+    {
+        lock (_lock)
+        {
+            return _realtimeConditions.Remove(seq);
+        }
+    }
 
     public IReadOnlySet<string> Registered
     {
@@ -276,6 +314,13 @@ internal sealed class FakeKiwoomSession(int number, WebSocket socket, HttpContex
                 }
 
                 await SendAsync(new JsonObject { ["trnm"] = trnm, ["return_code"] = error is null ? 0 : 1, ["return_msg"] = error ?? "" });
+                return;
+            case "CNSRLST" or "CNSRREQ" or "CNSRCLR":
+                if (conditions.Answer(this, trnm, json!) is { } answer)
+                {
+                    await SendAsync(answer);
+                }
+
                 return;
             case "PING":
                 return;

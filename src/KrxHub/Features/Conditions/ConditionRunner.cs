@@ -163,22 +163,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
             var bars = universe.Bars[i];
             var close = bars.CloseAt(bars.Count - 1);
             decimal? changePct = evaluator.PreviousClose(i) is { } before && before != 0m ? (close - before) / before * 100m : null;
-            var message = Message(condition, stock, kind, close, changePct, values);
-            var payload = JsonSerializer.Serialize(new
-            {
-                condition = new { id = condition.Id, name = condition.Name, expression = condition.Expression },
-                @event = kind,
-                code = stock.Code.Value,
-                name = stock.Name,
-                market = stock.Market.Name(),
-                session = universe.Date,
-                live,
-                price = close,
-                changePct = changePct is { } p ? Math.Round(p, 2) : (decimal?)null,
-                values,
-                message,
-            });
-            events.Add((stock.Code, kind, JsonSerializer.Serialize(values), message, payload));
+            events.Add(Event(condition, stock, kind, universe.Date, live, close, changePct, values));
         }
 
         var channels = condition.Channels.Count == 0 ? ["log"] : condition.Channels;
@@ -191,6 +176,30 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
 
         return new ConditionRunDto(condition.Id, condition.Name, universe.Date, live, matched, written.Count(e => e.Event == "entry"),
             written.Count(e => e.Event == "exit"), outcome.NotEnoughHistory, null);
+    }
+
+    /// <summary>One entry or exit as the store's outcome takes it: the deciding values, the alert text and the alert payload (JSON).</summary>
+    public static (StockCode Code, string Event, string Values, string Message, string Payload) Event(StoredCondition condition, Stock stock, string kind,
+        DateOnly session, string? live, decimal price, decimal? changePct, IReadOnlyDictionary<string, object?> values)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(stock);
+        var message = Message(condition, stock, kind, price, changePct, values);
+        var payload = JsonSerializer.Serialize(new
+        {
+            condition = new { id = condition.Id, name = condition.Name, expression = condition.Expression, origin = condition.Origin },
+            @event = kind,
+            code = stock.Code.Value,
+            name = stock.Name,
+            market = stock.Market.Name(),
+            session,
+            live,
+            price,
+            changePct = changePct is { } p ? Math.Round(p, 2) : (decimal?)null,
+            values,
+            message,
+        });
+        return (stock.Code, kind, JsonSerializer.Serialize(values), message, payload);
     }
 
     /// <summary>The alert text, Korean by default: condition, stock, market, price, change and the deciding values.</summary>

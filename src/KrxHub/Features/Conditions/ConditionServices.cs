@@ -18,6 +18,15 @@ public static class ConditionServices
         services.AddSingleton<ConditionScheduler>();
         services.AddSingleton<AlertFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertFeed>());
+        if (settings.Kiwoom is not null)
+        {
+            // Kiwoom's HTS conditions: pushes come only where the feed runs, so this works whatever runWorkers says.
+            services.AddSingleton(sp => new KiwoomConditions(sp.GetService<Sources.Kiwoom.KiwoomLiveFeed>(), sp.GetRequiredService<Storage.MarketStore>(),
+                sp.GetRequiredService<AlertSettings>(), sp.GetRequiredService<Live.LiveBus>(), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<KiwoomConditions>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<KiwoomConditions>());
+        }
+
         if (runWorkers)
         {
             services.AddHostedService(sp => sp.GetRequiredService<AlertSender>());

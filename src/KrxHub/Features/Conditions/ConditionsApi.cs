@@ -10,11 +10,14 @@ namespace KrxHub.Features.Conditions;
 
 public sealed record ConditionRequest(string? Name, string? Expression, string? Market, bool? Active, string? Schedule, int? IntervalSeconds, IReadOnlyList<string>? Channels);
 
+/// <summary>A condition: a user one, or (origin "kiwoom", schedule "realtime") one of Kiwoom's HTS conditions, id 0 until first activated.</summary>
 public sealed record ConditionDto(long Id, string Name, string Expression, string? Market, bool Active, string Schedule, int IntervalSeconds,
-    IReadOnlyList<string> Channels, string Origin, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastRunAt, DateOnly? LastSession)
+    IReadOnlyList<string> Channels, string Origin, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastRunAt, DateOnly? LastSession,
+    string? KiwoomSeq = null)
 {
-    public static ConditionDto From(StoredCondition c) => new(c.Id, c.Name, c.Expression, c.Market?.Name(), c.Active, c.Schedule, c.IntervalSeconds,
-        c.Channels, "user", c.CreatedAt, c.UpdatedAt, c.LastRunAt, c.LastSession);
+    public static ConditionDto From(StoredCondition c) => new(c.Id, c.Name, c.Expression, c.Market?.Name(), c.Active,
+        c.Origin == ConditionOrigins.Kiwoom ? KiwoomConditionsApi.Schedule : c.Schedule, c.IntervalSeconds, c.Channels, c.Origin,
+        c.CreatedAt, c.UpdatedAt, c.LastRunAt, c.LastSession, c.KiwoomSeq);
 }
 
 public sealed record ConditionEventDto(long Id, string Code, string Event, DateTimeOffset At, DateOnly Session, string? Live, JsonElement Values);
@@ -37,8 +40,9 @@ public static class ConditionsApi
     public static IEndpointRouteBuilder MapConditions(this IEndpointRouteBuilder app)
     {
         var conditions = app.MapGroup("/api/conditions").WithTags("Conditions");
-        conditions.MapGet("/", async (MarketStore store, CancellationToken ct) =>
-            TypedResults.Ok((await store.GetConditionsAsync(ct)).Select(ConditionDto.From).ToList())).WithCsv().WithSummary("Saved conditions");
+        conditions.MapGet("/", async (MarketStore store, IServiceProvider services, CancellationToken ct) =>
+            TypedResults.Ok((await store.GetConditionsAsync(ct)).Select(ConditionDto.From).Concat(await KiwoomConditionsApi.ListedAsync(services, ct)).ToList()))
+            .WithCsv().WithSummary("Saved conditions (origin user), then Kiwoom's HTS conditions when Kiwoom keys are set (origin kiwoom)");
         conditions.MapGet("/{id:long}", GetAsync).WithSummary("One condition");
         conditions.MapPost("/", CreateAsync).WithSummary("Save a condition; a bad expression is a 400 with its column")
             .RequireAccess(Access.AccessSetup.BacktestsAndConditionsPolicy);
@@ -52,6 +56,7 @@ public static class ConditionsApi
         var alerts = app.MapGroup("/api/alerts").WithTags("Conditions");
         alerts.MapGet("/", AlertsAsync).WithCsv().WithSummary("Alerts of the outbox, newest first (status: pending, sent, dead)");
         alerts.MapPost("/{id:long}/retry", RetryAsync).WithSummary("Put a dead-lettered alert back in line");
+        conditions.MapKiwoomConditions();
         return app;
     }
 
@@ -75,9 +80,14 @@ public static class ConditionsApi
     private static async Task<Results<Ok<ConditionDto>, ValidationProblem, NotFound, Conflict<ProblemDetailsLike>>> UpdateAsync(
         long id, ConditionRequest request, MarketStore store, AlertSettings alerts, CancellationToken ct)
     {
-        if (await store.GetConditionAsync(id, ct) is null)
+        if (await store.GetConditionAsync(id, ct) is not { } existing)
         {
             return TypedResults.NotFound();
+        }
+
+        if (KiwoomConditionsApi.ServerSide(existing) is { } serverSide)
+        {
+            return serverSide;
         }
 
         if (Validate(request, id, alerts, out var condition) is { } problem)
@@ -91,8 +101,15 @@ public static class ConditionsApi
             : TypedResults.Ok(ConditionDto.From(saved));
     }
 
-    private static async Task<Results<NoContent, NotFound>> DeleteAsync(long id, MarketStore store, CancellationToken ct) =>
-        await store.DeleteConditionAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+    private static async Task<Results<NoContent, NotFound, Conflict<ProblemDetailsLike>>> DeleteAsync(long id, MarketStore store, CancellationToken ct)
+    {
+        if (await store.GetConditionAsync(id, ct) is { } existing && KiwoomConditionsApi.ServerSide(existing) is { } serverSide)
+        {
+            return serverSide;
+        }
+
+        return await store.DeleteConditionAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+    }
 
     private static async Task<Results<Ok<ConditionResultsDto>, ValidationProblem, NotFound>> ResultsAsync(
         long id, string? from, string? to, MarketStore store, CancellationToken ct)
@@ -113,7 +130,7 @@ public static class ConditionsApi
         return TypedResults.Ok(new ConditionResultsDto(id, matching, events));
     }
 
-    private static async Task<Results<Ok<ConditionRunDto>, ValidationProblem, NotFound, ProblemHttpResult>> EvaluateAsync(
+    private static async Task<Results<Ok<ConditionRunDto>, ValidationProblem, NotFound, ProblemHttpResult, Conflict<ProblemDetailsLike>>> EvaluateAsync(
         long id, string? date, MarketStore store, ConditionRunner runner, CancellationToken ct)
     {
         DateOnly? d = null;
@@ -130,6 +147,11 @@ public static class ConditionsApi
         if (await store.GetConditionAsync(id, ct) is not { } condition)
         {
             return TypedResults.NotFound();
+        }
+
+        if (KiwoomConditionsApi.ServerSide(condition) is { } serverSide)
+        {
+            return serverSide;
         }
 
         // The scheduler's lease: an evaluation from the API never overlaps a scheduled pass (of any node) over the same matching sets.
@@ -223,23 +245,37 @@ public static class ConditionsApi
             return ApiErrors.BadParameter("intervalSeconds", $"intervalSeconds must be {MinimumIntervalSeconds}..86400, not {interval}");
         }
 
-        var channels = (r.Channels ?? ["log"]).Select(c => c.Trim().ToLowerInvariant()).Distinct().ToList();
-        foreach (var channel in channels)
+        if (!TryChannels(r.Channels, alerts, out var channels, out problem))
         {
-            if (!AlertSettings.AllChannels.Contains(channel))
-            {
-                return ApiErrors.BadParameter("channels", $"'{channel}' is not one of {string.Join(", ", AlertSettings.AllChannels)}");
-            }
-
-            if (!alerts.Configured.Contains(channel))
-            {
-                return ApiErrors.BadParameter("channels", $"channel '{channel}' is not configured: set its KRXHUB_ALERTS__ variables (see .env.example)");
-            }
+            return problem;
         }
 
         condition = new StoredCondition(id, r.Name.Trim(), r.Expression.Trim(), market, r.Active ?? true, schedule, interval, channels,
             default, default, null, null);
         return null;
+    }
+
+    /// <summary>The channels of a request (default log), each a known and configured channel; else a 400 naming the bad one.</summary>
+    internal static bool TryChannels(IReadOnlyList<string>? requested, AlertSettings alerts, out List<string> channels, out ValidationProblem? problem)
+    {
+        problem = null;
+        channels = (requested ?? ["log"]).Select(c => c.Trim().ToLowerInvariant()).Distinct().ToList();
+        foreach (var channel in channels)
+        {
+            if (!AlertSettings.AllChannels.Contains(channel))
+            {
+                problem = ApiErrors.BadParameter("channels", $"'{channel}' is not one of {string.Join(", ", AlertSettings.AllChannels)}");
+                return false;
+            }
+
+            if (!alerts.Configured.Contains(channel))
+            {
+                problem = ApiErrors.BadParameter("channels", $"channel '{channel}' is not configured: set its KRXHUB_ALERTS__ variables (see .env.example)");
+                return false;
+            }
+        }
+
+        return true;
     }
 }
 

@@ -35,10 +35,16 @@ public static class LiveSetup
             services.AddHostedService(sp => sp.GetRequiredService<PostgresBackplane>());
         }
 
+        // One Kiwoom feed per process, restarted by the runner after a failure: the condition search uses the same socket.
+        if (options is { LiveFeed: null, Settings.Kiwoom: { } kiwoomOptions })
+        {
+            services.AddSingleton(sp => KiwoomFeed(sp, kiwoomOptions));
+        }
+
         services.AddSingleton<LiveFeedFactory>(sp => options switch
         {
             { LiveFeed: { } injected } => _ => Task.FromResult<ILiveFeed?>(injected),
-            { Settings.Kiwoom: { } kiwoom } => _ => Task.FromResult<ILiveFeed?>(KiwoomFeed(sp, kiwoom)),
+            { Settings.Kiwoom: not null } => _ => Task.FromResult<ILiveFeed?>(sp.GetRequiredService<KiwoomLiveFeed>()),
             _ => ct => SimulatedExchangeAsync(sp, options, ct),
         });
         services.AddHostedService(sp => new LiveSourceRunner(
