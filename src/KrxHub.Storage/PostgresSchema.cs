@@ -351,6 +351,14 @@ internal static class PostgresSchema
             CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at IS NULL;
             """),
         new(10, StoreViews.Name, StoreViews.Postgres),
+        new(12, "alert channels set through the API", """
+            -- See SqliteSchema: a channel set through the API, its secrets sealed when a key is set.
+            CREATE TABLE alert_channels (
+                channel    text PRIMARY KEY,
+                settings   text NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            """),
     ];
 
     // Version 7 (6 is taken by another change): see SqliteSchema.

@@ -52,6 +52,7 @@ public static class ConditionsApi
         var alerts = app.MapGroup("/api/alerts").WithTags("Conditions");
         alerts.MapGet("/", AlertsAsync).WithCsv().WithSummary("Alerts of the outbox, newest first (status: pending, sent, dead)");
         alerts.MapPost("/{id:long}/retry", RetryAsync).WithSummary("Put a dead-lettered alert back in line");
+        alerts.MapAlertChannels();
         return app;
     }
 
@@ -59,9 +60,9 @@ public static class ConditionsApi
         await store.GetConditionAsync(id, ct) is { } c ? TypedResults.Ok(ConditionDto.From(c)) : TypedResults.NotFound();
 
     private static async Task<Results<Created<ConditionDto>, ValidationProblem, Conflict<ProblemDetailsLike>>> CreateAsync(
-        ConditionRequest request, MarketStore store, AlertSettings alerts, CancellationToken ct)
+        ConditionRequest request, MarketStore store, AlertChannelConfig alerts, CancellationToken ct)
     {
-        if (Validate(request, 0, alerts, out var condition) is { } problem)
+        if (Validate(request, 0, (await alerts.CurrentAsync(ct)).Effective, out var condition) is { } problem)
         {
             return problem;
         }
@@ -73,14 +74,14 @@ public static class ConditionsApi
     }
 
     private static async Task<Results<Ok<ConditionDto>, ValidationProblem, NotFound, Conflict<ProblemDetailsLike>>> UpdateAsync(
-        long id, ConditionRequest request, MarketStore store, AlertSettings alerts, CancellationToken ct)
+        long id, ConditionRequest request, MarketStore store, AlertChannelConfig alerts, CancellationToken ct)
     {
         if (await store.GetConditionAsync(id, ct) is null)
         {
             return TypedResults.NotFound();
         }
 
-        if (Validate(request, id, alerts, out var condition) is { } problem)
+        if (Validate(request, id, (await alerts.CurrentAsync(ct)).Effective, out var condition) is { } problem)
         {
             return problem;
         }
@@ -233,7 +234,7 @@ public static class ConditionsApi
 
             if (!alerts.Configured.Contains(channel))
             {
-                return ApiErrors.BadParameter("channels", $"channel '{channel}' is not configured: set its KRXHUB_ALERTS__ variables (see .env.example)");
+                return ApiErrors.BadParameter("channels", $"channel '{channel}' is not configured: PUT /api/alerts/channels/{channel} or set its KRXHUB_ALERTS__ variables (see .env.example)");
             }
         }
 
