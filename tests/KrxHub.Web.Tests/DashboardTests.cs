@@ -8,7 +8,7 @@ namespace KrxHub.Web.Tests;
 
 /// <summary>The dashboard in a real browser against a real hub: what a user sees on each page.</summary>
 [Collection(DashboardCollection.Name)]
-public sealed class DashboardTests(DashboardHub hub) : IAsyncLifetime
+public sealed partial class DashboardTests(DashboardHub hub) : IAsyncLifetime
 {
     private static readonly float Timeout = 20_000;
     private readonly List<string> _consoleErrors = [];

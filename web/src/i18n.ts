@@ -27,6 +27,7 @@ const ko = {
   notEnough: '이력 부족', noBar: '당일 봉 없음', lastSession: '최근 평가 거래일', delete: '삭제', noConditions: '저장된 조건이 없습니다',
   history: '편입·이탈 이력', matching: '현재 편입 종목', values: '판단 값', entry: '편입', exit: '이탈', alerts: '알림',
   notFound: '페이지를 찾을 수 없습니다', date: '일자', side: '구분', quantity: '수량', note: '비고', job: '작업', read: '읽음',
+  configured: '설정됨', notConfigured: '설정 안 됨', edit: '편집', testSend: '시험 발송', sent: '발송 성공', unchanged: '변경하지 않음', dropApi: 'API 설정 삭제', cancel: '취소',
   accepted: '반영', quarantined: '격리', started: '시작', error: '오류', none: '없음', total: '합계', open: '시가', high: '고가', low: '저가', fee: '수수료', tax: '세금',
 } as const;
 
@@ -57,6 +58,7 @@ const en: Record<Key, string> = {
   notEnough: 'not enough history', noBar: 'no bar today', lastSession: 'Last session', delete: 'Delete', noConditions: 'No saved conditions',
   history: 'Entries and exits', matching: 'Matching now', values: 'Values', entry: 'entry', exit: 'exit', alerts: 'Alerts',
   notFound: 'Page not found', date: 'Date', side: 'Side', quantity: 'Qty', note: 'Note', job: 'Job', read: 'Read',
+  configured: 'configured', notConfigured: 'not configured', edit: 'Edit', testSend: 'Send test', sent: 'sent', unchanged: 'unchanged', dropApi: 'Drop API settings', cancel: 'Cancel',
   accepted: 'Accepted', quarantined: 'Quarantined', started: 'Started', error: 'Error', none: 'none', total: 'Total', open: 'Open', high: 'High', low: 'Low', fee: 'Fee', tax: 'Tax',
 };
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type ApiError, getJson } from '../api';
 import { MarketBadge } from '../components';
+import { AlertChannelsPanel } from './AlertChannels';
 import { kstDateTime, num } from '../format';
 import { t } from '../i18n';
 
@@ -105,6 +106,7 @@ export function ConditionsPage() {
         {list?.length === 0 && <p class="muted">{t('noConditions')}</p>}
       </section>
       {sel != null && <History id={sel} />}
+      <AlertChannelsPanel />
       <Alerts />
     </div>
   );
