@@ -56,7 +56,8 @@ public static class AlertChannelsApi
         }
 
         await config.SaveAsync(channel, merged, ct);
-        loggers.CreateLogger(typeof(AlertChannelsApi)).LogInformation("alert channel {Channel} set through the API: {Values}", channel, merged.ToString());
+        loggers.CreateLogger(typeof(AlertChannelsApi)).LogInformation("alert channel {Channel} set through the API: {Values}", channel,
+            string.Join(", ", merged.Masked(channel).Where(f => f.Value is not null).Select(f => $"{f.Key}={f.Value}")));
         return TypedResults.Ok(Describe(channel, await config.CurrentAsync(ct), config.Environment));
     }
 
