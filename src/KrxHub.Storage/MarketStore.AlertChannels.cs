@@ -1,7 +1,10 @@
 namespace KrxHub.Storage;
 
-/// <summary>An alert channel set through the API: its fields as JSON (secrets in it as the caller sealed them).</summary>
-public sealed record StoredAlertChannel(string Channel, string Settings, DateTimeOffset UpdatedAt);
+/// <summary>An alert channel set through the API: its fields as JSON (secrets in it as the caller sealed them, or plain without a key).</summary>
+public sealed record StoredAlertChannel(string Channel, string Settings, DateTimeOffset UpdatedAt)
+{
+    public override string ToString() => $"StoredAlertChannel {{ Channel = {Channel}, UpdatedAt = {UpdatedAt:O} }}";
+}
 
 /// <summary>Alert channels set through the API (migration 12).</summary>
 public sealed partial class MarketStore

@@ -59,6 +59,13 @@ public class AlertChannelsApiTests
         Assert.Equal(receiver.Url("/api-hook"), stored.GetProperty("url").GetString());
         Assert.True(SecretBox.IsSealed(stored.GetProperty("secret").GetString()!));
         Assert.Equal("api-hmac-secret-1", new SecretBox(SecretsKey).Open(stored.GetProperty("secret").GetString()!));
+        var state = await hub.Services.GetRequiredService<AlertChannelConfig>().CurrentAsync(CancellationToken.None);
+        var printed = string.Join('\n', state.Api.Values.Select(a => a.ToString()).Concat(rows.Select(r => r.ToString())).Append(state.Effective.ToString()));
+        Assert.Contains("Secret = ***", printed, StringComparison.Ordinal);
+        foreach (var secret in new[] { "api-hmac-secret-1", "api-slack-path", "api-smtp-password" })
+        {
+            Assert.DoesNotContain(secret, printed, StringComparison.Ordinal);
+        }
 
         // A PUT without the secret changes the url and keeps the secret: the test message is signed with it.
         await SendAsync(hub, HttpMethod.Put, "/api/alerts/channels/webhook", new { url = receiver.Url("/api-hook-2") }, HttpStatusCode.OK);
