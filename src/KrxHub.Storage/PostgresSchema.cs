@@ -352,6 +352,14 @@ internal static class PostgresSchema
             """),
         new(10, StoreViews.Name, StoreViews.Postgres),
         new(11, KiwoomConditionRows.Name, KiwoomConditionRows.Sql),
+        new(12, "alert channels set through the API", """
+            -- See SqliteSchema: a channel set through the API, its secrets sealed when a key is set.
+            CREATE TABLE alert_channels (
+                channel    text PRIMARY KEY,
+                settings   text NOT NULL,
+                updated_at timestamptz NOT NULL
+            );
+            """),
     ];
 
     // Version 7 (6 is taken by another change): see SqliteSchema.

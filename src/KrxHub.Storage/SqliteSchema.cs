@@ -338,6 +338,15 @@ internal static class SqliteSchema
             """),
         new(10, StoreViews.Name, StoreViews.Sqlite),
         new(11, KiwoomConditionRows.Name, KiwoomConditionRows.Sql),
+        new(12, "alert channels set through the API", """
+            -- A channel set through PUT /api/alerts/channels/{channel}: its fields as JSON, each secret in it sealed under
+            -- KRXHUB_SECRETS__KEY when one is set. A row overrides that channel's KRXHUB_ALERTS__ settings.
+            CREATE TABLE alert_channels (
+                channel    TEXT PRIMARY KEY,
+                settings   TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            """),
     ];
 
     // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099

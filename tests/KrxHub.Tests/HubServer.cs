@@ -36,6 +36,9 @@ internal sealed class HubServer : IAsyncDisposable
 
     public MarketStore Store { get; }
 
+    /// <summary>The store's location, for a second node over the same store.</summary>
+    public TestStore Test => _test;
+
     public HttpClient Client { get; }
 
     public IServiceProvider Services => _app.Services;

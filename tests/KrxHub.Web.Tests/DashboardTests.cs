@@ -8,7 +8,7 @@ namespace KrxHub.Web.Tests;
 
 /// <summary>The dashboard in a real browser against a real hub: what a user sees on each page.</summary>
 [Collection(DashboardCollection.Name)]
-public sealed class DashboardTests(DashboardHub hub) : DashboardPageTest(hub)
+public sealed partial class DashboardTests(DashboardHub hub) : DashboardPageTest(hub)
 {
     [BrowserFact]
     public async Task Home_shows_a_live_top_20_ranking_whose_rows_flash_when_prices_move()

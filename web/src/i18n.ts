@@ -29,6 +29,7 @@ const ko = {
   notFound: '페이지를 찾을 수 없습니다', date: '일자', side: '구분', quantity: '수량', note: '비고', job: '작업', read: '읽음',
   edit: '편집', editing: '조건 편집', cancel: '취소', active: '활성', retry: '재시도',
   noFlows: '저장된 투자자별 매매 동향이 없습니다. 다음 명령으로 가져옵니다:',
+  configured: '설정됨', notConfigured: '설정 안 됨', testSend: '시험 발송', sent: '발송 성공', unchanged: '변경하지 않음', dropApi: 'API 설정 삭제',
   accepted: '반영', quarantined: '격리', started: '시작', error: '오류', none: '없음', total: '합계', open: '시가', high: '고가', low: '저가', fee: '수수료', tax: '세금',
 } as const;
 
@@ -61,6 +62,7 @@ const en: Record<Key, string> = {
   notFound: 'Page not found', date: 'Date', side: 'Side', quantity: 'Qty', note: 'Note', job: 'Job', read: 'Read',
   edit: 'Edit', editing: 'Editing condition', cancel: 'Cancel', active: 'Active', retry: 'Retry',
   noFlows: 'No investor flows stored. They come in with:',
+  configured: 'configured', notConfigured: 'not configured', testSend: 'Send test', sent: 'sent', unchanged: 'unchanged', dropApi: 'Drop API settings',
   accepted: 'Accepted', quarantined: 'Quarantined', started: 'Started', error: 'Error', none: 'none', total: 'Total', open: 'Open', high: 'High', low: 'Low', fee: 'Fee', tax: 'Tax',
 };
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, getJson } from '../api';
 import { MarketBadge } from '../components';
+import { AlertChannelsPanel } from './AlertChannels';
 import { num } from '../format';
 import { t } from '../i18n';
 import { Alerts, History, SHOWN, val } from './ConditionsFeeds';
@@ -135,6 +136,7 @@ export function ConditionsPage() {
         {list?.length === 0 && <p class="muted">{t('noConditions')}</p>}
       </section>
       {sel != null && <History id={sel} />}
+      <AlertChannelsPanel />
       <Alerts />
     </div>
   );

@@ -4,7 +4,8 @@ using System.Text;
 namespace KrxHub.Features.Access;
 
 /// <summary>
-/// Encrypts secrets the hub itself must keep at rest (the Kiwoom access token in source_tokens) with AES-256-GCM under
+/// Encrypts secrets the hub itself must keep at rest (the Kiwoom access token in source_tokens, the secrets of alert
+/// channels set through the API in alert_channels) with AES-256-GCM under
 /// KRXHUB_SECRETS__KEY (or KRXHUB_SECRETS__KEY_FILE). The key text is stretched by SHA-256, so any long random string
 /// works; `openssl rand -base64 32` makes one.
 /// </summary>

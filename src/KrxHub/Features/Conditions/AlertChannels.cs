@@ -8,22 +8,38 @@ using MimeKit;
 
 namespace KrxHub.Features.Conditions;
 
-/// <summary>Delivers one alert over its channel; throws on failure (the sender retries with backoff).</summary>
-public sealed class AlertChannels(AlertSettings settings, IHttpClientFactory http, ILogger<AlertChannels> logger)
+/// <summary>One message to deliver over one channel: an outbox alert, or the test message of POST /api/alerts/channels/{channel}/test.</summary>
+public sealed record AlertDelivery(string Channel, string IdempotencyKey, string Message, string Payload)
+{
+    public static AlertDelivery From(OutboxAlert alert) => new(alert.Channel, alert.IdempotencyKey, alert.Message, alert.Payload);
+}
+
+/// <summary>
+/// Delivers one alert over its channel with the settings in effect (<see cref="AlertChannelConfig"/>: a channel changed
+/// through the API is used without a restart); throws on failure (the sender retries with backoff).
+/// </summary>
+public sealed class AlertChannels(AlertChannelConfig config, IHttpClientFactory http, ILogger<AlertChannels> logger)
 {
     public const string SignatureHeader = "X-KrxHub-Signature";
     public const string IdempotencyHeader = "X-KrxHub-Idempotency-Key";
 
-    public async Task SendAsync(OutboxAlert alert, CancellationToken ct)
+    public Task SendAsync(OutboxAlert alert, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        return SendAsync(AlertDelivery.From(alert), ct);
+    }
+
+    public async Task SendAsync(AlertDelivery alert, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var settings = (await config.CurrentAsync(ct)).Effective;
         switch (alert.Channel)
         {
             case "log":
                 logger.LogInformation("alert {Key}: {Message}", alert.IdempotencyKey, alert.Message);
                 break;
             case "webhook":
-                await WebhookAsync(alert, ct);
+                await WebhookAsync(settings, alert, ct);
                 break;
             case "slack":
                 await PostAsync(Require(settings.SlackWebhookUrl, "KRXHUB_ALERTS__SLACKWEBHOOKURL"), JsonContent.Create(new { text = alert.Message }), alert, ct);
@@ -33,7 +49,7 @@ public sealed class AlertChannels(AlertSettings settings, IHttpClientFactory htt
                 await PostAsync(url, JsonContent.Create(new { chat_id = Require(settings.TelegramChatId, "KRXHUB_ALERTS__TELEGRAMCHATID"), text = alert.Message }), alert, ct);
                 break;
             case "email":
-                await EmailAsync(alert, ct);
+                await EmailAsync(settings, alert, ct);
                 break;
             default:
                 throw new InvalidOperationException($"unknown channel '{alert.Channel}'");
@@ -43,7 +59,7 @@ public sealed class AlertChannels(AlertSettings settings, IHttpClientFactory htt
     /// <summary>sha256=hex(HMAC-SHA256(secret, body)): what the receiver recomputes over the raw body.</summary>
     public static string Signature(string secret, byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
-    private async Task WebhookAsync(OutboxAlert alert, CancellationToken ct)
+    private async Task WebhookAsync(AlertSettings settings, AlertDelivery alert, CancellationToken ct)
     {
         var body = Encoding.UTF8.GetBytes(alert.Payload);
         using var content = new ByteArrayContent(body);
@@ -56,7 +72,7 @@ public sealed class AlertChannels(AlertSettings settings, IHttpClientFactory htt
         await PostAsync(Require(settings.WebhookUrl, "KRXHUB_ALERTS__WEBHOOKURL"), content, alert, ct);
     }
 
-    private async Task PostAsync(string url, HttpContent content, OutboxAlert alert, CancellationToken ct)
+    private async Task PostAsync(string url, HttpContent content, AlertDelivery alert, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Headers.Add(IdempotencyHeader, alert.IdempotencyKey);
@@ -69,7 +85,7 @@ public sealed class AlertChannels(AlertSettings settings, IHttpClientFactory htt
         }
     }
 
-    private async Task EmailAsync(OutboxAlert alert, CancellationToken ct)
+    private static async Task EmailAsync(AlertSettings settings, AlertDelivery alert, CancellationToken ct)
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(Require(settings.SmtpFrom, "KRXHUB_ALERTS__SMTPFROM")));
@@ -95,5 +111,5 @@ public sealed class AlertChannels(AlertSettings settings, IHttpClientFactory htt
     }
 
     private static string Require(string? value, string variable) =>
-        string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{variable} is not set") : value;
+        string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{variable} is not set, nor the channel through the API") : value;
 }

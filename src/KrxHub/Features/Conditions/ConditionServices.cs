@@ -9,6 +9,8 @@ public static class ConditionServices
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings.Alerts);
+        services.AddSingleton(sp => new AlertChannelConfig(sp.GetRequiredService<Storage.MarketStore>(), settings.Alerts, settings.Secrets.Box,
+            sp.GetRequiredService<TimeProvider>()));
         // The factory's own request logging prints whole URLs, and a Slack webhook's path or a Telegram bot's token is a secret.
         services.AddHttpClient("alerts", c => c.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
         services.AddSingleton<AlertChannels>();

@@ -57,6 +57,7 @@ public static class ConditionsApi
         alerts.MapGet("/", AlertsAsync).WithCsv().WithSummary("Alerts of the outbox, newest first (status: pending, sent, dead)");
         alerts.MapPost("/{id:long}/retry", RetryAsync).WithSummary("Put a dead-lettered alert back in line");
         conditions.MapKiwoomConditions();
+        alerts.MapAlertChannels();
         return app;
     }
 
@@ -64,9 +65,9 @@ public static class ConditionsApi
         await store.GetConditionAsync(id, ct) is { } c ? TypedResults.Ok(ConditionDto.From(c)) : TypedResults.NotFound();
 
     private static async Task<Results<Created<ConditionDto>, ValidationProblem, Conflict<ProblemDetailsLike>>> CreateAsync(
-        ConditionRequest request, MarketStore store, AlertSettings alerts, CancellationToken ct)
+        ConditionRequest request, MarketStore store, AlertChannelConfig alerts, CancellationToken ct)
     {
-        if (Validate(request, 0, alerts, out var condition) is { } problem)
+        if (Validate(request, 0, (await alerts.CurrentAsync(ct)).Effective, out var condition) is { } problem)
         {
             return problem;
         }
@@ -78,7 +79,7 @@ public static class ConditionsApi
     }
 
     private static async Task<Results<Ok<ConditionDto>, ValidationProblem, NotFound, Conflict<ProblemDetailsLike>>> UpdateAsync(
-        long id, ConditionRequest request, MarketStore store, AlertSettings alerts, CancellationToken ct)
+        long id, ConditionRequest request, MarketStore store, AlertChannelConfig alerts, CancellationToken ct)
     {
         if (await store.GetConditionAsync(id, ct) is not { } existing)
         {
@@ -90,7 +91,7 @@ public static class ConditionsApi
             return serverSide;
         }
 
-        if (Validate(request, id, alerts, out var condition) is { } problem)
+        if (Validate(request, id, (await alerts.CurrentAsync(ct)).Effective, out var condition) is { } problem)
         {
             return problem;
         }
@@ -270,7 +271,7 @@ public static class ConditionsApi
 
             if (!alerts.Configured.Contains(channel))
             {
-                problem = ApiErrors.BadParameter("channels", $"channel '{channel}' is not configured: set its KRXHUB_ALERTS__ variables (see .env.example)");
+                problem = ApiErrors.BadParameter("channels", $"channel '{channel}' is not configured: PUT /api/alerts/channels/{channel} or set its KRXHUB_ALERTS__ variables (see .env.example)");
                 return false;
             }
         }

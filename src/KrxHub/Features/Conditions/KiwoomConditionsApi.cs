@@ -40,11 +40,11 @@ public static class KiwoomConditionsApi
                 }))
             .WithSummary("One-shot search of a Kiwoom condition (CNSRREQ search_type 0, every page): the stocks matching now");
         // The body is optional: read by hand, since a declared body parameter makes a POST without Content-Type match no endpoint.
-        conditions.MapPost("/kiwoom/{seq}/realtime", (string seq, HttpRequest http, IServiceProvider services, AlertSettings alerts, CancellationToken ct) =>
+        conditions.MapPost("/kiwoom/{seq}/realtime", (string seq, HttpRequest http, IServiceProvider services, AlertChannelConfig alerts, CancellationToken ct) =>
                 WithKiwoomAsync(services, async k =>
                 {
                     var request = http.HasJsonContentType() ? await http.ReadFromJsonAsync<KiwoomRealtimeRequest>(ct) : null;
-                    if (!ConditionsApi.TryChannels(request?.Channels, alerts, out var channels, out var problem))
+                    if (!ConditionsApi.TryChannels(request?.Channels, (await alerts.CurrentAsync(ct)).Effective, out var channels, out var problem))
                     {
                         return problem!;
                     }

@@ -20,7 +20,7 @@ namespace KrxHub.Tests;
 
 /// <summary>
 /// A full hub run with every secret set — Kiwoom keys and token, the KRX key, every alert channel's secret, the secrets
-/// key and two API keys — through scheduled collection, alerts (one refused), REST and /ws: no log line carries any of them,
+/// key, two API keys, and a Telegram token and SMTP password set through the API — through scheduled collection, alerts (one refused), REST and /ws: no log line carries any of them,
 /// and the Kiwoom token is encrypted at rest.
 /// </summary>
 public sealed class SecretLogScanTests
@@ -43,6 +43,8 @@ public sealed class SecretLogScanTests
         const string TelegramToken = "987654:TELEGRAM-SECRET-TOKEN";
         const string SmtpPassword = "smtp-password-42!";
         const string SecretsKey = "secrets-key-for-at-rest-encryption-0123456789";
+        const string ApiTelegramToken = "555777:API-TELEGRAM-SECRET";
+        const string ApiSmtpPassword = "api-smtp-password-77";
         var environment = market.Environment();
         environment["KRXHUB_COLLECTION__MINUTE"] = "false";
         environment["KRXHUB_COLLECTION__POLLINTERVAL"] = "00:00:00.05";
@@ -109,6 +111,25 @@ public sealed class SecretLogScanTests
             Assert.Equal(HttpStatusCode.OK, evaluated.StatusCode);
         }
 
+        var answers = new System.Text.StringBuilder();
+        // Secrets set through the API: a Telegram token and an SMTP password (the fake has no AUTH: its test fails and is logged).
+        foreach (var (method, url, body) in new (HttpMethod, string, object?)[]
+        {
+            (HttpMethod.Put, "/api/alerts/channels/telegram", new { botToken = ApiTelegramToken, chatId = "-200", apiBase = receiver.Url(string.Empty) }),
+            (HttpMethod.Put, "/api/alerts/channels/email", new { host = "127.0.0.1", port = smtp.Port, startTls = false, user = "krxhub", password = ApiSmtpPassword,
+                from = "krxhub@example.test", to = "trader@example.test" }),
+            (HttpMethod.Post, "/api/alerts/channels/telegram/test", null), (HttpMethod.Post, "/api/alerts/channels/email/test", null),
+            (HttpMethod.Get, "/api/alerts/channels", null),
+        })
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+            using var response = await http.SendAsync(request, Ct);
+            var answer = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.IsSuccessStatusCode, $"{method} {url}: {answer}");
+            answers.AppendLine(answer);
+        }
+
         receiver.FailNext("/hook");
         receiver.FailNext(SlackPath);
         var sender = hub.Services.GetRequiredService<AlertSender>();
@@ -136,13 +157,18 @@ public sealed class SecretLogScanTests
         Assert.Equal(issued.Last(), new SecretBox(SecretsKey).Open(stored.Token));
         Assert.Contains("Kiwoom token issued", logs.AllText, StringComparison.Ordinal); // the lines were captured
         Assert.Contains((await check.GetAlertsAsync(null, 100, Ct)), a => a.Channel == "email" && a.LastError is not null); // the SMTP failure happened
+        Assert.Contains("alert channel email tested: ", logs.AllText, StringComparison.Ordinal);
+        Assert.Equal(2, receiver.Requests($"/bot{ApiTelegramToken}/sendMessage").Count); // the test message and the alert took the API's token
+        var storedChannels = await check.GetAlertChannelsAsync(Ct);
+        var sealedToken = JsonDocument.Parse(storedChannels.Single(c => c.Channel == "telegram").Settings).RootElement.GetProperty("botToken").GetString()!;
+        Assert.Equal(ApiTelegramToken, new SecretBox(SecretsKey).Open(sealedToken)); // sealed under the key, and it opens
 
         var secrets = new[]
         {
             FakeKiwoomServer.AppKey, FakeKiwoomServer.SecretKey, KrxKey, WebhookSecret, SlackPath, "slacksecret123", TelegramToken, SmtpPassword,
-            SecretsKey, adminKey, readKey,
+            SecretsKey, adminKey, readKey, ApiTelegramToken, ApiSmtpPassword,
         }.Concat(issued);
-        var everything = logs.AllText + string.Join('\n', (await check.GetAlertsAsync(null, 100, Ct)).Select(a => a.LastError))
+        var everything = logs.AllText + answers + string.Join('\n', storedChannels.Select(c => c.Settings)) + string.Join('\n', (await check.GetAlertsAsync(null, 100, Ct)).Select(a => a.LastError))
             + string.Join('\n', (await check.GetRunsAsync(100, 0, Ct)).Select(r => $"{r.Parameters} {r.Error}"));
         foreach (var secret in secrets)
         {

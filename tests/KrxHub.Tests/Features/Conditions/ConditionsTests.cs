@@ -25,7 +25,7 @@ public class ConditionsTests
     private static Task<HubServer> RawWindowHubAsync(string backend, HubSettings? settings = null) =>
         HubServer.StartAsync(backend, (_, store) => TestData.ImportAsync(store, BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv }), settings);
 
-    private static async Task<JsonElement> SendAsync(HubServer hub, HttpMethod method, string url, object? body, HttpStatusCode expected)
+    internal static async Task<JsonElement> SendAsync(HubServer hub, HttpMethod method, string url, object? body, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(method, new Uri(url, UriKind.Relative)) { Content = body is null ? null : JsonContent.Create(body) };
         using var response = await hub.Client.SendAsync(request);
