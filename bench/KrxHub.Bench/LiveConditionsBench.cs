@@ -105,6 +105,12 @@ internal static class LiveConditionsBench
         }
 
         var ticksPerSecond = (generated - generatedBefore) / measuring.Elapsed.TotalSeconds;
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        Cycle(nodes);
+        var allocatedPerCycle = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        Cycle([trivial]);
+        var allocatedPerBaseline = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         await stop.CancelAsync();
         await feed;
         BenchSupport.Print(new
@@ -122,6 +128,8 @@ internal static class LiveConditionsBench
             baselineP99Ms = Math.Round(Percentile(baseline, 0.99), 2),
             ratioP99 = Math.Round(Percentile(twenty, 0.99) / Percentile(baseline, 0.99), 1),
             feedTicksPerSecond = Math.Round(ticksPerSecond),
+            allocatedMbPerCycle = Math.Round(allocatedPerCycle / 1e6, 1),
+            allocatedMbPerBaselineCycle = Math.Round(allocatedPerBaseline / 1e6, 1),
             matchesPerCondition = sample.Matches,
             targetP99Ms = 20,
         });

@@ -49,10 +49,15 @@ public sealed partial class ConditionEvaluator
         }
 
         var n = Universe.Count;
-        var values = new decimal?[n];
-        if (node is NumberLiteral number)
+        if (node is NumberLiteral number && _history is not null)
         {
-            Array.Fill(values, number.Value);
+            return _today[node.Text] = _history.Constant(number.Value, n);
+        }
+
+        var values = new decimal?[n];
+        if (node is NumberLiteral literal)
+        {
+            Array.Fill(values, literal.Value);
         }
         else if (_history is not { } history)
         {
@@ -67,11 +72,7 @@ public sealed partial class ConditionEvaluator
             switch (node)
             {
                 case FieldNode field:
-                    for (var i = 0; i < n; i++)
-                    {
-                        values[i] = TodayField(field.Name, i, history);
-                    }
-
+                    TodayField(field.Name, values, history);
                     break;
                 case UnaryNode { Operator: "-" } u:
                     var operand = TodayColumn(u.Operand);
@@ -101,30 +102,35 @@ public sealed partial class ConditionEvaluator
         return values;
     }
 
-    private decimal? TodayField(string name, int i, ConditionHistory history)
+    /// <summary>A field's value today for every stock (one pass per field, the field chosen once).</summary>
+    private void TodayField(string name, decimal?[] values, ConditionHistory history)
     {
-        var bars = Universe.Bars[i];
-        return name switch
+        var bars = Universe.Bars;
+        Func<int, decimal?> value = name switch
         {
-            "open" => bars.OpenColumn[0],
-            "high" => bars.HighColumn[0],
-            "low" => bars.LowColumn[0],
-            "close" => bars.CloseColumn[0],
-            "volume" => bars.VolumeColumn[0],
-            "change" or "change_pct" => Change(name, history.PreviousClose(_map[i]), bars.CloseColumn[0]),
-            _ => Scalar(name, i),
+            "open" => i => bars[i].OpenColumn[0],
+            "high" => i => bars[i].HighColumn[0],
+            "low" => i => bars[i].LowColumn[0],
+            "close" => i => bars[i].CloseColumn[0],
+            "volume" => i => bars[i].VolumeColumn[0],
+            "change" or "change_pct" => i => Change(name, history.PreviousClose(_map[i]), bars[i].CloseColumn[0]),
+            _ => i => Scalar(name, i),
         };
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = value(i);
+        }
     }
 
     /// <summary>The node's last <paramref name="tail"/> values for stock i: its stored past, then <paramref name="today"/>.</summary>
-    private decimal?[] WithPast(ConditionNode node, int i, int tail, decimal? today)
+    private decimal?[] WithPast(decimal?[][]? pasts, int i, int tail, decimal? today)
     {
         if (tail <= 1)
         {
             return [today];
         }
 
-        var past = _history!.Past(node, _map[i]);
+        var past = pasts![_map[i]];
         var keep = (int)Math.Min((long)tail - 1, past.Length);
         var values = new decimal?[keep + 1];
         Array.Copy(past, past.Length - keep, values, 0, keep);

@@ -172,10 +172,10 @@ public sealed partial class ConditionEvaluator
 
                 break;
             case BinaryNode b:
-                var (left, right) = (TodayColumn(b.Left), TodayColumn(b.Right));
+                var (left, right, holds) = (TodayColumn(b.Left), TodayColumn(b.Right), Comparison(b.Operator));
                 for (var i = 0; i < n; i++)
                 {
-                    result[i] = Compare(b.Operator, left[i], right[i]);
+                    result[i] = left[i] is { } x && right[i] is { } y ? holds(decimal.Compare(x, y)) : null;
                 }
 
                 break;
@@ -211,16 +211,16 @@ public sealed partial class ConditionEvaluator
         return result;
     }
 
-    private static bool? Compare(string op, decimal? left, decimal? right) =>
-        left is not { } l || right is not { } r ? null : op switch
-        {
-            "==" => l == r,
-            "!=" => l != r,
-            "<" => l < r,
-            "<=" => l <= r,
-            ">" => l > r,
-            _ => l >= r,
-        };
+    /// <summary>The test a comparison operator makes of <see cref="decimal.Compare"/>'s sign (chosen once per node, not per stock).</summary>
+    private static Func<int, bool> Comparison(string op) => op switch
+    {
+        "==" => c => c == 0,
+        "!=" => c => c != 0,
+        "<" => c => c < 0,
+        "<=" => c => c <= 0,
+        ">" => c => c > 0,
+        _ => c => c >= 0,
+    };
 
     private string? TextOf(ConditionNode node, int i) => node switch
     {
@@ -257,9 +257,10 @@ public sealed partial class ConditionEvaluator
         if (_history is not null && node is not NumberLiteral)
         {
             var today = TodayColumn(node);
+            var pasts = tail > 1 ? _history.PastOfAll(node) : null;
             for (var i = 0; i < n; i++)
             {
-                result[i] = WithPast(node, i, tail, today[i]);
+                result[i] = WithPast(pasts, i, tail, today[i]);
             }
         }
         else
@@ -313,6 +314,9 @@ public sealed partial class ConditionEvaluator
 
     /// <summary>The series of a bound argument for stock i, at least its last <paramref name="tail"/> values (used by the functions).</summary>
     internal decimal?[] ArgumentSeries(ConditionNode node, int i, int tail) => Series(node, tail)[i];
+
+    /// <summary>The series of a node for every stock, at least its last <paramref name="tail"/> values.</summary>
+    internal decimal?[][] AllSeries(ConditionNode node, int tail) => Series(node, tail);
 
     /// <summary>The last <paramref name="length"/> elements (all of them when shorter).</summary>
     internal static decimal?[] Last(decimal?[] values, int length) =>

@@ -18,6 +18,7 @@ public sealed class ConditionHistory
     private readonly Dictionary<StockCode, int> _index;
     private readonly Dictionary<string, object> _states = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(decimal Value, int Count), decimal?[]> _constants = new();
 
     /// <param name="history">Every stock that may trade today, with its stored bars before today (possibly none), in the
     /// order live universes are built in; <see cref="ScreenUniverse.NetBuying"/> loaded through today.</param>
@@ -41,13 +42,24 @@ public sealed class ConditionHistory
     public int IndexOf(StockCode code) => _index.TryGetValue(code, out var h) ? h : -1;
 
     /// <summary>The node's whole series over the history for stock <paramref name="h"/> (ending the session before today).</summary>
-    internal decimal?[] Past(ConditionNode node, int h)
+    internal decimal?[] Past(ConditionNode node, int h) => PastOfAll(node)[h];
+
+    /// <summary>The node's whole series over the history, per stock of the history.</summary>
+    internal decimal?[][] PastOfAll(ConditionNode node)
     {
         lock (_gate)
         {
-            return _past.ArgumentSeries(node, h, ConditionEvaluator.Whole);
+            return _past.AllSeries(node, ConditionEvaluator.Whole);
         }
     }
+
+    /// <summary>A column of one number (a literal of a condition), shared by the cycles instead of filled anew by each; read-only.</summary>
+    internal decimal?[] Constant(decimal value, int count) => _constants.GetOrAdd((value, count), k =>
+    {
+        var values = new decimal?[k.Count];
+        Array.Fill(values, k.Value);
+        return values;
+    });
 
     /// <summary>The stored close before today, or null for a stock without history.</summary>
     internal decimal? PreviousClose(int h)
