@@ -6,7 +6,9 @@ import { num } from '../format';
 import { t } from '../i18n';
 import { Alerts, History, SHOWN, val } from './ConditionsFeeds';
 
-interface Cond { id: number; name: string; expression: string; market: string | null; active: boolean; schedule: string; intervalSeconds: number; channels: string[]; lastSession: string | null }
+interface Cond { id: number; name: string; expression: string; market: string | null; active: boolean; schedule: string; intervalSeconds: number; channels: string[]; lastSession: string | null;
+  /** "kiwoom": one of the HTS conditions of the Kiwoom login (id 0 until first switched on in real time). */
+  origin?: 'user' | 'kiwoom'; kiwoomSeq?: string | null }
 interface Match { code: string; name: string; market: string; close: number; values: Record<string, unknown> }
 interface Screen { date: string; basis: string; live: string | null; universe: number; matched: number; notEnoughHistory: number; withoutBar: number; stocks: Match[] }
 interface Err { msg: string; col?: number; expr: string }
@@ -60,7 +62,12 @@ export function ConditionsPage() {
   };
   const stopEditing = () => { setEditing(null); setDraft(BLANK); setErr(null); };
   const toggle = (c: Cond) => attempt(async () => {
-    await getJson(`/api/conditions/${c.id}`, json('PUT', bodyOf({ ...draftOf(c), active: !c.active }, c.expression)));
+    if (c.origin === 'kiwoom') {
+      // Kiwoom's own conditions are switched by registering them for real-time pushes (CNSRREQ) or clearing them (CNSRCLR).
+      await getJson(`/api/conditions/kiwoom/${c.kiwoomSeq}/realtime`, { method: c.active ? 'DELETE' : 'POST' });
+    } else {
+      await getJson(`/api/conditions/${c.id}`, json('PUT', bodyOf({ ...draftOf(c), active: !c.active }, c.expression)));
+    }
     await load();
   }, c.expression);
   const preview = () => attempt(async () => { setScreen(null); setScreen(await getJson<Screen>('/api/screen', json('POST', { expression: expr, market: draft.market || null }))); });
@@ -121,15 +128,15 @@ export function ConditionsPage() {
         <table data-testid="conditions">
           <thead><tr><th>{t('active')}</th><th>{t('condName')}</th><th>{t('expression')}</th><th>{t('market')}</th><th>{t('schedule')}</th><th>{t('channels')}</th><th>{t('lastSession')}</th><th /></tr></thead>
           <tbody>{list?.map((c) => (
-            <tr key={c.id} class={`clickable${c.id === sel ? ' sel' : ''}${c.active ? '' : ' muted'}`} onClick={() => setSel(c.id)} data-id={c.id} data-active={String(c.active)}>
+            <tr key={c.origin === 'kiwoom' ? `k${c.kiwoomSeq}` : c.id} data-origin={c.origin ?? 'user'} class={`clickable${c.id === sel ? ' sel' : ''}${c.active ? '' : ' muted'}`} onClick={() => { if (c.id > 0) setSel(c.id); }} data-id={c.id} data-active={String(c.active)}>
               <td><input type="checkbox" checked={c.active} aria-label={t('active')} data-testid="active-toggle"
                 onClick={(e) => e.stopPropagation()} onChange={() => toggle(c)} /></td>
-              <td>{c.name}</td><td class="mono">{c.expression}</td><td>{c.market ?? t('all')}</td>
+              <td>{c.name}{c.origin === 'kiwoom' && <span class="tag">{t('kiwoomCondition')}</span>}</td><td class="mono">{c.expression}</td><td>{c.market ?? t('all')}</td>
               <td>{c.schedule}{c.schedule === 'interval' && ` ${c.intervalSeconds}s`}</td><td>{c.channels.join(', ')}</td><td>{c.lastSession ?? '—'}</td>
-              <td class="actions">
+              <td class="actions">{c.origin !== 'kiwoom' && <>
                 <button type="button" onClick={(e) => { e.stopPropagation(); edit(c); }} data-testid="edit-condition">{t('edit')}</button>
                 <button type="button" onClick={(e) => { e.stopPropagation(); remove(c.id); }} data-testid="delete-condition">{t('delete')}</button>
-              </td>
+              </>}</td>
             </tr>
           ))}</tbody>
         </table>
