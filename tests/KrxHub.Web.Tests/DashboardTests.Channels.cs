@@ -17,9 +17,11 @@ public sealed partial class DashboardTests
         var panel = Page.GetByTestId("alert-channels");
         await Assertions.Expect(panel.Locator("tbody tr")).ToHaveCountAsync(5);
         var webhook = panel.Locator("tr[data-channel=webhook]");
-        await Assertions.Expect(webhook).ToHaveAttributeAsync("data-configured", "false");
-        await Assertions.Expect(webhook).ToContainTextAsync("설정 안 됨");
-        await Assertions.Expect(Page.GetByTestId("test-webhook")).ToBeDisabledAsync();
+        // The shared hub sets the webhook in its environment (DashboardHub.WebhookPort): configured, from env.
+        await Assertions.Expect(webhook).ToHaveAttributeAsync("data-configured", "true");
+        await Assertions.Expect(webhook).ToHaveAttributeAsync("data-source", "env");
+        await Assertions.Expect(panel.Locator("tr[data-channel=slack]")).ToContainTextAsync("설정 안 됨");
+        await Assertions.Expect(Page.GetByTestId("test-slack")).ToBeDisabledAsync();
 
         // The log channel is always there: its test succeeds.
         await Page.GetByTestId("test-log").ClickAsync();
@@ -62,10 +64,11 @@ public sealed partial class DashboardTests
         Assert.False(string.IsNullOrWhiteSpace(await result.TextContentAsync()));
         await ScreenshotAsync("conditions-channels");
 
-        // Dropping the API settings leaves the channel unconfigured again (this hub has none in its environment).
+        // Dropping the API settings hands the channel back to the environment's settings.
         await Page.GetByTestId("edit-webhook").ClickAsync();
         await Page.GetByTestId("drop-channel").ClickAsync();
-        await Assertions.Expect(webhook).ToHaveAttributeAsync("data-configured", "false");
+        await Assertions.Expect(webhook).ToHaveAttributeAsync("data-source", "env");
+        await Assertions.Expect(webhook).ToContainTextAsync($"url=http://127.0.0.1:{Hub.WebhookPort}/hook");
         Assert.Null(await StoredChannelAsync("webhook"));
         // Chromium logs the deliberate 400 of the bad URL as a failed resource; nothing else may be logged.
         Assert.Equal(1, ConsoleErrors.RemoveAll(e => e.Contains("/api/alerts/channels", StringComparison.Ordinal) && e.Contains("status of 400", StringComparison.Ordinal)));
