@@ -113,7 +113,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
             }
 
             var kind = truth.Value ? "entry" : "exit";
-            var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
+            var values = Screening.ValuesOf(evaluator, outcome, i);
             var bars = universe.Bars[i];
             var close = bars.CloseAt(bars.Count - 1);
             decimal? changePct = bars.Count > 1 && bars.CloseAt(bars.Count - 2) != 0m ? (close - bars.CloseAt(bars.Count - 2)) / bars.CloseAt(bars.Count - 2) * 100m : null;

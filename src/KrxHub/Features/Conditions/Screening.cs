@@ -23,6 +23,10 @@ public sealed record ScreenMatchDto(string Code, string Name, string Market, dec
 /// <summary>Today's live bars: the feed's name and each stock's last tick (its open, high, low, price and accumulated volume/value).</summary>
 public sealed record LiveBars(DateOnly Today, string Source, Func<StockCode, LiveTick?> LastTick);
 
+/// <summary>The stored half of a live universe (<see cref="Screening.LoadHistoryAsync"/>): listed stocks, their series, investor flows.</summary>
+public sealed record LiveHistory(DateOnly Date, PriceBasis Basis, IReadOnlyList<Stock> Stocks, IReadOnlyDictionary<StockCode, BarSeries> Series,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>> NetBuying);
+
 /// <summary>
 /// Ad-hoc screening of a condition over the whole listed universe on a stored session (shared by POST /api/screen and
 /// `krxhub screen`): one bulk read of the bars, one of today's scalars and one per investor type the condition uses.
@@ -82,7 +86,7 @@ public static class Screening
         var stocks = outcome.Matches.Select(i =>
         {
             var stock = universe.Universe.Stocks[i];
-            var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
+            var values = ValuesOf(evaluator, outcome, i);
             return new ScreenMatchDto(stock.Code.Value, stock.Name, stock.Market.Name(), universe.Universe.Bars[i].CloseAt(universe.Universe.Bars[i].Count - 1), values);
         }).ToList();
         return new ScreenResultDto(expression, day, basis.Name(), live, universe.Universe.Count + universe.WithoutBar, stocks.Count, outcome.NotEnoughHistory, universe.WithoutBar, stocks);
@@ -98,10 +102,12 @@ public static class Screening
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(calendar);
-        var window = Math.Max(MinimumSessions, SessionsNeeded(condition) + 2);
-        // Live: the history is the stored sessions before today, however old the newest of them is.
-        var anchor = live is null ? date : await store.GetLatestDateWithBarsAsync(basis, date.AddDays(-1), ct) ?? date;
-        var from = SessionsBefore(calendar, anchor, live is null ? window : window - 1);
+        if (live is not null)
+        {
+            return WithLiveBars(await LoadHistoryAsync(store, calendar, condition, market, date, basis, ct), live.LastTick);
+        }
+
+        var from = SessionsBefore(calendar, date, Math.Max(MinimumSessions, SessionsNeeded(condition) + 2));
         var series = (await store.GetBarSeriesAsync(basis, from, date, null, ct)).ToDictionary(s => s.Code);
         var today = (await store.GetBarsOnDateAsync(date, market, null, ct)).GroupBy(b => b.Code)
             .ToDictionary(g => g.Key, g => g.OrderBy(b => b.Basis == basis ? 0 : 1).ToList());
@@ -111,27 +117,9 @@ public static class Screening
         var cap = new List<decimal?>();
         var shares = new List<decimal?>();
         var withoutBar = 0;
-        foreach (var stock in (await store.GetAllStocksAsync(ct)).Where(s => s.IsListedOn(date) && (market is null || s.Market == market))
-                     .OrderBy(s => s.Code.Value, StringComparer.Ordinal))
+        foreach (var stock in await ListedAsync(store, date, market, ct))
         {
-            series.TryGetValue(stock.Code, out var s);
-            if (live is not null)
-            {
-                if (live.LastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != date)
-                {
-                    withoutBar++;
-                    continue;
-                }
-
-                stocks.Add(stock);
-                bars.Add(WithLiveBar(stock.Code, basis, s, date, tick));
-                value.Add(tick.AccValue);
-                shares.Add(stock.ListedShares);
-                cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
-                continue;
-            }
-
-            if (s is null || s.Count == 0 || s.LastDate != date)
+            if (!series.TryGetValue(stock.Code, out var s) || s.Count == 0 || s.LastDate != date)
             {
                 withoutBar++;
                 continue;
@@ -145,12 +133,6 @@ public static class Screening
             shares.Add(rows.Select(b => b.ListedShares).FirstOrDefault(v => v is not null) ?? stock.ListedShares);
         }
 
-        var flows = new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>();
-        foreach (var investor in Investors(condition))
-        {
-            flows[investor] = await store.GetNetBuyingValueAsync(investor, from, date, ct);
-        }
-
         return (new ScreenUniverse
         {
             Date = date,
@@ -159,8 +141,84 @@ public static class Screening
             TradingValue = value,
             MarketCap = cap,
             ListedShares = shares,
-            NetBuying = flows,
+            NetBuying = await FlowsAsync(store, condition, from, date, ct),
         }, withoutBar);
+    }
+
+    /// <summary>
+    /// The stored half of a live universe for <paramref name="date"/>: the stocks listed then, their bars of the sessions
+    /// before it (however old the newest of them is) and the investor flows the condition uses. Loaded once, it is joined with
+    /// the live ticks by <see cref="WithLiveBars"/> as often as they change (a condition replay evaluates a whole day on one).
+    /// </summary>
+    public static async Task<LiveHistory> LoadHistoryAsync(MarketStore store, KrxCalendar calendar, ConditionNode condition,
+        Market? market, DateOnly date, PriceBasis basis, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(calendar);
+        var anchor = await store.GetLatestDateWithBarsAsync(basis, date.AddDays(-1), ct) ?? date;
+        var from = SessionsBefore(calendar, anchor, Math.Max(MinimumSessions, SessionsNeeded(condition) + 2) - 1);
+        var series = (await store.GetBarSeriesAsync(basis, from, date, null, ct)).ToDictionary(s => s.Code);
+        return new LiveHistory(date, basis, await ListedAsync(store, date, market, ct), series, await FlowsAsync(store, condition, from, date, ct));
+    }
+
+    /// <summary>The universe of the stocks with a tick on the history's date, each with its live bar appended; the others are counted.</summary>
+    public static (ScreenUniverse Universe, int WithoutBar) WithLiveBars(LiveHistory history, Func<StockCode, LiveTick?> lastTick)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(lastTick);
+        var stocks = new List<Stock>();
+        var bars = new List<BarSeries>();
+        var value = new List<decimal?>();
+        var cap = new List<decimal?>();
+        var shares = new List<decimal?>();
+        var withoutBar = 0;
+        foreach (var stock in history.Stocks)
+        {
+            if (lastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != history.Date)
+            {
+                withoutBar++;
+                continue;
+            }
+
+            stocks.Add(stock);
+            bars.Add(WithLiveBar(stock.Code, history.Basis, history.Series.GetValueOrDefault(stock.Code), history.Date, tick));
+            value.Add(tick.AccValue);
+            shares.Add(stock.ListedShares);
+            cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
+        }
+
+        return (new ScreenUniverse
+        {
+            Date = history.Date,
+            Stocks = stocks,
+            Bars = bars,
+            TradingValue = value,
+            MarketCap = cap,
+            ListedShares = shares,
+            NetBuying = history.NetBuying,
+        }, withoutBar);
+    }
+
+    /// <summary>The value of every field and function of the condition for stock <paramref name="i"/>, by its text.</summary>
+    public static Dictionary<string, object?> ValuesOf(ConditionEvaluator evaluator, ScreenOutcome outcome, int i)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        return evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
+    }
+
+    private static async Task<List<Stock>> ListedAsync(MarketStore store, DateOnly date, Market? market, CancellationToken ct) =>
+        [.. (await store.GetAllStocksAsync(ct)).Where(s => s.IsListedOn(date) && (market is null || s.Market == market)).OrderBy(s => s.Code.Value, StringComparer.Ordinal)];
+
+    private static async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>> FlowsAsync(
+        MarketStore store, ConditionNode condition, DateOnly from, DateOnly date, CancellationToken ct)
+    {
+        var flows = new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>();
+        foreach (var investor in Investors(condition))
+        {
+            flows[investor] = await store.GetNetBuyingValueAsync(investor, from, date, ct);
+        }
+
+        return flows;
     }
 
     /// <summary>The stored bars before <paramref name="date"/>, then today's live bar.</summary>
