@@ -72,7 +72,8 @@ public sealed class EventRecorder(LiveBus bus, TimeProvider time, HubOptions hub
             using var flushing = new CancellationTokenSource();
             var ticker = FlushTickerAsync(channel.Writer, flushing.Token);
             var lastFlush = time.GetTimestamp();
-            var lastDropReport = time.GetTimestamp();
+            // The first drops are reported at once, later ones at most every DropReportInterval.
+            var lastDropReport = time.GetTimestamp() - (long)(DropReportInterval.TotalSeconds * time.TimestampFrequency);
             var droppedReported = Interlocked.Read(ref _dropped);
             try
             {
@@ -85,8 +86,8 @@ public sealed class EventRecorder(LiveBus bus, TimeProvider time, HubOptions hub
                         lastFlush = time.GetTimestamp();
                         if (time.GetElapsedTime(lastDropReport) >= DropReportInterval && Interlocked.Read(ref _dropped) is var dropped && dropped > droppedReported)
                         {
-                            logger.LogWarning("recording fell behind: {Dropped} events dropped in the last {Seconds:0} s ({Total} since start)",
-                                dropped - droppedReported, time.GetElapsedTime(lastDropReport).TotalSeconds, dropped);
+                            logger.LogWarning("recording fell behind: {Dropped} events dropped ({Total} since start); the live path goes on without them",
+                                dropped - droppedReported, dropped);
                             (droppedReported, lastDropReport) = (dropped, time.GetTimestamp());
                         }
                     }

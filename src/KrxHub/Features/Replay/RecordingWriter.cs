@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using KrxHub.Features.Live;
 
 namespace KrxHub.Features.Replay;
 
@@ -21,6 +22,7 @@ public sealed class RecordingWriter : IDisposable
     private readonly GZipStream _gzip;
     private readonly ArrayBufferWriter<byte> _buffer = new(BufferBytes);
     private readonly Utf8JsonWriter _json;
+    private SessionState? _lastSession;
 
     private RecordingWriter(string path, DateOnly date)
     {
@@ -52,9 +54,11 @@ public sealed class RecordingWriter : IDisposable
         {
             RecordingFormat.Write(_buffer, _json, e);
         }
-        else if (entry.Session is { } session)
+        else if (entry.Session is { } session && session != _lastSession)
         {
+            // The phase a file starts with can arrive once more from the broadcaster: one line per phase change.
             RecordingFormat.Write(_buffer, _json, session);
+            _lastSession = session;
         }
 
         if (_buffer.WrittenCount >= BufferBytes)

@@ -183,6 +183,41 @@ public class RecordingTests
     }
 
     [Fact]
+    public async Task A_writer_that_falls_behind_drops_and_counts_instead_of_holding_up_the_live_path()
+    {
+        var feed = new ReplayFeed(LiveSources.Kiwoom);
+        await using var hub = await LiveHub.StartAsync(new LiveOptions { RecordMinuteBars = false }, feed);
+        await feed.Running;
+        var recorder = hub.Services.GetRequiredService<EventRecorder>();
+        await LiveHub.EventuallyAsync(() => Task.FromResult(recorder.Status.Active), "the recording started");
+        var baseline = recorder.Status;
+
+        // 400,000 trades as fast as the feed can publish them: far faster than gzip level 6 writes lines, and four times
+        // what the channel holds.
+        var tick = LiveTestData.TickOf(LiveTestData.Bar("005930", new DateOnly(2024, 1, 2)), LiveTestData.TodayAt(10, 0, 1), LiveSources.Kiwoom);
+        const int Pushed = 400_000;
+        for (var i = 0; i < Pushed; i++)
+        {
+            await feed.PushAsync(tick);
+        }
+
+        // Every trade was either written or counted as dropped; the bus got every one of them.
+        await LiveHub.EventuallyAsync(() => Task.FromResult(recorder.Status.Recorded - baseline.Recorded + recorder.Status.Dropped >= Pushed),
+            "every trade written or dropped");
+        var status = recorder.Status;
+        Assert.True(status.Dropped > 0, "nothing was dropped: the writer kept up");
+        Assert.True(status.Recorded - baseline.Recorded > 0);
+        Assert.True(hub.Services.GetRequiredService<LiveBus>().EventCounters.EventsIn >= Pushed);
+        var metrics = await hub.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        // Exported (its value is not compared: the other hubs of the test process export the same counter into this scrape).
+        Assert.NotNull(Observability.PrometheusText.Value(metrics, "krxhub_live_recording_dropped_total"));
+        Assert.NotNull(Observability.PrometheusText.Value(metrics, "krxhub_live_recording_recorded_total"));
+        Assert.Equal(status.Dropped, (await hub.StatusAsync()).GetProperty("recording").GetProperty("dropped").GetInt64());
+        await hub.StopAsync();
+        Assert.Equal(Pushed - status.Dropped, RecordingFormat.Read(status.File!).Count(e => e.Event is LiveTick));
+    }
+
+    [Fact]
     public void Recording_settings_are_validated_and_the_simulator_is_recorded_only_when_asked()
     {
         Assert.Equal("KRXHUB_LIVE__RECORDRETENTIONDAYS must be at least 1", new LiveOptions { RecordRetentionDays = 0 }.Validate());
