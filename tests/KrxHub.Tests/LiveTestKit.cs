@@ -264,7 +264,8 @@ internal sealed class LiveHub : IAsyncDisposable
         return await StartAsync(new StoreLocation(dir, null), null, null, dir, replay: new KrxHub.Features.Replay.ReplayOptions(record(dir), speed));
     }
 
-    private static async Task<string> CopyTemplateAsync()
+    /// <summary>A fresh copy of the template SQLite store (the master and the raw window) in a new temporary directory.</summary>
+    public static async Task<string> CopyTemplateAsync()
     {
         var template = await Template.Value;
         var dir = Directory.CreateTempSubdirectory("krxhub-live-").FullName;

@@ -109,8 +109,9 @@ public sealed class EventRecorder(LiveBus bus, TimeProvider time, HubOptions hub
                 writer = Write(writer, entry, source);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A full disk or a denied directory stops the recording, never the live source.
             _channel = null;
             logger.LogError(e, "recording stopped: the file in {Directory} cannot be written", Directory);
         }

@@ -183,6 +183,49 @@ public class RecordingTests
     }
 
     [Fact]
+    public async Task The_recording_rolls_to_the_next_days_file_at_KST_midnight()
+    {
+        var clock = new MovableTime(new DateTimeOffset(2025, 6, 30, 23, 59, 59, KrxCalendar.KstOffset));
+        var feed = new ReplayFeed(LiveSources.Kiwoom);
+        var dir = await LiveHub.CopyTemplateAsync();
+        await using var hub = await LiveHub.StartAsync(new StoreLocation(dir, null), null, feed, dir, clock);
+        await feed.Running;
+        var recordings = hub.Services.GetRequiredService<EventRecorder>().Directory;
+        var samsung = LiveTestData.Bar("005930", new DateOnly(2024, 1, 2));
+        var late = LiveTestData.TickOf(samsung, clock.Now, LiveSources.Kiwoom);
+        await feed.PushAsync(late);
+        var june30 = Path.Combine(recordings, RecordingFiles.NameOf(new DateOnly(2025, 6, 30), 1));
+        await LiveHub.EventuallyAsync(() => Task.FromResult(File.Exists(june30) && RecordingFormat.Read(june30).Any(e => e.Event is not null)), "the 06-30 file");
+
+        clock.Now = new DateTimeOffset(2025, 7, 1, 0, 0, 1, KrxCalendar.KstOffset);
+        var early = LiveTestData.TickOf(samsung, clock.Now, LiveSources.Kiwoom, volume: 5);
+        await feed.PushAsync(early);
+        var july1 = Path.Combine(recordings, RecordingFiles.NameOf(new DateOnly(2025, 7, 1), 1));
+        await LiveHub.EventuallyAsync(() => Task.FromResult(File.Exists(july1) && RecordingFormat.Read(july1).Any(e => e.Event is not null)), "the 07-01 file");
+
+        Assert.Equal([Line(new(late, null))], RecordingFormat.Read(june30).Where(e => e.Event is not null).Select(Line));
+        Assert.Equal([Line(new(early, null))], RecordingFormat.Read(july1).Where(e => e.Event is not null).Select(Line));
+        // The new day's file starts with the session phase; the old one was closed with its gzip trailer.
+        Assert.NotNull(RecordingFormat.Read(july1).First().Session);
+        // A closed gzip file ends with its length (ISIZE); a file still open ends with a sync flush's 00 00 FF FF.
+        var bytes = await File.ReadAllBytesAsync(june30);
+        using var decompressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress))
+        {
+            await gzip.CopyToAsync(decompressed);
+        }
+
+        Assert.Equal(decompressed.Length, BitConverter.ToUInt32(bytes, bytes.Length - 4));
+    }
+
+    private sealed class MovableTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
     public async Task A_writer_that_falls_behind_drops_and_counts_instead_of_holding_up_the_live_path()
     {
         var feed = new ReplayFeed(LiveSources.Kiwoom);
