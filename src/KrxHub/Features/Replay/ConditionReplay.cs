@@ -79,8 +79,9 @@ public static class ConditionReplay
             ct.ThrowIfCancellationRequested();
             if (history is null)
             {
-                // The day is the first trade's (KST); its stored history is loaded once, on the basis the scheduler would use.
-                var date = KrxCalendar.KstDate(tick.Time);
+                // The day is the file's (its name), else the first trade's (KST); its stored history is loaded once, on the
+                // basis the scheduler would use. Trades of another day (a late one across midnight) are left out.
+                var date = RecordingFiles.DateOf(files[0]) ?? KrxCalendar.KstDate(tick.Time);
                 var basis = (await Screening.BroadestBasisAsync(store, date, ct)).Basis;
                 history = await Screening.LoadHistoryAsync(store, calendar, node, condition.Market, date, basis, ct);
             }
