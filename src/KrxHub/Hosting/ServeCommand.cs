@@ -87,6 +87,8 @@ public static class ServeCommand
                 Simulator = ResolveSimulator(parse, defaultAlwaysOpen: settings.Kiwoom is null),
                 InsecureOpen = parse.GetValue(InsecureOpen),
                 Replay = parse.GetValue(Replay) is { } replay ? Features.Replay.ReplayOptions.Resolve(replay, parse.GetValue(Speed), location.DataDirectory) : null,
+                // A replaying hub sends no alerts: its phases are a past day's (POST /api/conditions/{id}/replay answers that).
+                RunConditionWorkers = parse.GetValue(Replay) is null,
             };
             var calendar = CalendarFiles.Load(parse, settings.Calendar);
             var store = await CliSupport.OpenStoreAsync(parse, ct);
