@@ -54,6 +54,25 @@ public class ReplayTests
     }
 
     [Fact]
+    public async Task Krxhub_serve_replay_plays_the_days_recording_as_its_live_source()
+    {
+        await using var test = await TestStore.CreateAsync("sqlite");
+        RecordedDay.Write(test.DataDirectory);
+        using var process = HubProcess.Start(test.CliArgs, ["--replay", "2024-02-13", "--speed", "1000000"]);
+        using var client = new HttpClient { BaseAddress = await process.AddressAsync() };
+        JsonElement status = default;
+        await LiveHub.EventuallyAsync(async () =>
+        {
+            status = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/live/status", UriKind.Relative));
+            return status.GetProperty("eventsIn").GetInt64() == RecordedDay.Ticks.Count && process.Output().Contains("replay finished", StringComparison.Ordinal);
+        }, "every recorded trade published");
+        Assert.Equal("replay", status.GetProperty("source").GetString());
+        Assert.Equal("closing-auction", status.GetProperty("session").GetProperty("phase").GetString());
+        Assert.False(status.GetProperty("recording").GetProperty("active").GetBoolean());
+        Assert.Single(Directory.GetFiles(RecordingFiles.DirectoryFor(test.DataDirectory))); // the replay is not recorded again
+    }
+
+    [Fact]
     public async Task Serve_refuses_a_replay_of_nothing_with_one_line()
     {
         await using var test = await TestStore.CreateAsync("sqlite");
