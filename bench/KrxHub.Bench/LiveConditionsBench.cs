@@ -70,7 +70,7 @@ internal static class LiveConditionsBench
         (double Ms, int Stocks, int[] Matches) Cycle(IReadOnlyList<ConditionNode> conditions)
         {
             var timer = Stopwatch.StartNew();
-            var universe = Screening.TodayUniverse(history, live, null).Universe;
+            var universe = Screening.TodayUniverse(history, live.Today, live.LastTick, null).Universe;
             var evaluator = new ConditionEvaluator(universe, history);
             var matches = conditions.Select(c => evaluator.Evaluate(c).Matches.Count).ToArray();
             return (timer.Elapsed.TotalMilliseconds, universe.Count, matches);

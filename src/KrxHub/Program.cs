@@ -14,6 +14,7 @@ using KrxHub.Features.Minutes;
 using KrxHub.Features.Observability;
 using KrxHub.Features.Quality;
 using KrxHub.Features.Rankings;
+using KrxHub.Features.Replay;
 using KrxHub.Features.Session;
 using KrxHub.Features.Stocks;
 using KrxHub.Features.TradingCalendar;
@@ -64,5 +65,6 @@ internal partial class Program
         api.MapRankings();       // /api/rankings
         api.MapScreen();         // /api/screen
         api.MapConditions();     // /api/conditions, /api/alerts
+        api.MapReplay();         // POST /api/conditions/{id}/replay: a condition over a recorded day (Features/Replay)
     }
 }

@@ -13,9 +13,13 @@ internal sealed partial class HubProcess : IDisposable
     private HubProcess(Process process) => _process = process;
 
     /// <summary>Starts a node; <paramref name="environment"/> adds KRXHUB_ settings (e.g. shorter live intervals, a webhook URL).</summary>
-    public static HubProcess Start(string database, IReadOnlyDictionary<string, string?>? environment = null)
+    public static HubProcess Start(string database, IReadOnlyDictionary<string, string?>? environment = null) =>
+        Start(["--database", database], [], environment);
+
+    /// <summary>Starts `krxhub serve` on the store <paramref name="storeArgs"/> names, with <paramref name="serveArgs"/> added.</summary>
+    public static HubProcess Start(IReadOnlyList<string> storeArgs, IReadOnlyList<string> serveArgs, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var psi = CliProcess.StartInfo(environment, "serve", "--no-bundled", "--database", database, "--urls", "http://127.0.0.1:0");
+        var psi = CliProcess.StartInfo(environment, ["serve", "--no-bundled", .. storeArgs, "--urls", "http://127.0.0.1:0", .. serveArgs]);
         psi.Environment["KRXHUB_SIMULATOR__ALWAYSOPEN"] = "true";
         var hub = new HubProcess(Process.Start(psi)!);
         _ = hub.ReadAsync(hub._process.StandardOutput);

@@ -250,6 +250,23 @@ internal sealed class LiveHub : IAsyncDisposable
     /// <summary>A hub over a fresh copy of the template SQLite store.</summary>
     public static async Task<LiveHub> StartAsync(LiveOptions? live = null, ReplayFeed? feed = null, TimeProvider? time = null, HubSettings? settings = null)
     {
+        var dir = await CopyTemplateAsync();
+        return await StartAsync(new StoreLocation(dir, null), live, feed ?? new ReplayFeed(), dir, time, settings);
+    }
+
+    /// <summary>
+    /// A hub whose live source is a recording (`serve --replay`), over a fresh copy of the template SQLite store:
+    /// <paramref name="record"/> writes the recording into the copy's data directory and returns its files.
+    /// </summary>
+    public static async Task<LiveHub> StartReplayAsync(Func<string, IReadOnlyList<string>> record, double speed)
+    {
+        var dir = await CopyTemplateAsync();
+        return await StartAsync(new StoreLocation(dir, null), null, null, dir, replay: new KrxHub.Features.Replay.ReplayOptions(record(dir), speed));
+    }
+
+    /// <summary>A fresh copy of the template SQLite store (the master and the raw window) in a new temporary directory.</summary>
+    public static async Task<string> CopyTemplateAsync()
+    {
         var template = await Template.Value;
         var dir = Directory.CreateTempSubdirectory("krxhub-live-").FullName;
         foreach (var file in Directory.GetFiles(template))
@@ -257,7 +274,7 @@ internal sealed class LiveHub : IAsyncDisposable
             File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
         }
 
-        return await StartAsync(new StoreLocation(dir, null), live, feed ?? new ReplayFeed(), dir, time, settings);
+        return dir;
     }
 
     /// <summary>
@@ -267,12 +284,7 @@ internal sealed class LiveHub : IAsyncDisposable
     /// <param name="prepare">Loads more into the copy before the hub starts (the simulator reads the store when it starts).</param>
     public static async Task<LiveHub> StartSimulatedAsync(TimeProvider time, Func<MarketStore, Task>? prepare = null)
     {
-        var template = await Template.Value;
-        var dir = Directory.CreateTempSubdirectory("krxhub-live-").FullName;
-        foreach (var file in Directory.GetFiles(template))
-        {
-            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-        }
+        var dir = await CopyTemplateAsync();
 
         if (prepare is not null)
         {
@@ -286,7 +298,7 @@ internal sealed class LiveHub : IAsyncDisposable
 
     /// <summary>A hub over an existing store location (e.g. a PostgreSQL database shared with another hub); a null feed is the simulator.</summary>
     public static async Task<LiveHub> StartAsync(StoreLocation location, LiveOptions? live, ReplayFeed? feed, string? ownedDirectory = null, TimeProvider? time = null,
-        HubSettings? settings = null)
+        HubSettings? settings = null, KrxHub.Features.Replay.ReplayOptions? replay = null)
     {
         var store = MarketStore.Open(location.Database, location.DataDirectory);
         await store.MigrateAsync(CancellationToken.None);
@@ -297,6 +309,7 @@ internal sealed class LiveHub : IAsyncDisposable
             Live = live ?? new LiveOptions(),
             LiveFeed = feed,
             Settings = settings ?? HubSettings.None,
+            Replay = replay,
         };
         var app = HubApp.Build(options, store, TestData.Calendar);
         await app.StartAsync();

@@ -92,6 +92,42 @@ public sealed partial class DashboardTests(DashboardHub hub) : DashboardPageTest
     }
 
     [BrowserFact]
+    public async Task A_hub_replaying_a_recording_shows_the_REPLAY_banner()
+    {
+        // A second hub on its own store whose live source is a recording (`serve --replay`): the real 2024-02-13 closes as trades.
+        await using var test = await TestStore.CreateAsync("sqlite");
+        var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        await TestData.ImportAsync(store, Shared.BundledData.RawWindow, new Sources.Import.ImportOptions { Format = Sources.Import.ImportFormat.MarcapCsv });
+        var day = new DateOnly(2024, 2, 13);
+        var at = new DateTimeOffset(day.ToDateTime(new TimeOnly(15, 20)), Core.KrxCalendar.KstOffset);
+        var file = Path.Combine(test.DataDirectory, "events-2024-02-13.jsonl.gz");
+        using (var writer = Features.Replay.RecordingWriter.Create(file, day, Core.Live.LiveSources.Kiwoom, "test", at))
+        {
+            foreach (var bar in await store.GetBarsOnDateAsync(day, null, null, CancellationToken.None))
+            {
+                writer.Write(new Features.Replay.RecordedEntry(new Core.Live.LiveTick(bar.Code, at, Core.Live.LiveSources.Kiwoom, bar.Close, 0, 0, bar.Volume,
+                    bar.Volume, bar.TradingValue ?? 0, bar.Open, bar.High, bar.Low), null));
+            }
+        }
+
+        var options = new Shared.HubOptions(new Shared.StoreLocation(test.DataDirectory, null), "http://127.0.0.1:0", false)
+        {
+            ShowProgress = false,
+            Replay = new Features.Replay.ReplayOptions([file], 1),
+        };
+        await using var app = Hosting.HubApp.Build(options, store, TestData.Calendar);
+        await app.StartAsync();
+
+        await Page.GotoAsync(app.Urls.First() + "/");
+        await Assertions.Expect(Page.GetByTestId("source-banner")).ToContainTextAsync("REPLAY");
+        await Assertions.Expect(Page.GetByTestId("source-banner")).Not.ToContainTextAsync("SIMULATED");
+        await ScreenshotAsync("market-replay");
+        AssertNoConsoleErrors();
+        await app.StopAsync();
+    }
+
+    [BrowserFact]
     public async Task The_KOSDAQ_tab_shows_only_KOSDAQ_stocks_of_the_master()
     {
         await Page.GotoAsync("/");

@@ -7,6 +7,9 @@ public static class LiveSources
 {
     public const string Kiwoom = "kiwoom";
     public const string Simulated = "simulated";
+
+    /// <summary>A recorded day played back (`krxhub serve --replay`).</summary>
+    public const string Replay = "replay";
 }
 
 /// <summary>One live event for one stock. <see cref="Time"/> is the exchange time of the event (KST offset).</summary>

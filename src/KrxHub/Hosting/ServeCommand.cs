@@ -40,6 +40,17 @@ public static class ServeCommand
         Description = "Listen on a non-loopback address without any API key (refused otherwise; printed on every start)",
     };
 
+    public static readonly Option<string?> Replay = new("--replay")
+    {
+        Description = "Play a recording as the live source instead of Kiwoom or the simulator: a file, or a date (yyyy-MM-dd) of the data directory's recordings (docs/replay.md)",
+    };
+
+    public static readonly Option<double> Speed = new("--speed")
+    {
+        Description = "With --replay: how many times faster than recorded (default 1)",
+        DefaultValueFactory = _ => 1,
+    };
+
     public static Command Create()
     {
         var command = new Command("serve", """
@@ -53,6 +64,7 @@ public static class ServeCommand
               krxhub serve --database "Host=127.0.0.1;Port=5432;Username=postgres;Database=krxhub"
               krxhub serve --no-bundled
               krxhub serve --sim-calendar --sim-seed 7
+              krxhub serve --replay 2026-12-04 --speed 10
               krxhub serve --calendar-file /etc/krxhub/krx-closed-days-2027.csv
             """);
         command.Options.Add(Urls);
@@ -61,6 +73,8 @@ public static class ServeCommand
         command.Options.Add(SimCalendar);
         command.Options.Add(SimSeed);
         command.Options.Add(InsecureOpen);
+        command.Options.Add(Replay);
+        command.Options.Add(Speed);
         command.Options.Add(CalendarFiles.ExtensionFile);
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
@@ -72,6 +86,9 @@ public static class ServeCommand
                 Live = settings.Live,
                 Simulator = ResolveSimulator(parse, defaultAlwaysOpen: settings.Kiwoom is null),
                 InsecureOpen = parse.GetValue(InsecureOpen),
+                Replay = parse.GetValue(Replay) is { } replay ? Features.Replay.ReplayOptions.Resolve(replay, parse.GetValue(Speed), location.DataDirectory) : null,
+                // A replaying hub sends no alerts: its phases are a past day's (POST /api/conditions/{id}/replay answers that).
+                RunConditionWorkers = parse.GetValue(Replay) is null,
             };
             var calendar = CalendarFiles.Load(parse, settings.Calendar);
             var store = await CliSupport.OpenStoreAsync(parse, ct);

@@ -35,6 +35,9 @@ public sealed record HubOptions(StoreLocation Store, string Urls, bool LoadBundl
     /// <summary>The live feed this node runs when it wins the live-source election (tests inject one; null: the default).</summary>
     public Core.Live.ILiveFeed? LiveFeed { get; init; }
 
+    /// <summary>`serve --replay`: a recording is the live source instead of Kiwoom or the simulator (Features/Replay).</summary>
+    public Features.Replay.ReplayOptions? Replay { get; init; }
+
     /// <summary>The simulated exchange, the default live source when no broker keys are set.</summary>
     public Sources.Simulation.SimulatorOptions Simulator { get; init; } = new();
 

@@ -94,7 +94,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
         {
             var live = new LiveBars(today, source, traded is null ? bus.LastTick : c => traded.Contains(c) ? bus.LastTick(c) : null, histories);
             var history = await histories.GetAsync(combined, today, basis, ct);
-            var universe = Screening.TodayUniverse(history, live, null).Universe;
+            var universe = Screening.TodayUniverse(history, live.Today, live.LastTick, null).Universe;
             if (universe.Count > 0 || traded is not null)
             {
                 return (universe.Count > 0 ? new ConditionEvaluator(universe, history) : null, source);
@@ -159,7 +159,7 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
             }
 
             var kind = truth.Value ? "entry" : "exit";
-            var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
+            var values = Screening.ValuesOf(evaluator, outcome, i);
             var bars = universe.Bars[i];
             var close = bars.CloseAt(bars.Count - 1);
             decimal? changePct = evaluator.PreviousClose(i) is { } before && before != 0m ? (close - before) / before * 100m : null;

@@ -43,7 +43,7 @@ public static class Screening
         if (live is not null)
         {
             var history = await live.Histories.GetAsync(condition, live.Today, basis, ct);
-            var universe = TodayUniverse(history, live, market);
+            var universe = TodayUniverse(history, live.Today, live.LastTick, market);
             if (universe.Universe.Count > 0)
             {
                 return Answer(new ConditionEvaluator(universe.Universe, history), condition, expression, basis, universe.WithoutBar, live.Source);
@@ -86,8 +86,7 @@ public static class Screening
         var stocks = outcome.Matches.Select(i =>
         {
             var stock = universe.Stocks[i];
-            var values = evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
-            return new ScreenMatchDto(stock.Code.Value, stock.Name, stock.Market.Name(), universe.Bars[i].CloseAt(universe.Bars[i].Count - 1), values);
+            return new ScreenMatchDto(stock.Code.Value, stock.Name, stock.Market.Name(), universe.Bars[i].CloseAt(universe.Bars[i].Count - 1), ValuesOf(evaluator, outcome, i));
         }).ToList();
         return new ScreenResultDto(expression, universe.Date, basis.Name(), live, universe.Count + withoutBar, stocks.Count, outcome.NotEnoughHistory, withoutBar, stocks);
     }
@@ -167,10 +166,10 @@ public static class Screening
     /// tick today, each with its bar today alone (open, high, low, price and accumulated volume of its last tick); the
     /// others are left out and counted.
     /// </summary>
-    public static (ScreenUniverse Universe, int WithoutBar) TodayUniverse(ConditionHistory history, LiveBars live, Market? market)
+    public static (ScreenUniverse Universe, int WithoutBar) TodayUniverse(ConditionHistory history, DateOnly today, Func<StockCode, LiveTick?> lastTick, Market? market)
     {
         ArgumentNullException.ThrowIfNull(history);
-        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(lastTick);
         var stocks = new List<Stock>();
         var bars = new List<BarSeries>();
         var value = new List<decimal?>();
@@ -184,7 +183,7 @@ public static class Screening
                 continue;
             }
 
-            if (live.LastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != live.Today)
+            if (lastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != today)
             {
                 withoutBar++;
                 continue;
@@ -195,7 +194,7 @@ public static class Screening
             var high = Math.Max(tick.High, tick.Price);
             var low = tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price;
             stocks.Add(stock);
-            bars.Add(new BarSeries(stock.Code, history.Basis, [live.Today], [open], [high], [low], [tick.Price], [tick.AccVolume]));
+            bars.Add(new BarSeries(stock.Code, history.Basis, [today], [open], [high], [low], [tick.Price], [tick.AccVolume]));
             value.Add(tick.AccValue);
             shares.Add(stock.ListedShares);
             cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
@@ -203,13 +202,20 @@ public static class Screening
 
         return (new ScreenUniverse
         {
-            Date = live.Today,
+            Date = today,
             Stocks = stocks,
             Bars = bars,
             TradingValue = value,
             MarketCap = cap,
             ListedShares = shares,
         }, withoutBar);
+    }
+
+    /// <summary>The value of every field and function of the condition for stock <paramref name="i"/>, by its text.</summary>
+    public static Dictionary<string, object?> ValuesOf(ConditionEvaluator evaluator, ScreenOutcome outcome, int i)
+    {
+        ArgumentNullException.ThrowIfNull(evaluator);
+        return evaluator.ValuesOf(outcome, i).ToDictionary(v => v.Expression, v => v.Number as object ?? v.Text as object ?? v.Truth, StringComparer.Ordinal);
     }
 
     /// <summary>The sessions a condition loads: its deepest window plus two, and never fewer than <see cref="MinimumSessions"/>.</summary>

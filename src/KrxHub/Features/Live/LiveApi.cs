@@ -32,7 +32,8 @@ public sealed record BackplaneDto(long SentPayloads, long Received, long Dropped
 /// <summary>
 /// What the live side of this node is doing. <see cref="FollowedCodes"/>: the codes the live source is asked for as seen
 /// from this node (its clients' codes and those of every live remote node); <see cref="RemoteNodes"/>: how many other
-/// nodes contribute codes (0 without the PostgreSQL backplane).
+/// nodes contribute codes (0 without the PostgreSQL backplane); <see cref="Recording"/>: the day's recording file on the node
+/// that records, with the entries written and dropped.
 /// </summary>
 public sealed record LiveStatusDto(
     string Node,
@@ -51,7 +52,8 @@ public sealed record LiveStatusDto(
     double DispatchBusySeconds,
     BackplaneDto? Backplane,
     int FollowedCodes,
-    int RemoteNodes);
+    int RemoteNodes,
+    Replay.RecordingStatusDto? Recording = null);
 
 public static class LiveApi
 {
@@ -183,6 +185,6 @@ public static class LiveApi
             stats.Clients, stats.EventsIn, stats.CoalescedIn, stats.UnknownCodeEvents, stats.Delivered, stats.Coalesced, stats.Disconnected,
             stats.MaxQueued, stats.DispatchBusySeconds,
             backplane is null ? null : new BackplaneDto(backplane.SentPayloads, backplane.Received, backplane.Dropped),
-            followed, remote?.Nodes ?? 0));
+            followed, remote?.Nodes ?? 0, services.GetService<Replay.EventRecorder>()?.Status));
     }
 }

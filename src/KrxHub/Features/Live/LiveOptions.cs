@@ -17,6 +17,21 @@ public sealed record LiveOptions
     /// </summary>
     public bool RecordMinuteBars { get; init; } = true;
 
+    /// <summary>
+    /// False: the live source's events (ticks, books, index levels, session phases) are not recorded to the daily files in
+    /// &lt;data-dir&gt;/recordings that `serve --replay` and POST /api/conditions/{id}/replay play back. Env KRXHUB_LIVE__RECORDEVENTS.
+    /// </summary>
+    public bool RecordEvents { get; init; } = true;
+
+    /// <summary>
+    /// True: record the simulator too. Off by default: it is reproducible from its seed, and its always-open demo would write
+    /// gigabytes a day. Env KRXHUB_LIVE__RECORDSIMULATED.
+    /// </summary>
+    public bool RecordSimulated { get; init; }
+
+    /// <summary>Days of recordings kept; older days' files are deleted when a recording starts or rolls over at KST midnight.</summary>
+    public int RecordRetentionDays { get; init; } = 30;
+
     /// <summary>Subscriptions one WebSocket client may hold: each (channel, code), each ranking and the session count one.</summary>
     public int MaxSubscriptions { get; init; } = 300;
 
@@ -85,6 +100,11 @@ public sealed record LiveOptions
         if (MaxPendingReplies < 1 || MaxClientMessageBytes < 1_024)
         {
             return "KRXHUB_LIVE__MAXPENDINGREPLIES must be at least 1 and __MAXCLIENTMESSAGEBYTES at least 1024";
+        }
+
+        if (RecordRetentionDays < 1)
+        {
+            return "KRXHUB_LIVE__RECORDRETENTIONDAYS must be at least 1";
         }
 
         return null;

@@ -17,6 +17,9 @@ public static class LiveSetup
     public static IServiceCollection AddLive(this IServiceCollection services, HubOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // A replay is not recorded again, and its trades do not become stored minute bars (the day's are stored already).
+        var live = options.Replay is null ? options.Live : options.Live with { RecordEvents = false, RecordMinuteBars = false };
+        options = options with { Live = live };
         services.AddSingleton(options);
         services.AddSingleton(options.Live);
         services.AddSingleton<StoredQuotes>();
@@ -28,6 +31,7 @@ public static class LiveSetup
         services.AddHostedService<LiveSendPacer>();
         services.AddHostedService<SessionBroadcaster>();
         services.AddSingleton<MinuteBarRecorder>();
+        services.AddSingleton<Replay.EventRecorder>();
         if (options.Store.Database is { } database)
         {
             services.AddSingleton(sp => new PostgresBackplane(database, sp.GetRequiredService<LiveBus>(), sp.GetRequiredService<LiveSubscriptions>(), options.Live,
@@ -43,6 +47,8 @@ public static class LiveSetup
 
         services.AddSingleton<LiveFeedFactory>(sp => options switch
         {
+            { Replay: { } replay } => _ => Task.FromResult<ILiveFeed?>(new Replay.RecordingPlayer(replay, sp.GetRequiredService<LiveBus>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Replay.RecordingPlayer>>())),
             { LiveFeed: { } injected } => _ => Task.FromResult<ILiveFeed?>(injected),
             { Settings.Kiwoom: not null } => _ => Task.FromResult<ILiveFeed?>(sp.GetRequiredService<KiwoomLiveFeed>()),
             _ => ct => SimulatedExchangeAsync(sp, options, ct),
@@ -53,6 +59,7 @@ public static class LiveSetup
             sp.GetRequiredService<LiveSubscriptions>(),
             sp.GetRequiredService<Storage.MarketStore>(),
             sp.GetRequiredService<MinuteBarRecorder>(),
+            sp.GetRequiredService<Replay.EventRecorder>(),
             sp.GetRequiredService<TimeProvider>(),
             options.Live,
             sp.GetRequiredService<ILogger<LiveSourceRunner>>(),
@@ -64,7 +71,7 @@ public static class LiveSetup
     public static bool IsAlwaysOpenDemo(HubOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.LiveFeed is null && options.Settings.Kiwoom is null && options.Simulator.AlwaysOpen;
+        return options.LiveFeed is null && options.Replay is null && options.Settings.Kiwoom is null && options.Simulator.AlwaysOpen;
     }
 
     /// <summary>With Kiwoom keys: Kiwoom's real-time WebSocket, logged in with the token of the hub's one Kiwoom REST client.</summary>

@@ -11,7 +11,8 @@ public delegate Task<ILiveFeed?> LiveFeedFactory(CancellationToken ct);
 /// Runs the live source on exactly one node of a store: it holds the <see cref="LeaseName"/> lease
 /// (<see cref="MarketStore.TryAcquireLeaseAsync"/>: a PostgreSQL advisory lock, or a lock file beside the SQLite
 /// database) while the feed runs, and the nodes without it retry every <see cref="LiveOptions.LeaseRetryInterval"/>.
-/// The feed's events go to this node's bus, to the backplane for the other nodes, and to the minute-bar recorder.
+/// The feed's events go to this node's bus, to the backplane for the other nodes, to the minute-bar recorder and to the
+/// day's recording file.
 /// A feed that fails gives the lease up (another node may take over) and is restarted after a backoff.
 /// </summary>
 public sealed class LiveSourceRunner(
@@ -20,6 +21,7 @@ public sealed class LiveSourceRunner(
     LiveSubscriptions subscriptions,
     MarketStore store,
     MinuteBarRecorder recorder,
+    Replay.EventRecorder events,
     TimeProvider time,
     LiveOptions options,
     ILogger<LiveSourceRunner> logger,
@@ -102,6 +104,7 @@ public sealed class LiveSourceRunner(
         bus.SetLocalSource(feed.Source);
         backplane?.Announce(feed.Source);
         var recording = options.RecordMinuteBars ? recorder.RunAsync(feed.Source, run.Token) : Task.CompletedTask;
+        var recordingEvents = Replay.EventRecorder.Records(options, feed.Source) ? events.RunAsync(feed.Source, run.Token) : Task.CompletedTask;
         var watching = WatchAsync(feed, lease, run);
         try
         {
@@ -114,6 +117,7 @@ public sealed class LiveSourceRunner(
             await run.CancelAsync();
             await Quietly(watching);
             await Quietly(recording);
+            await Quietly(recordingEvents);
         }
 
         // The feed ended by itself (not cancelled): treat as a failure so that the backoff applies.
@@ -125,8 +129,8 @@ public sealed class LiveSourceRunner(
 
     /// <summary>
     /// One event of the feed, forwarded on the feed's own thread (no queue, no thread hop): to this node's bus, to the other
-    /// nodes, to the minute bars. It never waits: the bus only files the event for its dispatcher, the backplane queue
-    /// drops rather than waits.
+    /// nodes, to the minute bars, to the recording. It never waits: the bus only files the event for its dispatcher, the
+    /// backplane queue and the recording's channel drop rather than wait.
     /// </summary>
     private void Forward(LiveEvent e)
     {
@@ -141,6 +145,8 @@ public sealed class LiveSourceRunner(
         {
             recorder.Add(tick);
         }
+
+        events.Record(e);
     }
 
     /// <summary>

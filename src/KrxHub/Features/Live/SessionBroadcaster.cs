@@ -10,9 +10,11 @@ namespace KrxHub.Features.Live;
 /// </summary>
 /// <remarks>
 /// Like GET /api/session, the phase is always the calendar's; when the simulator runs its always-open demo session
-/// (trading whatever the calendar says) every message says <c>"alwaysOpen": true</c>.
+/// (trading whatever the calendar says) every message says <c>"alwaysOpen": true</c>. Each phase also goes to the day's
+/// recording (on the node that records).
 /// </remarks>
-public sealed class SessionBroadcaster(LiveBus bus, KrxSessionClock clock, TimeProvider time, HubOptions options, ILogger<SessionBroadcaster> logger) : BackgroundService
+public sealed class SessionBroadcaster(LiveBus bus, KrxSessionClock clock, TimeProvider time, HubOptions options, Replay.EventRecorder recorder,
+    ILogger<SessionBroadcaster> logger) : BackgroundService
 {
     private readonly KrxSessionClock _clock = clock;
     private readonly KrxCalendar _calendar = clock.Calendar;
@@ -65,6 +67,12 @@ public sealed class SessionBroadcaster(LiveBus bus, KrxSessionClock clock, TimeP
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (options.Replay is not null)
+        {
+            // `serve --replay`: the recorded phases are the session (the replay sets them as it plays).
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             SessionState state;
@@ -79,6 +87,7 @@ public sealed class SessionBroadcaster(LiveBus bus, KrxSessionClock clock, TimeP
             }
 
             bus.SetSession(state);
+            recorder.Record(state);
             if (state.Next is not { } next)
             {
                 return;

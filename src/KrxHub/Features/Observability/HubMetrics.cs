@@ -17,11 +17,12 @@ public sealed class HubMetrics
     private readonly Counter<long> _rowsQuarantined;
     private readonly Histogram<double> _jobDuration;
 
-    public HubMetrics(IMeterFactory meters, LiveSubscriptions live, AlertOutboxWatch outbox, TimeProvider time)
+    public HubMetrics(IMeterFactory meters, LiveSubscriptions live, AlertOutboxWatch outbox, TimeProvider time, Replay.EventRecorder recording)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(outbox);
+        ArgumentNullException.ThrowIfNull(recording);
         var meter = meters.Create(MeterName);
         _rowsIngested = meter.CreateCounter<long>("krxhub.rows.ingested", "{row}", "Rows promoted into the store by a pipeline run, by dataset and job");
         _rowsQuarantined = meter.CreateCounter<long>("krxhub.rows.quarantined", "{row}", "Rows a pipeline run quarantined, by dataset and reason");
@@ -34,6 +35,9 @@ public sealed class HubMetrics
         meter.CreateObservableCounter("krxhub.live.messages.delivered", () => live.Stats.Delivered, "{message}", "Messages written to WebSocket clients");
         meter.CreateObservableCounter("krxhub.live.messages.coalesced", () => live.Stats.Coalesced, "{message}",
             "Messages replaced by a newer one in a slow client's queue before they were sent");
+        meter.CreateObservableCounter("krxhub.live.recording.recorded", () => recording.Status.Recorded, "{event}", "Live events and session phases written to the day's recording");
+        meter.CreateObservableCounter("krxhub.live.recording.dropped", () => recording.Status.Dropped, "{event}",
+            "Live events the recording dropped because its writer fell behind (the live path never waits for it)");
         meter.CreateObservableUpDownCounter("krxhub.live.clients", () => live.Stats.Clients, "{client}", "WebSocket clients connected now");
         meter.CreateObservableGauge("krxhub.alerts.outbox.depth", () => outbox.Current() is { } s
             ? [new Measurement<long>(s.Pending, new KeyValuePair<string, object?>("status", "pending")), new Measurement<long>(s.Dead, new KeyValuePair<string, object?>("status", "dead"))]
