@@ -82,3 +82,51 @@ public sealed record ConditionRun(long ConditionId, string Name, DateOnly Sessio
 
 public sealed record Alert(long Id, long ConditionId, string Code, string Event, string Channel, string IdempotencyKey, string Message, string Status,
     int Attempts, DateTimeOffset NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? SentAt);
+
+public sealed record ReplayEvent(DateTimeOffset Time, string Code, string Name, string Market, string Event, decimal Price, JsonElement Values);
+
+public sealed record ConditionReplay(long ConditionId, string Name, string Expression, DateOnly Date, IReadOnlyList<string> Files, int EverySeconds,
+    string Basis, long Ticks, int Evaluations, int Entries, int Exits, IReadOnlyList<string> MatchingAtEnd, IReadOnlyList<ReplayEvent> Events);
+
+public sealed record KiwoomSearchRow(string Code, string? Name, decimal? Price, decimal? Change, decimal? ChangePct, long? Volume, decimal? Open,
+    decimal? High, decimal? Low);
+
+public sealed record KiwoomSearch(string Seq, string Name, int Pages, bool Truncated, IReadOnlyList<KiwoomSearchRow> Rows);
+
+public sealed record KiwoomRealtime(Condition Condition, IReadOnlyList<string> Matching);
+
+/// <summary>A channel's state; <see cref="Settings"/> holds its fields with every secret as "***" (or null when unset).</summary>
+public sealed record AlertChannel(string Channel, bool Configured, string? Source, bool EnvironmentConfigured, JsonElement Settings,
+    DateTimeOffset? UpdatedAt, string? Error);
+
+/// <summary>A channel's fields for PUT: webhook url/secret, slack webhookUrl, telegram botToken/chatId/apiBase, email host/port/user/password/startTls/from/to.</summary>
+public sealed record AlertChannelSettings
+{
+    public string? Url { get; init; }
+
+    public string? Secret { get; init; }
+
+    public string? WebhookUrl { get; init; }
+
+    public string? BotToken { get; init; }
+
+    public string? ChatId { get; init; }
+
+    public string? ApiBase { get; init; }
+
+    public string? Host { get; init; }
+
+    public int? Port { get; init; }
+
+    public string? User { get; init; }
+
+    public string? Password { get; init; }
+
+    public bool? StartTls { get; init; }
+
+    public string? From { get; init; }
+
+    public string? To { get; init; }
+}
+
+public sealed record AlertChannelTest(string Channel, string? Source, bool Ok, string? Error, double ElapsedMs);

@@ -62,7 +62,22 @@ public class RestClientTests(ClientHub hub)
         Assert.Contains("005930", (await client.GetConditionResultsAsync(condition.Id)).Matching);
         var alerts = await client.GetAlertsAsync(limit: 10);
         await Assert.ThrowsAsync<KrxHubNotFoundException>(() => client.RetryAlertAsync(long.MaxValue));
+        // No recording of that day on this hub: the replay is refused with a ProblemDetails.
+        await Assert.ThrowsAnyAsync<KrxHubApiException>(() => client.ReplayConditionAsync(condition.Id, date: new DateOnly(2024, 2, 13), every: "5m"));
         await client.DeleteConditionAsync(condition.Id);
+
+        // This hub has no Kiwoom keys: its HTS conditions are 404s.
+        await Assert.ThrowsAsync<KrxHubNotFoundException>(() => client.GetKiwoomConditionsAsync());
+        await Assert.ThrowsAsync<KrxHubNotFoundException>(() => client.SearchKiwoomConditionAsync("1"));
+        await Assert.ThrowsAsync<KrxHubNotFoundException>(() => client.StartKiwoomConditionAsync("1"));
+        await Assert.ThrowsAsync<KrxHubNotFoundException>(() => client.StopKiwoomConditionAsync("1"));
+
+        // Alert channels: set through the API (the secret comes back masked), tested against a closed port, dropped.
+        Assert.Equal(5, (await client.GetAlertChannelsAsync()).Count);
+        var webhook = await client.SetAlertChannelAsync("webhook", new AlertChannelSettings { Url = "http://127.0.0.1:9/hook", Secret = "client-secret" });
+        Assert.Equal(("api", "***"), (webhook.Source, webhook.Settings.GetProperty("secret").GetString()));
+        Assert.False((await client.TestAlertChannelAsync("webhook")).Ok);
+        await client.DropAlertChannelAsync("webhook");
         await Assert.ThrowsAsync<KrxHubNotFoundException>(() => client.GetConditionAsync(condition.Id));
 
         // Every request carried the key; every operation of the hub's OpenAPI document was called.
