@@ -55,6 +55,8 @@ internal static class OnTickBench
         var app = HubApp.Build(new HubOptions(new StoreLocation(dataDir, null), "http://127.0.0.1:0", false)
         {
             ShowProgress = false, LiveFeed = feed, Time = clock, Settings = settings,
+            // --no-minute-bars: without the minute-bar recorder's flush each minute (a diagnostic of the store's write contention).
+            Live = new LiveOptions { RecordMinuteBars = !args.Contains("--no-minute-bars") },
             ConfigureLogging = logging => logging.SetMinimumLevel(LogLevel.Warning),
         }, store, calendar);
         await app.StartAsync();
@@ -111,6 +113,7 @@ internal static class OnTickBench
         {
             benchmark = "on-tick-webhook",
             flips,
+            minuteBars = !args.Contains("--no-minute-bars"),
             backgroundTicksPerSecond = rate,
             hubEventsIn = events,
             p50Ms = Math.Round(LiveConditionsBench.Percentile(latencies, 0.5), 1),

@@ -113,25 +113,47 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
     private sealed record LiveBasis(DateOnly Today, long At, PriceBasis Basis, DateOnly? Newest);
 
     private LiveBasis? _liveBasis;
+    private int _refreshingBasis;
 
     /// <summary>
-    /// The basis to evaluate on. For live passes (on-tick ones run several times a second) it is looked up at most once a
-    /// minute: finding the newest broad session groups the whole bar table.
+    /// The basis to evaluate on. Finding the newest broad session groups the bar table (a few hundred ms on the bundled
+    /// store), and on-tick passes run several times a second: a live pass uses the day's answer and, once it is a minute
+    /// old, has it looked up again in the background instead of waiting for it.
     /// </summary>
     private async Task<(PriceBasis Basis, DateOnly? Newest)> BasisAsync(DateOnly? date, DateOnly today, CancellationToken ct)
     {
-        if (date is null && _liveBasis is { } cached && cached.Today == today && time.GetElapsedTime(cached.At) < TimeSpan.FromMinutes(1))
+        if (date is null && _liveBasis is { } cached && cached.Today == today)
         {
+            if (time.GetElapsedTime(cached.At) >= TimeSpan.FromMinutes(1) && Interlocked.Exchange(ref _refreshingBasis, 1) == 0)
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        var (basis, newest) = await Screening.BroadestBasisAsync(store, today, CancellationToken.None);
+                        _liveBasis = new LiveBasis(today, time.GetTimestamp(), basis, newest);
+                    }
+                    catch (Exception e)
+                    {
+                        logger.LogWarning("conditions: looking up the basis failed: {Error}", e.Message);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _refreshingBasis, 0);
+                    }
+                }, CancellationToken.None);
+            }
+
             return (cached.Basis, cached.Newest);
         }
 
-        var (basis, newest) = await Screening.BroadestBasisAsync(store, date ?? today, ct);
+        var found = await Screening.BroadestBasisAsync(store, date ?? today, ct);
         if (date is null)
         {
-            _liveBasis = new LiveBasis(today, time.GetTimestamp(), basis, newest);
+            _liveBasis = new LiveBasis(today, time.GetTimestamp(), found.Basis, found.Newest);
         }
 
-        return (basis, newest);
+        return found;
     }
 
     private async Task<ConditionRunDto> ApplyAsync(StoredCondition condition, ConditionNode node, ConditionEvaluator evaluator, string? live, CancellationToken ct)
