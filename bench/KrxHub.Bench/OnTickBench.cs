@@ -82,6 +82,7 @@ internal static class OnTickBench
 
         // Each flip crosses the previous close, so each makes one event: entry, exit, entry… The first ones warm the day's history.
         var latencies = new List<double>();
+        var (pauseBefore, gen2Before, gen1Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), GC.CollectionCount(1));
         for (var i = 0; i < flips + 10; i++)
         {
             await Task.Delay(300); // more than the 250 ms gap: every flip is evaluated at once
@@ -96,6 +97,7 @@ internal static class OnTickBench
             }
         }
 
+        var (gcPause, gen2, gen1) = (GC.GetTotalPauseDuration() - pauseBefore, GC.CollectionCount(2) - gen2Before, GC.CollectionCount(1) - gen1Before);
         var baseline = new List<double>();
         using var direct = new HttpClient();
         for (var i = 0; i < 50; i++)
@@ -121,6 +123,9 @@ internal static class OnTickBench
             maxMs = Math.Round(latencies.Max(), 1),
             baselinePostP50Ms = Math.Round(LiveConditionsBench.Percentile(baseline, 0.5), 2),
             baselinePostP99Ms = Math.Round(LiveConditionsBench.Percentile(baseline, 0.99), 2),
+            gcPauseMsDuringFlips = Math.Round(gcPause.TotalMilliseconds),
+            gen1CollectionsDuringFlips = gen1,
+            gen2CollectionsDuringFlips = gen2,
             targetP99Ms = 100,
         });
         return 0;
