@@ -101,38 +101,22 @@ public static class Screening
         var series = (await store.GetBarSeriesAsync(basis, from, date, null, ct)).ToDictionary(s => s.Code);
         var today = (await store.GetBarsOnDateAsync(date, market, null, ct)).GroupBy(b => b.Code)
             .ToDictionary(g => g.Key, g => g.OrderBy(b => b.Basis == basis ? 0 : 1).ToList());
-        var stocks = new List<Stock>();
-        var bars = new List<BarSeries>();
-        var value = new List<decimal?>();
-        var cap = new List<decimal?>();
-        var shares = new List<decimal?>();
-        var withoutBar = 0;
+        var rows = new UniverseRows();
         foreach (var stock in await ListedAsync(store, date, market, ct))
         {
             if (!series.TryGetValue(stock.Code, out var s) || s.Count == 0 || s.LastDate != date)
             {
-                withoutBar++;
+                rows.WithoutBar++;
                 continue;
             }
 
-            stocks.Add(stock);
-            bars.Add(s);
-            var rows = today.GetValueOrDefault(stock.Code) ?? [];
-            value.Add(rows.Select(b => b.TradingValue).FirstOrDefault(v => v is not null));
-            cap.Add(rows.Select(b => b.MarketCap).FirstOrDefault(v => v is not null));
-            shares.Add(rows.Select(b => b.ListedShares).FirstOrDefault(v => v is not null) ?? stock.ListedShares);
+            var stored = today.GetValueOrDefault(stock.Code) ?? [];
+            rows.Add(stock, s, stored.Select(b => b.TradingValue).FirstOrDefault(v => v is not null),
+                stored.Select(b => b.MarketCap).FirstOrDefault(v => v is not null),
+                stored.Select(b => b.ListedShares).FirstOrDefault(v => v is not null) ?? stock.ListedShares);
         }
 
-        return (new ScreenUniverse
-        {
-            Date = date,
-            Stocks = stocks,
-            Bars = bars,
-            TradingValue = value,
-            MarketCap = cap,
-            ListedShares = shares,
-            NetBuying = await FlowsAsync(store, Investors(condition), from, date, ct),
-        }, withoutBar);
+        return rows.Build(date, await FlowsAsync(store, Investors(condition), from, date, ct));
     }
 
     /// <summary>
@@ -170,12 +154,7 @@ public static class Screening
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(lastTick);
-        var stocks = new List<Stock>();
-        var bars = new List<BarSeries>();
-        var value = new List<decimal?>();
-        var cap = new List<decimal?>();
-        var shares = new List<decimal?>();
-        var withoutBar = 0;
+        var rows = new UniverseRows();
         foreach (var stock in history.Universe.Stocks)
         {
             if (market is not null && stock.Market != market)
@@ -185,7 +164,7 @@ public static class Screening
 
             if (lastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != today)
             {
-                withoutBar++;
+                rows.WithoutBar++;
                 continue;
             }
 
@@ -193,22 +172,45 @@ public static class Screening
             var open = tick.Open > 0m ? tick.Open : tick.Price;
             var high = Math.Max(tick.High, tick.Price);
             var low = tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price;
-            stocks.Add(stock);
-            bars.Add(new BarSeries(stock.Code, history.Basis, [today], [open], [high], [low], [tick.Price], [tick.AccVolume]));
-            value.Add(tick.AccValue);
-            shares.Add(stock.ListedShares);
-            cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
+            rows.Add(stock, new BarSeries(stock.Code, history.Basis, [today], [open], [high], [low], [tick.Price], [tick.AccVolume]), tick.AccValue,
+                stock.ListedShares is { } listedShares ? listedShares * tick.Price : null, stock.ListedShares);
         }
 
-        return (new ScreenUniverse
+        return rows.Build(today, null);
+    }
+
+    /// <summary>A universe's columns as its stocks are added, and how many stocks were left out for want of a bar.</summary>
+    private sealed class UniverseRows
+    {
+        private readonly List<Stock> _stocks = [];
+        private readonly List<BarSeries> _bars = [];
+        private readonly List<decimal?> _value = [];
+        private readonly List<decimal?> _cap = [];
+        private readonly List<decimal?> _shares = [];
+
+        public int WithoutBar { get; set; }
+
+        public void Add(Stock stock, BarSeries bars, decimal? value, decimal? cap, decimal? shares)
         {
-            Date = today,
-            Stocks = stocks,
-            Bars = bars,
-            TradingValue = value,
-            MarketCap = cap,
-            ListedShares = shares,
-        }, withoutBar);
+            _stocks.Add(stock);
+            _bars.Add(bars);
+            _value.Add(value);
+            _cap.Add(cap);
+            _shares.Add(shares);
+        }
+
+        public (ScreenUniverse Universe, int WithoutBar) Build(DateOnly date,
+            IReadOnlyDictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>? netBuying) =>
+            (new ScreenUniverse
+            {
+                Date = date,
+                Stocks = _stocks,
+                Bars = _bars,
+                TradingValue = _value,
+                MarketCap = _cap,
+                ListedShares = _shares,
+                NetBuying = netBuying ?? new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>(),
+            }, WithoutBar);
     }
 
     /// <summary>The value of every field and function of the condition for stock <paramref name="i"/>, by its text.</summary>
