@@ -25,6 +25,13 @@ internal static class BenchSupport
         return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
+    /// <summary>The q-quantile of <paramref name="values"/> (nearest rank).</summary>
+    public static double Percentile(IEnumerable<double> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+    }
+
     public static void Print(object line) => Console.WriteLine(JsonSerializer.Serialize(line));
 
     /// <summary>The bundled adjusted history, decompressed once so that both sides read the same plain CSV.</summary>
@@ -124,4 +131,10 @@ internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, double Pa
 
     public static GcCounts operator -(GcCounts a, GcCounts b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2,
         Math.Round(a.PauseMs - b.PauseMs), Math.Round(a.AllocatedMb - b.AllocatedMb));
+}
+
+/// <summary>A clock that stands at one instant (the simulator's timers are driven by hand in the benchmarks).</summary>
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }

@@ -105,12 +105,6 @@ internal static class ConditionsBench
             baseline.Add(Cycle([trivial]));
         }
 
-        static double P(List<double> values, double q)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        }
-
         var matches = new ConditionEvaluator(universe!);
         BenchSupport.Print(new
         {
@@ -120,11 +114,11 @@ internal static class ConditionsBench
             conditions = nodes.Count,
             cycles,
             loadMedianMs = Math.Round(BenchSupport.Median(loads), 1),
-            twentyP50Ms = Math.Round(P(twenty, 0.5), 2),
-            twentyP99Ms = Math.Round(P(twenty, 0.99), 2),
-            baselineP50Ms = Math.Round(P(baseline, 0.5), 3),
-            baselineP99Ms = Math.Round(P(baseline, 0.99), 3),
-            ratioP99 = Math.Round(P(twenty, 0.99) / P(baseline, 0.99), 1),
+            twentyP50Ms = Math.Round(BenchSupport.Percentile(twenty, 0.5), 2),
+            twentyP99Ms = Math.Round(BenchSupport.Percentile(twenty, 0.99), 2),
+            baselineP50Ms = Math.Round(BenchSupport.Percentile(baseline, 0.5), 3),
+            baselineP99Ms = Math.Round(BenchSupport.Percentile(baseline, 0.99), 3),
+            ratioP99 = Math.Round(BenchSupport.Percentile(twenty, 0.99) / BenchSupport.Percentile(baseline, 0.99), 1),
             matchesPerCondition = nodes.Select(n => matches.Evaluate(n).Matches.Count).ToArray(),
             targetP99Ms = 20,
         });

@@ -122,11 +122,11 @@ internal static class LiveConditionsBench
             cycles,
             historyLoadMs = Math.Round(historyMs, 1),
             firstCycleMs = Math.Round(first.Ms, 1),
-            twentyP50Ms = Math.Round(Percentile(twenty, 0.5), 2),
-            twentyP99Ms = Math.Round(Percentile(twenty, 0.99), 2),
-            baselineP50Ms = Math.Round(Percentile(baseline, 0.5), 2),
-            baselineP99Ms = Math.Round(Percentile(baseline, 0.99), 2),
-            ratioP99 = Math.Round(Percentile(twenty, 0.99) / Percentile(baseline, 0.99), 1),
+            twentyP50Ms = Math.Round(BenchSupport.Percentile(twenty, 0.5), 2),
+            twentyP99Ms = Math.Round(BenchSupport.Percentile(twenty, 0.99), 2),
+            baselineP50Ms = Math.Round(BenchSupport.Percentile(baseline, 0.5), 2),
+            baselineP99Ms = Math.Round(BenchSupport.Percentile(baseline, 0.99), 2),
+            ratioP99 = Math.Round(BenchSupport.Percentile(twenty, 0.99) / BenchSupport.Percentile(baseline, 0.99), 1),
             feedTicksPerSecond = Math.Round(ticksPerSecond),
             allocatedMbPerCycle = Math.Round(allocatedPerCycle / 1e6, 1),
             allocatedMbPerBaselineCycle = Math.Round(allocatedPerBaseline / 1e6, 1),
@@ -134,16 +134,5 @@ internal static class LiveConditionsBench
             targetP99Ms = 20,
         });
         return 0;
-    }
-
-    internal static double Percentile(List<double> values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

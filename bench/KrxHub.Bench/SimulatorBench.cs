@@ -111,9 +111,4 @@ internal static class SimulatorBench
 
         return closes;
     }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

@@ -93,40 +93,25 @@ public class LiveEvaluationTests
         var traded = stocks.Where(s => series[s.Code].CountOnOrBefore(day) > series[s.Code].CountOnOrBefore(before)).ToList();
 
         var wholeBars = traded.Select(s => series[s.Code].Slice(from, day)).ToList();
-        var whole = new ScreenUniverse
-        {
-            Date = day,
-            Stocks = traded,
-            Bars = wholeBars,
-            TradingValue = new decimal?[traded.Count],
-            MarketCap = new decimal?[traded.Count],
-            ListedShares = new decimal?[traded.Count],
-            NetBuying = Flows(wholeBars),
-        };
-
-        var historyBars = stocks.Select(s => series[s.Code].Slice(from, before)).ToList();
-        var history = new ConditionHistory(new ScreenUniverse
-        {
-            Date = before,
-            Stocks = stocks,
-            Bars = historyBars,
-            TradingValue = new decimal?[stocks.Count],
-            MarketCap = new decimal?[stocks.Count],
-            ListedShares = new decimal?[stocks.Count],
-            NetBuying = Flows(wholeBars),
-        });
-        var today = wholeBars.Select(b => b.Slice(day, day)).ToList();
-        var live = new ConditionEvaluator(new ScreenUniverse
-        {
-            Date = day,
-            Stocks = traded,
-            Bars = today,
-            TradingValue = new decimal?[traded.Count],
-            MarketCap = new decimal?[traded.Count],
-            ListedShares = new decimal?[traded.Count],
-        }, history);
+        var flows = Flows(wholeBars);
+        var whole = Universe(day, traded, wholeBars, flows);
+        var history = new ConditionHistory(Universe(before, stocks, [.. stocks.Select(s => series[s.Code].Slice(from, before))], flows));
+        var live = new ConditionEvaluator(Universe(day, traded, [.. wholeBars.Select(b => b.Slice(day, day))], null), history);
         return (new ConditionEvaluator(whole), live);
     }
+
+    /// <summary>A universe without today's scalars (value, market cap, listed shares): the bars alone decide here.</summary>
+    private static ScreenUniverse Universe(DateOnly date, List<Stock> stocks, List<BarSeries> bars,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>? flows) => new()
+    {
+        Date = date,
+        Stocks = stocks,
+        Bars = bars,
+        TradingValue = new decimal?[stocks.Count],
+        MarketCap = new decimal?[stocks.Count],
+        ListedShares = new decimal?[stocks.Count],
+        NetBuying = flows ?? new Dictionary<string, IReadOnlyDictionary<StockCode, IReadOnlyDictionary<DateOnly, decimal>>>(),
+    };
 
     /// <summary>
     /// Net buying per stock and day for two investor types. Real investor flows do not overlap the bundled bars, and only the
