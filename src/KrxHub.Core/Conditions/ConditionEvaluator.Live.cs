@@ -6,6 +6,7 @@ public sealed partial class ConditionEvaluator
     private readonly ConditionHistory? _history;
     private readonly int[] _map = [];
     private readonly Dictionary<string, decimal?[]> _today = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _perCycle = new(StringComparer.Ordinal);
 
     /// <summary>
     /// An evaluator for one live cycle: <paramref name="today"/>.Bars[i] is stock i's bar today alone, and everything before it
@@ -26,6 +27,19 @@ public sealed partial class ConditionEvaluator
                 throw new ArgumentException($"{today.Stocks[i].Code}: a live universe holds one bar today per stock of the history", nameof(today));
             }
         }
+    }
+
+    /// <summary>A value several functions of this cycle derive from (both Bollinger bands), built by the first that asks.</summary>
+    internal T PerCycle<T>(string key, Func<T> build) where T : class
+    {
+        if (_perCycle.TryGetValue(key, out var cached))
+        {
+            return (T)cached;
+        }
+
+        var built = build();
+        _perCycle[key] = built;
+        return built;
     }
 
     /// <summary>The close of the session before the evaluated one, or null (used for today's change in messages).</summary>

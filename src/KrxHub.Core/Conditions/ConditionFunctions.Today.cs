@@ -17,29 +17,43 @@ internal static partial class ConditionFunctions
         var now = arg is null ? null : evaluator.TodayColumn(arg);
         var result = new decimal?[map.Length];
         T[] State<T>(string kind, Func<decimal?[], T> build) => history.State($"{kind}:{key}", s => build(arg is null ? [] : history.Past(arg, s)));
+        // The window's first n − 1 values summed in order; today's is the last addition, as in Sma and Bollinger.
+        (decimal Sum, decimal Squares)?[] Sums() => history.State(
+            $"sums:{arg?.Text}|{P(0)}", s => ConditionHistory.WindowSums(history.Past(arg!, s), P(0) - 1));
         switch (call.Name)
         {
             case "sma":
             case "avg":
-            case "bb_upper":
-            case "bb_lower":
-                // The window's first n − 1 values summed in order; today's is the last addition, as in Sma and Bollinger.
-                var sums = State("sums", past => ConditionHistory.WindowSums(past, P(0) - 1));
+                var sums = Sums();
                 for (var i = 0; i < map.Length; i++)
                 {
-                    if (sums[map[i]] is not { } w || now![i] is not { } x)
-                    {
-                        continue;
-                    }
-
-                    if (call.Name is "sma" or "avg")
+                    if (sums[map[i]] is { } w && now![i] is { } x)
                     {
                         result[i] = (w.Sum + x) / P(0);
-                        continue;
+                    }
+                }
+
+                break;
+            case "bb_upper":
+            case "bb_lower":
+                // Both bands come from one square root per stock: the pair is computed once per cycle for whichever is asked first.
+                var bands = evaluator.PerCycle($"bands:{arg!.Text}|{P(0)}|{call.Parameters[1].ToString(CultureInfo.InvariantCulture)}", () =>
+                {
+                    var windows = Sums();
+                    var pair = new BollingerValue?[map.Length];
+                    for (var i = 0; i < map.Length; i++)
+                    {
+                        if (windows[map[i]] is { } w && now![i] is { } x)
+                        {
+                            pair[i] = Indicator.BollingerOf(w.Sum + x, w.Squares + x * x, P(0), call.Parameters[1]);
+                        }
                     }
 
-                    var bands = Indicator.BollingerOf(w.Sum + x, w.Squares + x * x, P(0), call.Parameters[1]);
-                    result[i] = call.Name == "bb_upper" ? bands.Upper : bands.Lower;
+                    return pair;
+                });
+                for (var i = 0; i < map.Length; i++)
+                {
+                    result[i] = bands[i] is not { } b ? null : call.Name == "bb_upper" ? b.Upper : b.Lower;
                 }
 
                 break;
