@@ -49,12 +49,17 @@ public sealed partial class MarketStore
     /// <summary>Deletes staging rows of runs that are no longer running (abandoned, failed, finished).</summary>
     public async Task DeleteStaleStagingAsync(CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var delete = Command(connection, null, """
+        await using var connection = await _dialect.OpenWithStagingAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var delete = Command(connection, tx, """
             DELETE FROM staging_daily_bars
             WHERE run_id NOT IN (SELECT id FROM collection_runs WHERE status = 'running')
-            """);
-        await delete.ExecuteNonQueryAsync(ct);
+            """))
+        {
+            await delete.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Bars of one stock in [from, to], ascending by date.</summary>

@@ -82,7 +82,7 @@ public sealed partial class MarketStore
     /// <summary>Marks runs of this host whose process is gone as abandoned, and clears their staging rows.</summary>
     public async Task<int> AbandonDeadRunsAsync(CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
+        await using var connection = await _dialect.OpenWithStagingAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var dead = new List<long>();
         await using (var select = Command(connection, tx, "SELECT id, process_id FROM collection_runs WHERE status = @status AND host = @host" + _dialect.ForUpdate))

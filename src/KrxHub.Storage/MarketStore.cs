@@ -15,6 +15,9 @@ public sealed partial class MarketStore : IAsyncDisposable
     /// <summary>The file name of the SQLite database inside the data directory.</summary>
     public const string SqliteFileName = "krxhub.db";
 
+    /// <summary>Appended to the SQLite database's path for the file that holds staged rows (SqliteDialect.StagingFile.cs).</summary>
+    public const string SqliteStagingSuffix = ".staging";
+
     private readonly StoreDialect _dialect;
     private readonly TimeProvider _time;
 

@@ -360,6 +360,10 @@ internal static class PostgresSchema
                 updated_at timestamptz NOT NULL
             );
             """),
+        new(13, SqliteSchema.StagingFile, """
+            -- Nothing to do here: staging_daily_bars is an unlogged table already (see SqliteSchema).
+            SELECT 1;
+            """),
     ];
 
     // Version 7 (6 is taken by another change): see SqliteSchema.

@@ -51,7 +51,7 @@ internal sealed partial class SqliteDialect
             return;
         }
 
-        await using var connection = await OpenSqliteAsync(ct);
+        await using var connection = await OpenStagingSqliteAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         using (var many = new RawStatement(connection, StagedInsert(StagedRowsPerInsert), StagedColumns * StagedRowsPerInsert))
         using (var one = new RawStatement(connection, StagedInsert(1), StagedColumns))
@@ -123,26 +123,31 @@ internal sealed partial class SqliteDialect
 
         // One statement for all keys: the run's staged rows are read once, whatever the number of keys.
         var json = JsonSerializer.Serialize(keys.Select(k => new[] { k.Code.Value, DateText(k.Date) }));
-        await using var connection = await OpenSqliteAsync(ct);
-        await using var delete = Command(connection, null, $"""
+        await using var connection = await OpenStagingSqliteAsync(ct);
+        // An immediate transaction takes the write lock first: the staging file's rollback journal cannot upgrade a read lock safely.
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using (var delete = Command(connection, tx, $"""
             DELETE FROM staging_daily_bars
             WHERE run_id = $run_id AND (code, date) IN (SELECT value ->> 0, value ->> 1 FROM json_each($keys))
             RETURNING {BarColumns}
-            """);
-        delete.Parameters.AddWithValue("$run_id", runId);
-        delete.Parameters.AddWithValue("$keys", json);
-        await using var reader = await delete.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+            """))
         {
-            removed.Add(ReadBar(reader));
+            delete.Parameters.AddWithValue("$run_id", runId);
+            delete.Parameters.AddWithValue("$keys", json);
+            await using var reader = await delete.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                removed.Add(ReadBar(reader));
+            }
         }
 
+        await tx.CommitAsync(ct);
         return removed;
     }
 
     public override async Task<PromotionResult> PromoteDailyBarsAsync(long runId, CancellationToken ct)
     {
-        await using var connection = await OpenSqliteAsync(ct);
+        await using var connection = await OpenStagingSqliteAsync(ct);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         // min/max come straight off the run_id index: other runs are staged unless both equal this run.
         await using var count = Command(connection, tx, """

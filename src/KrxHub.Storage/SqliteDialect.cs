@@ -64,6 +64,7 @@ internal sealed partial class SqliteDialect : StoreDialect
         """;
 
     private readonly string _connectionString;
+    private readonly string _stagingConnectionString;
 
     static SqliteDialect()
     {
@@ -86,6 +87,7 @@ internal sealed partial class SqliteDialect : StoreDialect
             Pooling = true,
             DefaultTimeout = 300,
         }.ToString();
+        _stagingConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Cache = SqliteCacheMode.Default }.ToString();
     }
 
     public override string Backend => "sqlite";
@@ -96,8 +98,9 @@ internal sealed partial class SqliteDialect : StoreDialect
     public override ValueTask DisposeAsync()
     {
         // Release pooled handles so the file can be moved or deleted once the store is gone.
-        using (var connection = new SqliteConnection(_connectionString))
+        foreach (var connectionString in new[] { _connectionString, _stagingConnectionString })
         {
+            using var connection = new SqliteConnection(connectionString);
             SqliteConnection.ClearPool(connection);
         }
 
@@ -233,9 +236,11 @@ internal sealed partial class SqliteDialect : StoreDialect
         return affected;
     }
 
-    private async Task<SqliteConnection> OpenSqliteAsync(CancellationToken ct)
+    private Task<SqliteConnection> OpenSqliteAsync(CancellationToken ct) => OpenSqliteAsync(_connectionString, ct);
+
+    private static async Task<SqliteConnection> OpenSqliteAsync(string connectionString, CancellationToken ct)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(ct);

@@ -347,7 +347,15 @@ internal static class SqliteSchema
                 updated_at TEXT NOT NULL
             );
             """),
+        new(13, StagingFile, """
+            -- Staged rows live in a file of their own (SqliteDialect.StagingFile.cs), attached as "staging". A run that
+            -- was staged here and never promoted is abandoned: its next run stages again.
+            DROP TABLE staging_daily_bars;
+            """),
     ];
+
+    /// <summary>Migration 13's name; on PostgreSQL, whose staging table is already unlogged, it changes nothing.</summary>
+    internal const string StagingFile = "staged rows in a file of their own (SQLite)";
 
     // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099
     // lists of a run, or a KRX MDCSTAT01901 listing of all markets) of two different dates is marked delisted, inferred.

@@ -26,6 +26,9 @@ internal abstract class StoreDialect : IAsyncDisposable
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
+    /// <summary>A connection that also reaches the staging tables (SQLite keeps them in a file of their own).</summary>
+    public virtual Task<DbConnection> OpenWithStagingAsync(CancellationToken ct) => OpenAsync(ct);
+
     /// <summary>A transaction that only reads, seeing one snapshot (SQLite: deferred; PostgreSQL: repeatable read).</summary>
     public abstract Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken ct);
 
@@ -73,6 +76,11 @@ internal abstract class StoreDialect : IAsyncDisposable
         }
 
         await tx.CommitAsync(ct);
+
+        // SQLite's staging file (and its table) exist from the first open on, like the database's own tables.
+        await using (await OpenWithStagingAsync(ct))
+        {
+        }
     }
 
     public abstract Task<int> GetSchemaVersionAsync(CancellationToken ct);

@@ -68,8 +68,7 @@ internal sealed class TestStore : IAsyncDisposable
     {
         if (_backend == "sqlite")
         {
-            await using var connection = new SqliteConnection($"Data Source={Path.Combine(_location, MarketStore.SqliteFileName)};Pooling=False");
-            await connection.OpenAsync();
+            await using var connection = await OpenSqliteAsync();
             await using var command = new SqliteCommand(sql, connection);
             return await command.ExecuteNonQueryAsync();
         }
@@ -80,14 +79,29 @@ internal sealed class TestStore : IAsyncDisposable
         return await pgCommand.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The database file outside the store (no pool), with the staging file attached as the store attaches it, once it exists.</summary>
+    private async Task<SqliteConnection> OpenSqliteAsync()
+    {
+        var path = Path.Combine(_location, MarketStore.SqliteFileName);
+        var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        if (File.Exists(path + MarketStore.SqliteStagingSuffix))
+        {
+            await using var attach = new SqliteCommand("ATTACH DATABASE $path AS staging", connection);
+            attach.Parameters.AddWithValue("$path", path + MarketStore.SqliteStagingSuffix);
+            await attach.ExecuteNonQueryAsync();
+        }
+
+        return connection;
+    }
+
     /// <summary>The first column of the first row, as a long.</summary>
     public async Task<long> ScalarAsync(string sql)
     {
         object? value;
         if (_backend == "sqlite")
         {
-            await using var connection = new SqliteConnection($"Data Source={Path.Combine(_location, MarketStore.SqliteFileName)};Pooling=False");
-            await connection.OpenAsync();
+            await using var connection = await OpenSqliteAsync();
             await using var command = new SqliteCommand(sql, connection);
             value = await command.ExecuteScalarAsync();
         }

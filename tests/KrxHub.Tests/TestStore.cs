@@ -21,6 +21,26 @@ internal sealed class TestStore : IAsyncDisposable
     /// <summary>The PostgreSQL connection string, or null for SQLite.</summary>
     public string? Database { get; }
 
+    /// <summary>
+    /// A SQLite connection outside the store (no pool), with the staging file attached as the store attaches it when
+    /// one exists, so that staging_daily_bars reads as the store sees it.
+    /// </summary>
+    public async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenSqliteAsync()
+    {
+        var path = Path.Combine(DataDirectory, MarketStore.SqliteFileName);
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        if (File.Exists(path + MarketStore.SqliteStagingSuffix))
+        {
+            await using var attach = connection.CreateCommand();
+            attach.CommandText = "ATTACH DATABASE $path AS staging";
+            attach.Parameters.AddWithValue("$path", path + MarketStore.SqliteStagingSuffix);
+            await attach.ExecuteNonQueryAsync();
+        }
+
+        return connection;
+    }
+
     /// <summary>CLI arguments that select this store.</summary>
     public string[] CliArgs => Database is null ? ["--data-dir", DataDirectory] : ["--database", Database];
 

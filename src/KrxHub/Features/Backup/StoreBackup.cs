@@ -114,7 +114,10 @@ public static class StoreBackup
 
         var restored = pgRestore is null ? await SqliteBackup.CountStoreAsync(SqlitePath(store), ct) : await PostgresBackup.CountStoreAsync(store.Database!, ct);
         var comparable = restored.Where(t => t.Table != "schema_migrations" || content.SchemaVersion == MarketStore.LatestSchemaVersion).ToList();
-        var expected = content.Tables.Where(t => t.Table != "schema_migrations" || content.SchemaVersion == MarketStore.LatestSchemaVersion).ToList();
+        // Since migration 13 SQLite stages in a file of its own: the staged rows of an older backup (a run that cannot
+        // resume after a restore anyway) are left behind with the table the migration drops.
+        var expected = content.Tables.Where(t => (t.Table != "schema_migrations" || content.SchemaVersion == MarketStore.LatestSchemaVersion)
+            && !(pgRestore is null && t.Table == "staging_daily_bars")).ToList();
         if (BackupFiles.Difference(expected, comparable, "the backup", "the restored store") is { } difference)
         {
             throw new CliException($"the restored store does not match the backup: {difference}");

@@ -181,8 +181,7 @@ public class KillTests
     {
         if (test.Database is null)
         {
-            await using var connection = new SqliteConnection($"Data Source={Path.Combine(test.DataDirectory, "krxhub.db")};Pooling=False");
-            await connection.OpenAsync();
+            await using var connection = await test.OpenSqliteAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
