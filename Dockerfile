@@ -13,10 +13,11 @@ COPY src/KrxHub/KrxHub.csproj src/KrxHub/
 COPY src/KrxHub.Core/KrxHub.Core.csproj src/KrxHub.Core/
 COPY src/KrxHub.Storage/KrxHub.Storage.csproj src/KrxHub.Storage/
 COPY src/KrxHub.Sources/KrxHub.Sources.csproj src/KrxHub.Sources/
-RUN dotnet restore src/KrxHub/KrxHub.csproj
+# --ucr: restore and publish for the build platform's runtime, so the assemblies ship precompiled (ReadyToRun).
+RUN dotnet restore src/KrxHub/KrxHub.csproj --ucr
 COPY src/ src/
 COPY data/ data/
-RUN dotnet publish src/KrxHub/KrxHub.csproj --no-restore -c Release -o /app -p:UseAppHost=false
+RUN dotnet publish src/KrxHub/KrxHub.csproj --no-restore -c Release --ucr --self-contained false -o /app -p:UseAppHost=false
 
 # ---- runtime
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_TAG} AS runtime

@@ -2,14 +2,21 @@
 # The issue-13 import figure: the CLI import of the bundled 986k-bar file into a fresh SQLite store, timed from process
 # start to exit, against `sqlite3 .import` of the same rows (decompressed CSV) into a table with only a primary key,
 # measured alternately in the same invocation. Prints every run, the medians and the ratio of rows/s (baseline = 1).
-#   bash bench/cli-import.sh <dir of a built krxhub> [runs]      e.g. bash bench/cli-import.sh src/KrxHub/bin/Release/net10.0 3
+#   bash bench/cli-import.sh [dir of a built krxhub | publish] [runs]
+# "publish" (the default) measures what ships: `dotnet publish` for this platform, precompiled (ReadyToRun), as the
+# Dockerfile builds it. A directory measures that build instead, e.g. src/KrxHub/bin/Release/net10.0 (JIT-compiled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:?the directory of a built krxhub (…/bin/Release/net10.0)}
+BIN=${1:-publish}
 RUNS=${2:-3}
 FILE=data/history/krx-daily-adjusted-2761-stocks-2023-12-05_2025-06-17.csv.gz
 TMP=$(mktemp -d /tmp/krxhub-cli-import.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+if [ "$BIN" = publish ]; then
+  dotnet publish src/KrxHub/KrxHub.csproj -c Release --ucr --self-contained false -o "$TMP/publish" > "$TMP/publish.log" 2>&1 \
+    || { cat "$TMP/publish.log"; exit 1; }
+  BIN="$TMP/publish"
+fi
 zcat "$FILE" > "$TMP/plain.csv"
 ROWS=$(($(wc -l < "$TMP/plain.csv") - 1))
 base=(); ours=()
