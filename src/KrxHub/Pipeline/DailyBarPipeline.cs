@@ -249,7 +249,8 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
             var bar = row.Bar!;
             var key = (bar.Code, bar.Date);
             var hash = ValueHash(bar);
-            if (state.Seen.TryGetValue(key, out var seenHash))
+            var seenDates = state.SeenDates(bar.Code);
+            if (seenDates.TryGetValue(bar.Date, out var seenHash))
             {
                 if (seenHash == hash)
                 {
@@ -265,7 +266,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
                 continue;
             }
 
-            state.Seen[key] = hash;
+            seenDates[bar.Date] = hash;
             toStage.Add(bar);
             if (row.Raw.Name is { Length: > 0 } name && (!state.Described.TryGetValue(bar.Code, out var seen) || seen.Date <= bar.Date))
             {
@@ -367,7 +368,29 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
         public long Repaired;
         public readonly Dictionary<string, long> ByReason = new(StringComparer.Ordinal);
         public readonly Dictionary<StockCode, PreviousClose> LastClose = [];
-        public readonly Dictionary<(StockCode, DateOnly), int> Seen = [];
+        private readonly Dictionary<StockCode, Dictionary<DateOnly, int>> _seen = [];
+        private (StockCode Code, Dictionary<DateOnly, int> Dates)? _lastSeen;
+
+        /// <summary>
+        /// The value hash of each date of the stock seen so far in this run. Per stock, and the last stock's kept at hand:
+        /// files come grouped by stock, and one dictionary of a million (code, date) keys cost a string hash and a cache
+        /// miss per row.
+        /// </summary>
+        public Dictionary<DateOnly, int> SeenDates(StockCode code)
+        {
+            if (_lastSeen is { } last && last.Code == code)
+            {
+                return last.Dates;
+            }
+
+            if (!_seen.TryGetValue(code, out var dates))
+            {
+                _seen[code] = dates = [];
+            }
+
+            _lastSeen = (code, dates);
+            return dates;
+        }
         public readonly Dictionary<StockCode, Description> Described = [];
 
         public void Count(string reason) => ByReason[reason] = ByReason.GetValueOrDefault(reason) + 1;
