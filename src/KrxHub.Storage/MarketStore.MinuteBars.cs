@@ -48,33 +48,26 @@ public sealed partial class MarketStore
     /// <summary>Minute bars of one stock with from &lt;= start &lt; to, oldest first.</summary>
     public async Task<IReadOnlyList<MinuteBar>> GetMinuteBarsAsync(StockCode code, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, """
+        return await QueryAsync("""
             SELECT ts, open, high, low, close, volume, trading_value, source, fetched_at
             FROM minute_bars
             WHERE code = @code AND ts >= @from AND ts < @to
             ORDER BY ts
-            """);
-        select.Parameters.Add(_dialect.Text("code", code.Value));
-        select.Parameters.Add(_dialect.Instant("from", from));
-        select.Parameters.Add(_dialect.Instant("to", to));
-        var bars = new List<MinuteBar>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+            """, p =>
         {
-            bars.Add(new MinuteBar(
-                code,
-                _dialect.ReadInstant(reader, 0).ToOffset(KrxCalendar.KstOffset),
-                _dialect.ReadDecimal(reader, 1),
-                _dialect.ReadDecimal(reader, 2),
-                _dialect.ReadDecimal(reader, 3),
-                _dialect.ReadDecimal(reader, 4),
-                reader.GetInt64(5),
-                _dialect.NullableDecimal(reader, 6),
-                reader.GetString(7),
-                _dialect.ReadInstant(reader, 8)));
-        }
-
-        return bars;
+            p.Add(_dialect.Text("code", code.Value));
+            p.Add(_dialect.Instant("from", from));
+            p.Add(_dialect.Instant("to", to));
+        }, r => new MinuteBar(
+            code,
+            _dialect.ReadInstant(r, 0).ToOffset(KrxCalendar.KstOffset),
+            _dialect.ReadDecimal(r, 1),
+            _dialect.ReadDecimal(r, 2),
+            _dialect.ReadDecimal(r, 3),
+            _dialect.ReadDecimal(r, 4),
+            r.GetInt64(5),
+            _dialect.NullableDecimal(r, 6),
+            r.GetString(7),
+            _dialect.ReadInstant(r, 8)), ct);
     }
 }

@@ -87,4 +87,20 @@ public sealed partial class MarketStore : IAsyncDisposable
     }
 
     private DbParameter Int(string name, int value) => _dialect.Long(name, value);
+
+    /// <summary>Runs the SELECT <paramref name="sql"/> with the parameters <paramref name="bind"/> adds and reads every row with <paramref name="read"/>.</summary>
+    private async Task<List<T>> QueryAsync<T>(string sql, Action<DbParameterCollection> bind, Func<DbDataReader, T> read, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, sql);
+        bind(select.Parameters);
+        var rows = new List<T>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
 }
