@@ -99,7 +99,7 @@ public sealed partial class MarketStore
                   FROM index_bars GROUP BY index_code) s
             JOIN index_bars b ON b.index_code = s.index_code AND b.date = s.last_date
             ORDER BY s.index_code
-            """, _ => { }, r => new StoredIndex(r.GetString(0), r.GetInt64(1), _dialect.ReadDate(r, 2), _dialect.ReadDate(r, 3),
+            """, r => new StoredIndex(r.GetString(0), r.GetInt64(1), _dialect.ReadDate(r, 2), _dialect.ReadDate(r, 3),
                 _dialect.ReadDecimal(r, 4), r.GetString(5), _dialect.ReadInstant(r, 6)), ct);
     }
 

@@ -88,6 +88,9 @@ public sealed partial class MarketStore : IAsyncDisposable
 
     private DbParameter Int(string name, int value) => _dialect.Long(name, value);
 
+    /// <summary>Runs the SELECT <paramref name="sql"/>, which takes no parameters, and reads every row with <paramref name="read"/>.</summary>
+    private Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct) => QueryAsync(sql, _ => { }, read, ct);
+
     /// <summary>Runs the SELECT <paramref name="sql"/> with the parameters <paramref name="bind"/> adds and reads every row with <paramref name="read"/>.</summary>
     private async Task<List<T>> QueryAsync<T>(string sql, Action<DbParameterCollection> bind, Func<DbDataReader, T> read, CancellationToken ct)
     {
