@@ -98,18 +98,9 @@ public sealed partial class MarketStore
             _dialect.ReadInstant(r, 10))), ct);
     }
 
-    private async Task<PromotionResult> PromoteFlowsAsync<T>(
-        string table, string keyColumn, IReadOnlyList<T> flows, Action<DbParameterCollection, T> bind, CancellationToken ct)
-    {
-        if (flows.Count == 0)
-        {
-            return new PromotionResult(0, 0);
-        }
-
-        var sql = string.Format(CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn);
-        var changed = await _dialect.ExecuteEachAsync(sql, flows, bind, ct);
-        return new PromotionResult(changed, flows.Count - changed);
-    }
+    private Task<PromotionResult> PromoteFlowsAsync<T>(
+        string table, string keyColumn, IReadOnlyList<T> flows, Action<DbParameterCollection, T> bind, CancellationToken ct) =>
+        UpsertEachAsync(string.Format(CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn), flows, bind, ct);
 
     private void BindMeasures(
         DbParameterCollection p, DateOnly date, InvestorType investor, long? buyVolume, long? sellVolume, long? netVolume,

@@ -42,26 +42,13 @@ public sealed partial class MarketStore
     public async Task<PromotionResult> PromoteIndexBarsAsync(IReadOnlyList<IndexBar> bars, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(bars);
-        if (bars.Count == 0)
-        {
-            return new PromotionResult(0, 0);
-        }
-
-        var changed = await _dialect.ExecuteEachAsync(UpsertIndexBar, bars, (p, b) =>
+        return await UpsertEachAsync(UpsertIndexBar, bars, (p, b) =>
         {
             p.Add(_dialect.Text("index_code", b.IndexCode));
             p.Add(_dialect.Date("date", b.Date));
-            p.Add(_dialect.Decimal("open", b.Open));
-            p.Add(_dialect.Decimal("high", b.High));
-            p.Add(_dialect.Decimal("low", b.Low));
-            p.Add(_dialect.Decimal("close", b.Close));
-            p.Add(_dialect.Long("volume", b.Volume));
-            p.Add(_dialect.Decimal("trading_value", b.TradingValue));
+            BindBarValues(p, b.Open, b.High, b.Low, b.Close, b.Volume, b.TradingValue, b.Source, b.FetchedAt);
             p.Add(_dialect.Decimal("market_cap", b.MarketCap));
-            p.Add(_dialect.Text("source", b.Source));
-            p.Add(_dialect.Instant("fetched_at", b.FetchedAt));
         }, ct);
-        return new PromotionResult(changed, bars.Count - changed);
     }
 
     /// <summary>Bars of one index in [from, to], ascending by date.</summary>
@@ -107,12 +94,7 @@ public sealed partial class MarketStore
     public async Task<PromotionResult> PromoteIndexConstituentsAsync(IReadOnlyList<IndexConstituent> constituents, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(constituents);
-        if (constituents.Count == 0)
-        {
-            return new PromotionResult(0, 0);
-        }
-
-        var changed = await _dialect.ExecuteEachAsync(UpsertConstituent, constituents, (p, c) =>
+        return await UpsertEachAsync(UpsertConstituent, constituents, (p, c) =>
         {
             p.Add(_dialect.Text("index_code", c.IndexCode));
             p.Add(_dialect.Date("date", c.Date));
@@ -124,7 +106,6 @@ public sealed partial class MarketStore
             p.Add(_dialect.Text("source", c.Source));
             p.Add(_dialect.Instant("fetched_at", c.FetchedAt));
         }, ct);
-        return new PromotionResult(changed, constituents.Count - changed);
     }
 
     /// <summary>

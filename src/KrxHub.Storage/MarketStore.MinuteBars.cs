@@ -8,7 +8,7 @@ public sealed partial class MarketStore
     // The WHERE on the update keeps identical re-deliveries from counting (and from rewriting the row).
     private const string UpsertMinuteBar = """
         INSERT INTO minute_bars (code, ts, open, high, low, close, volume, trading_value, source, fetched_at)
-        VALUES (@code, @ts, @open, @high, @low, @close, @volume, @value, @source, @fetched_at)
+        VALUES (@code, @ts, @open, @high, @low, @close, @volume, @trading_value, @source, @fetched_at)
         ON CONFLICT (code, ts) DO UPDATE SET
             open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
             volume = excluded.volume, trading_value = excluded.trading_value,
@@ -23,26 +23,12 @@ public sealed partial class MarketStore
     public async Task<PromotionResult> UpsertMinuteBarsAsync(IReadOnlyList<MinuteBar> bars, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(bars);
-        if (bars.Count == 0)
+        return await UpsertEachAsync(UpsertMinuteBar, bars, (p, bar) =>
         {
-            return default;
-        }
-
-        var d = _dialect;
-        var changed = await d.ExecuteEachAsync(UpsertMinuteBar, bars, (p, bar) =>
-        {
-            p.Add(d.Text("code", bar.Code.Value));
-            p.Add(d.Instant("ts", bar.Start));
-            p.Add(d.Decimal("open", bar.Open));
-            p.Add(d.Decimal("high", bar.High));
-            p.Add(d.Decimal("low", bar.Low));
-            p.Add(d.Decimal("close", bar.Close));
-            p.Add(d.Long("volume", bar.Volume));
-            p.Add(d.Decimal("value", bar.TradingValue));
-            p.Add(d.Text("source", bar.Source));
-            p.Add(d.Instant("fetched_at", bar.FetchedAt));
+            p.Add(_dialect.Text("code", bar.Code.Value));
+            p.Add(_dialect.Instant("ts", bar.Start));
+            BindBarValues(p, bar.Open, bar.High, bar.Low, bar.Close, bar.Volume, bar.TradingValue, bar.Source, bar.FetchedAt);
         }, ct);
-        return new PromotionResult(changed, bars.Count - changed);
     }
 
     /// <summary>Minute bars of one stock with from &lt;= start &lt; to, oldest first.</summary>
