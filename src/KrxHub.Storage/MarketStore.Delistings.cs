@@ -110,8 +110,7 @@ public sealed partial class MarketStore
     {
         ArgumentNullException.ThrowIfNull(delisted);
         var now = _time.GetUtcNow();
-        var d = _dialect;
-        return (int)await d.ExecuteEachAsync("""
+        return (int)await _dialect.ExecuteEachAsync("""
             INSERT INTO stocks (code, name, market, security_group, share_class, listing_date, delisting_date, listed_shares, industry, updated_at, as_of)
             VALUES (@code, @name, @market, @security_group, @share_class, @listing_date, @delisting_date, @listed_shares, @industry, @updated_at, @as_of)
             ON CONFLICT (code) DO UPDATE SET
@@ -119,20 +118,7 @@ public sealed partial class MarketStore
                 updated_at = excluded.updated_at
             WHERE (stocks.listing_date IS NULL OR stocks.listing_date < excluded.delisting_date)
               AND (stocks.delisting_date IS DISTINCT FROM excluded.delisting_date OR stocks.delisting_inferred)
-            """, [.. delisted.Where(s => s.DelistingDate is not null)], (p, s) =>
-        {
-            p.Add(d.Text("code", s.Code.Value));
-            p.Add(d.Text("name", s.Name));
-            p.Add(d.Text("market", s.Market.Name()));
-            p.Add(d.Text("security_group", s.SecurityGroup));
-            p.Add(d.Text("share_class", s.ShareClass));
-            p.Add(d.Date("listing_date", s.ListingDate));
-            p.Add(d.Date("delisting_date", s.DelistingDate));
-            p.Add(d.Long("listed_shares", s.ListedShares));
-            p.Add(d.Text("industry", s.Industry));
-            p.Add(d.Instant("updated_at", now));
-            p.Add(d.Date("as_of", s.AsOf));
-        }, ct);
+            """, [.. delisted.Where(s => s.DelistingDate is not null)], (p, s) => BindStock(p, s, now), ct);
     }
 
     private sealed record ListingState(string Code, DateOnly? ListingDate, DateOnly? DelistingDate, bool Inferred, DateOnly? AsOf, int AbsentCount,
@@ -140,19 +126,11 @@ public sealed partial class MarketStore
 
     private async Task<IReadOnlyList<ListingState>> ReadListingStateAsync(CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null,
-            "SELECT code, listing_date, delisting_date, delisting_inferred, as_of, absent_count, last_absent_on, security_group FROM stocks");
-        var rows = new List<ListingState>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new ListingState(reader.GetString(0), _dialect.NullableDate(reader, 1), _dialect.NullableDate(reader, 2), _dialect.ReadBool(reader, 3),
-                _dialect.NullableDate(reader, 4), Convert.ToInt32(reader.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
-                _dialect.NullableDate(reader, 6), StoreDialect.NullableString(reader, 7)));
-        }
-
-        return rows;
+        return await QueryAsync(
+            "SELECT code, listing_date, delisting_date, delisting_inferred, as_of, absent_count, last_absent_on, security_group FROM stocks",
+            r => new ListingState(r.GetString(0), _dialect.NullableDate(r, 1), _dialect.NullableDate(r, 2), _dialect.ReadBool(r, 3),
+                _dialect.NullableDate(r, 4), Convert.ToInt32(r.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
+                _dialect.NullableDate(r, 6), StoreDialect.NullableString(r, 7)), ct);
     }
 
     /// <summary>The date of each stock's newest daily bar of either basis; stocks without bars are left out.</summary>

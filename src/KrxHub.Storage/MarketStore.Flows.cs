@@ -51,85 +51,56 @@ public sealed partial class MarketStore
     /// <summary>Flows of one stock in [from, to], by date, then investor type.</summary>
     public async Task<IReadOnlyList<InvestorFlow>> GetInvestorFlowsAsync(StockCode code, DateOnly from, DateOnly to, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, """
-            SELECT code, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
-            FROM investor_flows
-            WHERE code = @code AND date BETWEEN @from AND @to
-            """);
-        select.Parameters.Add(_dialect.Text("code", code.Value));
-        select.Parameters.Add(_dialect.Date("from", from));
-        select.Parameters.Add(_dialect.Date("to", to));
-        var flows = new List<InvestorFlow>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            flows.Add(new InvestorFlow(
-                StockCode.Parse(reader.GetString(0)),
-                _dialect.ReadDate(reader, 1),
-                StoredValues.ParseInvestor(reader.GetString(2)),
-                StoreDialect.NullableLong(reader, 3),
-                StoreDialect.NullableLong(reader, 4),
-                StoreDialect.NullableLong(reader, 5),
-                _dialect.NullableDecimal(reader, 6),
-                _dialect.NullableDecimal(reader, 7),
-                _dialect.NullableDecimal(reader, 8),
-                reader.GetString(9),
-                _dialect.ReadInstant(reader, 10)));
-        }
-
+        var flows = await ReadFlowsAsync("investor_flows", "code", code.Value, from, to, (key, f) => new InvestorFlow(
+            StockCode.Parse(key), f.Date, f.Investor, f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.Source, f.FetchedAt), ct);
         return [.. flows.OrderBy(f => f.Date).ThenBy(f => f.Investor)];
     }
 
     /// <summary>Market-wide flows in [from, to] of one market (null: every market), by market, date, then investor type.</summary>
     public async Task<IReadOnlyList<MarketInvestorFlow>> GetMarketInvestorFlowsAsync(Market? market, DateOnly from, DateOnly to, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, $"""
-            SELECT market, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
-            FROM market_investor_flows
-            WHERE date BETWEEN @from AND @to{(market is null ? string.Empty : " AND market = @market")}
-            """);
-        select.Parameters.Add(_dialect.Date("from", from));
-        select.Parameters.Add(_dialect.Date("to", to));
-        if (market is { } m)
-        {
-            select.Parameters.Add(_dialect.Text("market", m.Name()));
-        }
-
-        var flows = new List<MarketInvestorFlow>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            flows.Add(new MarketInvestorFlow(
-                StoredValues.ParseMarket(reader.GetString(0)),
-                _dialect.ReadDate(reader, 1),
-                StoredValues.ParseInvestor(reader.GetString(2)),
-                StoreDialect.NullableLong(reader, 3),
-                StoreDialect.NullableLong(reader, 4),
-                StoreDialect.NullableLong(reader, 5),
-                _dialect.NullableDecimal(reader, 6),
-                _dialect.NullableDecimal(reader, 7),
-                _dialect.NullableDecimal(reader, 8),
-                reader.GetString(9),
-                _dialect.ReadInstant(reader, 10)));
-        }
-
+        var flows = await ReadFlowsAsync("market_investor_flows", "market", market?.Name(), from, to, (key, f) => new MarketInvestorFlow(
+            StoredValues.ParseMarket(key), f.Date, f.Investor, f.BuyVolume, f.SellVolume, f.NetVolume, f.BuyValue, f.SellValue, f.NetValue, f.Source, f.FetchedAt), ct);
         return [.. flows.OrderBy(f => f.Market).ThenBy(f => f.Date).ThenBy(f => f.Investor)];
     }
 
-    private async Task<PromotionResult> PromoteFlowsAsync<T>(
-        string table, string keyColumn, IReadOnlyList<T> flows, Action<DbParameterCollection, T> bind, CancellationToken ct)
-    {
-        if (flows.Count == 0)
-        {
-            return new PromotionResult(0, 0);
-        }
+    /// <summary>A stored flow row of either table but its key (the stock code or the market).</summary>
+    private readonly record struct StoredFlow(DateOnly Date, InvestorType Investor, long? BuyVolume, long? SellVolume, long? NetVolume,
+        decimal? BuyValue, decimal? SellValue, decimal? NetValue, string Source, DateTimeOffset FetchedAt);
 
-        var sql = string.Format(CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn);
-        var changed = await _dialect.ExecuteEachAsync(sql, flows, bind, ct);
-        return new PromotionResult(changed, flows.Count - changed);
+    /// <summary>The rows of <paramref name="table"/> in [from, to] whose <paramref name="keyColumn"/> is <paramref name="key"/> (null: every key), unordered.</summary>
+    private async Task<List<T>> ReadFlowsAsync<T>(
+        string table, string keyColumn, string? key, DateOnly from, DateOnly to, Func<string, StoredFlow, T> make, CancellationToken ct)
+    {
+        var sql = $"""
+            SELECT {keyColumn}, date, investor, buy_volume, sell_volume, net_volume, buy_value, sell_value, net_value, source, fetched_at
+            FROM {table}
+            WHERE date BETWEEN @from AND @to{(key is null ? string.Empty : $" AND {keyColumn} = @key")}
+            """;
+        return await QueryAsync(sql, p =>
+        {
+            p.Add(_dialect.Date("from", from));
+            p.Add(_dialect.Date("to", to));
+            if (key is not null)
+            {
+                p.Add(_dialect.Text("key", key));
+            }
+        }, r => make(r.GetString(0), new StoredFlow(
+            _dialect.ReadDate(r, 1),
+            StoredValues.ParseInvestor(r.GetString(2)),
+            StoreDialect.NullableLong(r, 3),
+            StoreDialect.NullableLong(r, 4),
+            StoreDialect.NullableLong(r, 5),
+            _dialect.NullableDecimal(r, 6),
+            _dialect.NullableDecimal(r, 7),
+            _dialect.NullableDecimal(r, 8),
+            r.GetString(9),
+            _dialect.ReadInstant(r, 10))), ct);
     }
+
+    private Task<PromotionResult> PromoteFlowsAsync<T>(
+        string table, string keyColumn, IReadOnlyList<T> flows, Action<DbParameterCollection, T> bind, CancellationToken ct) =>
+        UpsertEachAsync(string.Format(CultureInfo.InvariantCulture, UpsertFlowTemplate, table, keyColumn), flows, bind, ct);
 
     private void BindMeasures(
         DbParameterCollection p, DateOnly date, InvestorType investor, long? buyVolume, long? sellVolume, long? netVolume,

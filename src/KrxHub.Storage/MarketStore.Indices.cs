@@ -42,93 +42,59 @@ public sealed partial class MarketStore
     public async Task<PromotionResult> PromoteIndexBarsAsync(IReadOnlyList<IndexBar> bars, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(bars);
-        if (bars.Count == 0)
-        {
-            return new PromotionResult(0, 0);
-        }
-
-        var changed = await _dialect.ExecuteEachAsync(UpsertIndexBar, bars, (p, b) =>
+        return await UpsertEachAsync(UpsertIndexBar, bars, (p, b) =>
         {
             p.Add(_dialect.Text("index_code", b.IndexCode));
             p.Add(_dialect.Date("date", b.Date));
-            p.Add(_dialect.Decimal("open", b.Open));
-            p.Add(_dialect.Decimal("high", b.High));
-            p.Add(_dialect.Decimal("low", b.Low));
-            p.Add(_dialect.Decimal("close", b.Close));
-            p.Add(_dialect.Long("volume", b.Volume));
-            p.Add(_dialect.Decimal("trading_value", b.TradingValue));
+            BindBarValues(p, b.Open, b.High, b.Low, b.Close, b.Volume, b.TradingValue, b.Source, b.FetchedAt);
             p.Add(_dialect.Decimal("market_cap", b.MarketCap));
-            p.Add(_dialect.Text("source", b.Source));
-            p.Add(_dialect.Instant("fetched_at", b.FetchedAt));
         }, ct);
-        return new PromotionResult(changed, bars.Count - changed);
     }
 
     /// <summary>Bars of one index in [from, to], ascending by date.</summary>
     public async Task<IReadOnlyList<IndexBar>> GetIndexBarsAsync(string indexCode, DateOnly from, DateOnly to, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, $"""
+        return await QueryAsync($"""
             SELECT {IndexBarColumns} FROM index_bars
             WHERE index_code = @index_code AND date BETWEEN @from AND @to
             ORDER BY date
-            """);
-        select.Parameters.Add(_dialect.Text("index_code", indexCode));
-        select.Parameters.Add(_dialect.Date("from", from));
-        select.Parameters.Add(_dialect.Date("to", to));
-        var bars = new List<IndexBar>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+            """, p =>
         {
-            bars.Add(new IndexBar(
-                reader.GetString(0),
-                _dialect.ReadDate(reader, 1),
-                _dialect.NullableDecimal(reader, 2),
-                _dialect.NullableDecimal(reader, 3),
-                _dialect.NullableDecimal(reader, 4),
-                _dialect.ReadDecimal(reader, 5),
-                StoreDialect.NullableLong(reader, 6),
-                _dialect.NullableDecimal(reader, 7),
-                _dialect.NullableDecimal(reader, 8),
-                reader.GetString(9),
-                _dialect.ReadInstant(reader, 10)));
-        }
-
-        return bars;
+            p.Add(_dialect.Text("index_code", indexCode));
+            p.Add(_dialect.Date("from", from));
+            p.Add(_dialect.Date("to", to));
+        }, r => new IndexBar(
+            r.GetString(0),
+            _dialect.ReadDate(r, 1),
+            _dialect.NullableDecimal(r, 2),
+            _dialect.NullableDecimal(r, 3),
+            _dialect.NullableDecimal(r, 4),
+            _dialect.ReadDecimal(r, 5),
+            StoreDialect.NullableLong(r, 6),
+            _dialect.NullableDecimal(r, 7),
+            _dialect.NullableDecimal(r, 8),
+            r.GetString(9),
+            _dialect.ReadInstant(r, 10)), ct);
     }
 
     /// <summary>Every index with stored bars: its session count, first and last session, and the last bar's close and provenance.</summary>
     public async Task<IReadOnlyList<StoredIndex>> GetStoredIndicesAsync(CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, """
+        return await QueryAsync("""
             SELECT s.index_code, s.sessions, s.first_date, s.last_date, b.close, b.source, b.fetched_at
             FROM (SELECT index_code, count(*) AS sessions, min(date) AS first_date, max(date) AS last_date
                   FROM index_bars GROUP BY index_code) s
             JOIN index_bars b ON b.index_code = s.index_code AND b.date = s.last_date
             ORDER BY s.index_code
-            """);
-        var indices = new List<StoredIndex>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            indices.Add(new StoredIndex(reader.GetString(0), reader.GetInt64(1), _dialect.ReadDate(reader, 2), _dialect.ReadDate(reader, 3),
-                _dialect.ReadDecimal(reader, 4), reader.GetString(5), _dialect.ReadInstant(reader, 6)));
-        }
-
-        return indices;
+            """, r => new StoredIndex(r.GetString(0), r.GetInt64(1), _dialect.ReadDate(r, 2), _dialect.ReadDate(r, 3),
+                _dialect.ReadDecimal(r, 4), r.GetString(5), _dialect.ReadInstant(r, 6)), ct);
     }
 
     /// <summary>Upserts constituents (one index and date per list, as KRX publishes them).</summary>
     public async Task<PromotionResult> PromoteIndexConstituentsAsync(IReadOnlyList<IndexConstituent> constituents, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(constituents);
-        if (constituents.Count == 0)
-        {
-            return new PromotionResult(0, 0);
-        }
-
-        var changed = await _dialect.ExecuteEachAsync(UpsertConstituent, constituents, (p, c) =>
+        return await UpsertEachAsync(UpsertConstituent, constituents, (p, c) =>
         {
             p.Add(_dialect.Text("index_code", c.IndexCode));
             p.Add(_dialect.Date("date", c.Date));
@@ -140,7 +106,6 @@ public sealed partial class MarketStore
             p.Add(_dialect.Text("source", c.Source));
             p.Add(_dialect.Instant("fetched_at", c.FetchedAt));
         }, ct);
-        return new PromotionResult(changed, constituents.Count - changed);
     }
 
     /// <summary>
@@ -149,47 +114,32 @@ public sealed partial class MarketStore
     /// </summary>
     public async Task<IReadOnlyList<IndexConstituent>> GetIndexConstituentsAsync(string indexCode, DateOnly date, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, """
+        var list = await QueryAsync("""
             SELECT index_code, date, code, name, close, market_cap, weight, source, fetched_at
             FROM index_constituents
             WHERE index_code = @index_code
               AND date = (SELECT max(date) FROM index_constituents WHERE index_code = @index_code AND date <= @date)
-            """);
-        select.Parameters.Add(_dialect.Text("index_code", indexCode));
-        select.Parameters.Add(_dialect.Date("date", date));
-        var list = new List<IndexConstituent>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+            """, p =>
         {
-            list.Add(new IndexConstituent(
-                reader.GetString(0),
-                _dialect.ReadDate(reader, 1),
-                StockCode.Parse(reader.GetString(2)),
-                StoreDialect.NullableString(reader, 3),
-                _dialect.NullableDecimal(reader, 4),
-                _dialect.NullableDecimal(reader, 5),
-                _dialect.NullableDecimal(reader, 6),
-                StoreDialect.NullableString(reader, 7) ?? "unknown",
-                _dialect.NullableInstant(reader, 8) ?? DateTimeOffset.UnixEpoch));
-        }
-
+            p.Add(_dialect.Text("index_code", indexCode));
+            p.Add(_dialect.Date("date", date));
+        }, r => new IndexConstituent(
+            r.GetString(0),
+            _dialect.ReadDate(r, 1),
+            StockCode.Parse(r.GetString(2)),
+            StoreDialect.NullableString(r, 3),
+            _dialect.NullableDecimal(r, 4),
+            _dialect.NullableDecimal(r, 5),
+            _dialect.NullableDecimal(r, 6),
+            StoreDialect.NullableString(r, 7) ?? "unknown",
+            _dialect.NullableInstant(r, 8) ?? DateTimeOffset.UnixEpoch), ct);
         return [.. list.OrderByDescending(c => c.Weight ?? 0).ThenBy(c => c.Code.Value, StringComparer.Ordinal)];
     }
 
     /// <summary>The dates on which a constituent list of the index is stored, ascending.</summary>
     public async Task<IReadOnlyList<DateOnly>> GetIndexConstituentDatesAsync(string indexCode, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, "SELECT DISTINCT date FROM index_constituents WHERE index_code = @index_code ORDER BY date");
-        select.Parameters.Add(_dialect.Text("index_code", indexCode));
-        var dates = new List<DateOnly>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            dates.Add(_dialect.ReadDate(reader, 0));
-        }
-
-        return dates;
+        return await QueryAsync("SELECT DISTINCT date FROM index_constituents WHERE index_code = @index_code ORDER BY date",
+            p => p.Add(_dialect.Text("index_code", indexCode)), r => _dialect.ReadDate(r, 0), ct);
     }
 }

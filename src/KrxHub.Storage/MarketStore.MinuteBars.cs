@@ -8,7 +8,7 @@ public sealed partial class MarketStore
     // The WHERE on the update keeps identical re-deliveries from counting (and from rewriting the row).
     private const string UpsertMinuteBar = """
         INSERT INTO minute_bars (code, ts, open, high, low, close, volume, trading_value, source, fetched_at)
-        VALUES (@code, @ts, @open, @high, @low, @close, @volume, @value, @source, @fetched_at)
+        VALUES (@code, @ts, @open, @high, @low, @close, @volume, @trading_value, @source, @fetched_at)
         ON CONFLICT (code, ts) DO UPDATE SET
             open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
             volume = excluded.volume, trading_value = excluded.trading_value,
@@ -23,58 +23,37 @@ public sealed partial class MarketStore
     public async Task<PromotionResult> UpsertMinuteBarsAsync(IReadOnlyList<MinuteBar> bars, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(bars);
-        if (bars.Count == 0)
+        return await UpsertEachAsync(UpsertMinuteBar, bars, (p, bar) =>
         {
-            return default;
-        }
-
-        var d = _dialect;
-        var changed = await d.ExecuteEachAsync(UpsertMinuteBar, bars, (p, bar) =>
-        {
-            p.Add(d.Text("code", bar.Code.Value));
-            p.Add(d.Instant("ts", bar.Start));
-            p.Add(d.Decimal("open", bar.Open));
-            p.Add(d.Decimal("high", bar.High));
-            p.Add(d.Decimal("low", bar.Low));
-            p.Add(d.Decimal("close", bar.Close));
-            p.Add(d.Long("volume", bar.Volume));
-            p.Add(d.Decimal("value", bar.TradingValue));
-            p.Add(d.Text("source", bar.Source));
-            p.Add(d.Instant("fetched_at", bar.FetchedAt));
+            p.Add(_dialect.Text("code", bar.Code.Value));
+            p.Add(_dialect.Instant("ts", bar.Start));
+            BindBarValues(p, bar.Open, bar.High, bar.Low, bar.Close, bar.Volume, bar.TradingValue, bar.Source, bar.FetchedAt);
         }, ct);
-        return new PromotionResult(changed, bars.Count - changed);
     }
 
     /// <summary>Minute bars of one stock with from &lt;= start &lt; to, oldest first.</summary>
     public async Task<IReadOnlyList<MinuteBar>> GetMinuteBarsAsync(StockCode code, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        await using var connection = await _dialect.OpenAsync(ct);
-        await using var select = Command(connection, null, """
+        return await QueryAsync("""
             SELECT ts, open, high, low, close, volume, trading_value, source, fetched_at
             FROM minute_bars
             WHERE code = @code AND ts >= @from AND ts < @to
             ORDER BY ts
-            """);
-        select.Parameters.Add(_dialect.Text("code", code.Value));
-        select.Parameters.Add(_dialect.Instant("from", from));
-        select.Parameters.Add(_dialect.Instant("to", to));
-        var bars = new List<MinuteBar>();
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+            """, p =>
         {
-            bars.Add(new MinuteBar(
-                code,
-                _dialect.ReadInstant(reader, 0).ToOffset(KrxCalendar.KstOffset),
-                _dialect.ReadDecimal(reader, 1),
-                _dialect.ReadDecimal(reader, 2),
-                _dialect.ReadDecimal(reader, 3),
-                _dialect.ReadDecimal(reader, 4),
-                reader.GetInt64(5),
-                _dialect.NullableDecimal(reader, 6),
-                reader.GetString(7),
-                _dialect.ReadInstant(reader, 8)));
-        }
-
-        return bars;
+            p.Add(_dialect.Text("code", code.Value));
+            p.Add(_dialect.Instant("from", from));
+            p.Add(_dialect.Instant("to", to));
+        }, r => new MinuteBar(
+            code,
+            _dialect.ReadInstant(r, 0).ToOffset(KrxCalendar.KstOffset),
+            _dialect.ReadDecimal(r, 1),
+            _dialect.ReadDecimal(r, 2),
+            _dialect.ReadDecimal(r, 3),
+            _dialect.ReadDecimal(r, 4),
+            r.GetInt64(5),
+            _dialect.NullableDecimal(r, 6),
+            r.GetString(7),
+            _dialect.ReadInstant(r, 8)), ct);
     }
 }

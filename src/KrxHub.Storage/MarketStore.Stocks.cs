@@ -1,3 +1,4 @@
+using System.Data.Common;
 using KrxHub.Core;
 
 namespace KrxHub.Storage;
@@ -54,20 +55,10 @@ public sealed partial class MarketStore
         var d = _dialect;
         await d.ExecuteEachAsync(UpsertStock, stocks, (p, s) =>
         {
-            p.Add(d.Text("code", s.Code.Value));
-            p.Add(d.Text("name", s.Name));
+            BindStock(p, s, updatedAt);
             p.Add(d.Text("name_en", s.NameEn));
-            p.Add(d.Text("market", s.Market.Name()));
             p.Add(d.Text("segment", s.Segment));
             p.Add(d.Text("isin", s.Isin));
-            p.Add(d.Text("security_group", s.SecurityGroup));
-            p.Add(d.Text("share_class", s.ShareClass));
-            p.Add(d.Date("listing_date", s.ListingDate));
-            p.Add(d.Date("delisting_date", s.DelistingDate));
-            p.Add(d.Long("listed_shares", s.ListedShares));
-            p.Add(d.Text("industry", s.Industry));
-            p.Add(d.Instant("updated_at", updatedAt));
-            p.Add(d.Date("as_of", s.AsOf));
         }, ct);
     }
 
@@ -130,7 +121,23 @@ public sealed partial class MarketStore
     /// <summary>How many stocks the master holds, delisted ones included.</summary>
     internal async Task<long> CountStocksAsync(CancellationToken ct) => await ScalarLongAsync("SELECT count(*) FROM stocks", ct);
 
-    private async Task<IReadOnlyList<Stock>> ReadStocksAsync(System.Data.Common.DbCommand select, CancellationToken ct)
+    /// <summary>Binds every column of a stock row but name_en, segment and isin, which an exchange's delisting list does not give.</summary>
+    private void BindStock(DbParameterCollection p, Stock s, DateTimeOffset updatedAt)
+    {
+        p.Add(_dialect.Text("code", s.Code.Value));
+        p.Add(_dialect.Text("name", s.Name));
+        p.Add(_dialect.Text("market", s.Market.Name()));
+        p.Add(_dialect.Text("security_group", s.SecurityGroup));
+        p.Add(_dialect.Text("share_class", s.ShareClass));
+        p.Add(_dialect.Date("listing_date", s.ListingDate));
+        p.Add(_dialect.Date("delisting_date", s.DelistingDate));
+        p.Add(_dialect.Long("listed_shares", s.ListedShares));
+        p.Add(_dialect.Text("industry", s.Industry));
+        p.Add(_dialect.Instant("updated_at", updatedAt));
+        p.Add(_dialect.Date("as_of", s.AsOf));
+    }
+
+    private async Task<IReadOnlyList<Stock>> ReadStocksAsync(DbCommand select, CancellationToken ct)
     {
         var stocks = new List<Stock>();
         await using var reader = await select.ExecuteReaderAsync(ct);

@@ -90,4 +90,52 @@ public sealed partial class MarketStore : IAsyncDisposable
     }
 
     private DbParameter Int(string name, int value) => _dialect.Long(name, value);
+
+    /// <summary>
+    /// Runs the upsert <paramref name="sql"/> once per row, in one transaction (nothing at all for no rows): the rows it changed, and
+    /// the rest, which its WHERE left alone because they were already stored as they are.
+    /// </summary>
+    private async Task<PromotionResult> UpsertEachAsync<T>(string sql, IReadOnlyList<T> rows, Action<DbParameterCollection, T> bind, CancellationToken ct)
+    {
+        if (rows.Count == 0)
+        {
+            return default;
+        }
+
+        var changed = await _dialect.ExecuteEachAsync(sql, rows, bind, ct);
+        return new PromotionResult(changed, rows.Count - changed);
+    }
+
+    /// <summary>Binds the prices, volume, trading value and provenance of an index bar or a minute bar (@open … @trading_value, @source, @fetched_at).</summary>
+    private void BindBarValues(DbParameterCollection p, decimal? open, decimal? high, decimal? low, decimal close, long? volume, decimal? tradingValue,
+        string source, DateTimeOffset fetchedAt)
+    {
+        p.Add(_dialect.Decimal("open", open));
+        p.Add(_dialect.Decimal("high", high));
+        p.Add(_dialect.Decimal("low", low));
+        p.Add(_dialect.Decimal("close", close));
+        p.Add(_dialect.Long("volume", volume));
+        p.Add(_dialect.Decimal("trading_value", tradingValue));
+        p.Add(_dialect.Text("source", source));
+        p.Add(_dialect.Instant("fetched_at", fetchedAt));
+    }
+
+    /// <summary>Runs the SELECT <paramref name="sql"/>, which takes no parameters, and reads every row with <paramref name="read"/>.</summary>
+    private Task<List<T>> QueryAsync<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct) => QueryAsync(sql, _ => { }, read, ct);
+
+    /// <summary>Runs the SELECT <paramref name="sql"/> with the parameters <paramref name="bind"/> adds and reads every row with <paramref name="read"/>.</summary>
+    private async Task<List<T>> QueryAsync<T>(string sql, Action<DbParameterCollection> bind, Func<DbDataReader, T> read, CancellationToken ct)
+    {
+        await using var connection = await _dialect.OpenAsync(ct);
+        await using var select = Command(connection, null, sql);
+        bind(select.Parameters);
+        var rows = new List<T>();
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
 }

@@ -47,6 +47,24 @@ public static class ApiErrors
         return false;
     }
 
+    /// <summary>The range of <c>?from=</c> and <c>?to=</c> (yyyy-MM-dd; an absent end is open); from after to is a 400 naming from.</summary>
+    public static bool TryDateRange(string? from, string? to, out DateOnly first, out DateOnly last, out ValidationProblem? problem)
+    {
+        last = DateOnly.MaxValue;
+        if (!TryDate(from, "from", DateOnly.MinValue, out first, out problem) || !TryDate(to, "to", DateOnly.MaxValue, out last, out problem))
+        {
+            return false;
+        }
+
+        if (first > last)
+        {
+            problem = BadParameter("from", $"from ({first:yyyy-MM-dd}) is after to ({last:yyyy-MM-dd})");
+            return false;
+        }
+
+        return true;
+    }
+
     public static bool TryMarket(string? text, string name, out Market? market, out ValidationProblem? problem)
     {
         problem = null;

@@ -62,7 +62,7 @@ public static class PykrxBars
         {
             var reference = b.BasePrice is { } bp and > 0 ? bp : previous;
             yield return new PykrxRawBar(b.Date, Whole(b.Open), Whole(b.High), Whole(b.Low), Whole(b.Close), b.Volume,
-                b.TradingValue is { } v ? Whole(v) : null, KrxRate(b.Close, reference));
+                Whole(b.TradingValue), KrxRate(b.Close, reference));
             previous = b.Close;
         }
     }
@@ -71,7 +71,7 @@ public static class PykrxBars
     {
         ArgumentNullException.ThrowIfNull(b);
         return new PykrxTickerBar(b.Code.Value, Whole(b.Open), Whole(b.High), Whole(b.Low), Whole(b.Close), b.Volume,
-            b.TradingValue is { } v ? Whole(v) : null, b.BasePrice is { } bp and > 0 ? KrxRate(b.Close, bp) : string.Empty);
+            Whole(b.TradingValue), b.BasePrice is { } bp and > 0 ? KrxRate(b.Close, bp) : string.Empty);
     }
 
     /// <summary>pandas' float64 arithmetic, in its order: (close − previous) / previous * 100.</summary>
@@ -95,4 +95,6 @@ public static class PykrxBars
 
     /// <summary>pykrx's prices and volumes are integers: 71200.00 is written 71200 (a fraction, where there is one, is kept).</summary>
     private static decimal Whole(decimal value) => value / 1.000000000000000000000000000m;
+
+    private static decimal? Whole(decimal? value) => value is { } v ? Whole(v) : null;
 }

@@ -56,16 +56,9 @@ public static class IndicesApi
     private static async Task<Results<Ok<IReadOnlyList<IndexBarDto>>, ValidationProblem, ProblemHttpResult>> GetBarsAsync(
         MarketStore store, string code, string? from, string? to, CancellationToken ct)
     {
-        if (!TryIndex(code, out var index, out var problem) ||
-            !ApiErrors.TryDate(from, "from", DateOnly.MinValue, out var f, out problem) ||
-            !ApiErrors.TryDate(to, "to", DateOnly.MaxValue, out var t, out problem))
+        if (!TryIndex(code, out var index, out var problem) || !ApiErrors.TryDateRange(from, to, out var f, out var t, out problem))
         {
             return problem!;
-        }
-
-        if (f > t)
-        {
-            return ApiErrors.BadParameter("from", $"from ({f:yyyy-MM-dd}) is after to ({t:yyyy-MM-dd})");
         }
 
         var bars = await store.GetIndexBarsAsync(index.Code, f, t, ct);

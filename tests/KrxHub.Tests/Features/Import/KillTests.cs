@@ -75,8 +75,13 @@ public class KillTests
 
         await using var killed = await WithMasterAsync(backend);
 
-        // After the "promoting" line every row is staged; the next write transaction the process holds is the promotion's.
-        // It is killed as soon as that transaction is seen from outside: SQLite's write lock, PostgreSQL's promotion lock.
+        // PostgreSQL: this test's own transaction holds daily_bars in SHARE mode from before the import starts (reads go on,
+        // writes wait), so the promotion's first write to daily_bars waits for it inside the promotion transaction, for as long
+        // as the test needs: the process is killed while it is seen waiting there, then the test's lock is released.
+        // SQLite: after the "promoting" line every row is staged, so the next write transaction the process holds is the
+        // promotion's; it is killed as soon as that write lock is seen from outside.
+        await using var holder = killed.Database is null ? null : await DailyBarsWritesHeld.TakeAsync(killed.Database);
+        int? promotingBackend = null;
         using (var p = Process.Start(CliProcess.StartInfo(["import", file, .. killed.CliArgs]))!)
         {
             var stderr = p.StandardError.ReadToEndAsync();
@@ -88,10 +93,10 @@ public class KillTests
                     continue;
                 }
 
-                var deadline = DateTime.UtcNow.AddSeconds(30);
+                var deadline = DateTime.UtcNow.AddSeconds(60);
                 while (!p.HasExited && DateTime.UtcNow < deadline)
                 {
-                    if (await PromotionTransactionOpenAsync(killed))
+                    if (holder is null ? SqliteWriteLockHeld(killed) : (promotingBackend = await holder.PromotionWaitingAsync()) is not null)
                     {
                         p.Kill(); // SIGKILL
                         killedInside = true;
@@ -104,6 +109,14 @@ public class KillTests
 
             await p.WaitForExitAsync();
             Assert.True(killedInside, "the promotion transaction was never seen open: " + await stderr);
+        }
+
+        if (holder is not null)
+        {
+            // The killed client's server session finishes the statement it was waiting in, finds its client gone and rolls
+            // back; nothing can commit it. Checked once that session has ended.
+            await holder.ReleaseAsync();
+            Assert.True(await holder.EndedAsync(promotingBackend!.Value, TimeSpan.FromSeconds(60)), "the killed import's server session never ended");
         }
 
         await using (var store = await killed.OpenAsync())
@@ -137,44 +150,31 @@ public class KillTests
         return test;
     }
 
-    /// <summary>True while some connection holds the store's promotion transaction open (checked from outside the process).</summary>
-    private static async Task<bool> PromotionTransactionOpenAsync(TestStore test)
+    /// <summary>True while some connection holds the SQLite store's write lock (checked from outside the process).</summary>
+    private static bool SqliteWriteLockHeld(TestStore test)
     {
-        if (test.Database is null)
+        // BEGIN IMMEDIATE fails at once while another connection holds SQLite's write lock. Called through SQLitePCL
+        // directly: Microsoft.Data.Sqlite retries a busy statement for its whole command timeout (a second at least).
+        var path = Path.Combine(test.DataDirectory, "krxhub.db");
+        SQLitePCL.Batteries_V2.Init();
+        if (SQLitePCL.raw.sqlite3_open_v2(path, out var db, SQLitePCL.raw.SQLITE_OPEN_READWRITE, null) != SQLitePCL.raw.SQLITE_OK)
         {
-            // BEGIN IMMEDIATE fails at once while another connection holds SQLite's write lock. Called through SQLitePCL
-            // directly: Microsoft.Data.Sqlite retries a busy statement for its whole command timeout (a second at least).
-            var path = Path.Combine(test.DataDirectory, "krxhub.db");
-            SQLitePCL.Batteries_V2.Init();
-            if (SQLitePCL.raw.sqlite3_open_v2(path, out var db, SQLitePCL.raw.SQLITE_OPEN_READWRITE, null) != SQLitePCL.raw.SQLITE_OK)
+            db.Dispose();
+            return false;
+        }
+
+        using (db)
+        {
+            SQLitePCL.raw.sqlite3_busy_timeout(db, 0);
+            var rc = SQLitePCL.raw.sqlite3_exec(db, "BEGIN IMMEDIATE");
+            if (rc == SQLitePCL.raw.SQLITE_OK)
             {
-                db.Dispose();
+                SQLitePCL.raw.sqlite3_exec(db, "ROLLBACK");
                 return false;
             }
 
-            using (db)
-            {
-                SQLitePCL.raw.sqlite3_busy_timeout(db, 0);
-                var rc = SQLitePCL.raw.sqlite3_exec(db, "BEGIN IMMEDIATE");
-                if (rc == SQLitePCL.raw.SQLITE_OK)
-                {
-                    SQLitePCL.raw.sqlite3_exec(db, "ROLLBACK");
-                    return false;
-                }
-
-                return rc is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED;
-            }
+            return rc is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED;
         }
-
-        // The promotion's transaction-scoped advisory lock (key 0x4b52_5848_5542_0001) in this test's database.
-        await using var pg = new NpgsqlConnection(test.Database);
-        await pg.OpenAsync();
-        await using var locks = new NpgsqlCommand("""
-            SELECT count(*) FROM pg_locks
-            WHERE locktype = 'advisory' AND classid = 1263687752 AND objid = 1430388737 AND objsubid = 1 AND granted
-              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """, pg);
-        return (long)(await locks.ExecuteScalarAsync())! > 0;
     }
 
     private static async Task<long> ScalarAsync(TestStore test, string sql)
