@@ -24,7 +24,19 @@ internal sealed partial class SqliteDialect
             var (generation, cachedGeneration) = await ReadCacheStateAsync(connection, tx, basis, ct);
             if (cachedGeneration == generation)
             {
-                return ReadCachedSeries(connection, basis, from, to, codes, ct);
+                if (codes is not null)
+                {
+                    return ReadCachedSeries(connection, basis, from, to, codes, ct);
+                }
+
+                var held = _decoded.Get(basis, generation);
+                if (held is null)
+                {
+                    held = ReadCachedSeries(connection, basis, DateOnly.MinValue, DateOnly.MaxValue, null, ct);
+                    _decoded.Keep(basis, generation, held);
+                }
+
+                return Sliced(held, from, to);
             }
 
             if (codes is not null)
@@ -37,9 +49,12 @@ internal sealed partial class SqliteDialect
             await tx.CommitAsync(ct);
             var whole = await ReadBarSeriesFromRowsAsync(basis, DateOnly.MinValue, DateOnly.MaxValue, null, ct);
             await WriteCacheAsync(basis, whole, generation, ct);
-            return [.. whole.Select(series => series.Slice(from, to)).Where(series => series.Count > 0)];
+            return Sliced(whole, from, to);
         }
     }
+
+    private static List<BarSeries> Sliced(IReadOnlyList<BarSeries> whole, DateOnly from, DateOnly to) =>
+        [.. whole.Select(series => series.Slice(from, to)).Where(series => series.Count > 0)];
 
     private static async Task<(long Generation, long? CachedGeneration)> ReadCacheStateAsync(SqliteConnection connection, SqliteTransaction tx, PriceBasis basis, CancellationToken ct)
     {

@@ -65,6 +65,7 @@ internal sealed partial class SqliteDialect : StoreDialect
 
     private readonly string _connectionString;
     private readonly string _stagingConnectionString;
+    private readonly DecodedSeriesMemo _decoded;
 
     static SqliteDialect()
     {
@@ -88,6 +89,7 @@ internal sealed partial class SqliteDialect : StoreDialect
             DefaultTimeout = 300,
         }.ToString();
         _stagingConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Cache = SqliteCacheMode.Default }.ToString();
+        _decoded = new DecodedSeriesMemo(time);
     }
 
     public override string Backend => "sqlite";
@@ -97,6 +99,7 @@ internal sealed partial class SqliteDialect : StoreDialect
 
     public override ValueTask DisposeAsync()
     {
+        _decoded.Dispose();
         // Release pooled handles so the file can be moved or deleted once the store is gone.
         foreach (var connectionString in new[] { _connectionString, _stagingConnectionString })
         {

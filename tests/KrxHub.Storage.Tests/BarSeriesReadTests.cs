@@ -62,6 +62,73 @@ public sealed class BarSeriesReadTests
             await db.Store.GetBarSeriesAsync(PriceBasis.Raw, from, to, [corrected.Code], Ct));
     }
 
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task Warm_reads_of_other_ranges_equal_the_stored_rows(string backend)
+    {
+        // On SQLite the second and later whole-market reads slice the decoded market held in memory.
+        await using var db = await TestStore.CreateAsync(backend);
+        var bars = RealBars.Load(30_000);
+        await StageAndPromoteAsync(db.Store, bars);
+        await db.Store.GetBarSeriesAsync(PriceBasis.Raw, DateOnly.MinValue, DateOnly.MaxValue, null, Ct);
+        await db.Store.GetBarSeriesAsync(PriceBasis.Raw, DateOnly.MinValue, DateOnly.MaxValue, null, Ct);
+
+        foreach (var (from, to) in new[] { (DateOnly.MinValue, DateOnly.MaxValue), (new DateOnly(2024, 1, 10), new DateOnly(2024, 1, 25)), (new DateOnly(2024, 2, 1), new DateOnly(2024, 2, 1)) })
+        {
+            AssertSame(Expected(bars, from, to), await db.Store.GetBarSeriesAsync(PriceBasis.Raw, from, to, null, Ct));
+        }
+    }
+
+    [Fact]
+    public void The_decoded_market_is_held_for_its_generation_and_let_go_when_unused()
+    {
+        var time = new ManualTimers();
+        using var memo = new DecodedSeriesMemo(time);
+        var market = RealBars.Load(2_000).GroupBy(b => b.Code).Select(BarSeries.FromBars).ToList();
+
+        memo.Keep(PriceBasis.Raw, 7, market);
+        Assert.Same(market, memo.Get(PriceBasis.Raw, 7));
+        Assert.Null(memo.Get(PriceBasis.Raw, 8)); // a promotion bumped the generation
+        Assert.Null(memo.Get(PriceBasis.Adjusted, 7));
+
+        Assert.Equal(DecodedSeriesMemo.Hold, time.Due); // each use holds it for another Hold
+        time.Fire();
+        Assert.Null(memo.Get(PriceBasis.Raw, 7));
+        Assert.Equal(0, memo.Count);
+    }
+
+    /// <summary>A clock whose one timer fires when the test says so.</summary>
+    private sealed class ManualTimers : TimeProvider
+    {
+        private TimerCallback? _callback;
+        private object? _state;
+
+        public TimeSpan Due { get; private set; } = Timeout.InfiniteTimeSpan;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            (_callback, _state, Due) = (callback, state, dueTime);
+            return new Timer(this);
+        }
+
+        public void Fire() => _callback!(_state);
+
+        private sealed class Timer(ManualTimers owner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                owner.Due = dueTime;
+                return true;
+            }
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     private static async Task StageAndPromoteAsync(MarketStore store, IReadOnlyList<DailyBar> bars)
     {
         var runId = await store.StartRunAsync("import", "{}", Samples.FetchedAt, Ct);

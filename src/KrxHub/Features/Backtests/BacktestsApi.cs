@@ -89,6 +89,8 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
                 job.Status = "running";
                 var outcome = await new BacktestRunner(store, calendar, time).RunAsync(job.Plan, p => Volatile.Write(ref job.Progress, p), ct);
                 job.Result = BacktestDocument.From(outcome);
+                logger.LogInformation("backtest {Id}: {Bars:N0} bars loaded in {Load:F3} s, simulated in {Run:F3} s", job.Id, outcome.BarsLoaded,
+                    outcome.LoadTime.TotalSeconds, outcome.RunTime.TotalSeconds);
                 job.Progress = 1;
                 job.Status = "completed";
             }
