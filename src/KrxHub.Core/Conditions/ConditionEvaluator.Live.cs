@@ -97,10 +97,10 @@ public sealed partial class ConditionEvaluator
 
                     break;
                 case BinaryNode b:
-                    var (l, r) = (TodayColumn(b.Left), TodayColumn(b.Right));
+                    var (l, r, apply) = (TodayColumn(b.Left), TodayColumn(b.Right), ArithmeticOf(b.Operator));
                     for (var i = 0; i < n; i++)
                     {
-                        values[i] = Arithmetic(b.Operator, l[i], r[i]);
+                        values[i] = apply(l[i], r[i]);
                     }
 
                     break;

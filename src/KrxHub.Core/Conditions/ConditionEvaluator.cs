@@ -154,11 +154,19 @@ public sealed partial class ConditionEvaluator
                 break;
             case BinaryNode { Operator: "and" or "or" } b:
                 var (l, r) = (Truth(b.Left), Truth(b.Right));
-                for (var i = 0; i < n; i++)
+                if (b.Operator == "and")
                 {
-                    result[i] = b.Operator == "and"
-                        ? l[i] == false || r[i] == false ? false : l[i] is null || r[i] is null ? null : true
-                        : l[i] == true || r[i] == true ? true : l[i] is null || r[i] is null ? null : false;
+                    for (var i = 0; i < n; i++)
+                    {
+                        result[i] = l[i] == false || r[i] == false ? false : l[i] is null || r[i] is null ? null : true;
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < n; i++)
+                    {
+                        result[i] = l[i] == true || r[i] == true ? true : l[i] is null || r[i] is null ? null : false;
+                    }
                 }
 
                 break;
@@ -289,10 +297,10 @@ public sealed partial class ConditionEvaluator
                 return [.. Last(Series(u.Operand, tail)[i], length).Select(v => -v)];
             case BinaryNode b:
                 var (l, r) = (Last(Series(b.Left, tail)[i], length), Last(Series(b.Right, tail)[i], length));
-                var values = new decimal?[length];
+                var (values, apply) = (new decimal?[length], ArithmeticOf(b.Operator));
                 for (var t = 0; t < length; t++)
                 {
-                    values[t] = Arithmetic(b.Operator, l[t], r[t]);
+                    values[t] = apply(l[t], r[t]);
                 }
 
                 return values;
@@ -303,14 +311,14 @@ public sealed partial class ConditionEvaluator
         }
     }
 
-    private static decimal? Arithmetic(string op, decimal? left, decimal? right) =>
-        left is not { } x || right is not { } y ? null : op switch
-        {
-            "+" => x + y,
-            "-" => x - y,
-            "*" => x * y,
-            _ => y == 0m ? null : x / y,
-        };
+    /// <summary>An arithmetic operator as a function, chosen once per node instead of once per stock.</summary>
+    private static Func<decimal?, decimal?, decimal?> ArithmeticOf(string op) => op switch
+    {
+        "+" => static (l, r) => l is { } x && r is { } y ? x + y : null,
+        "-" => static (l, r) => l is { } x && r is { } y ? x - y : null,
+        "*" => static (l, r) => l is { } x && r is { } y ? x * y : null,
+        _ => static (l, r) => l is { } x && r is { } y && y != 0m ? x / y : null,
+    };
 
     /// <summary>The series of a bound argument for stock i, at least its last <paramref name="tail"/> values (used by the functions).</summary>
     internal decimal?[] ArgumentSeries(ConditionNode node, int i, int tail) => Series(node, tail)[i];
@@ -319,8 +327,7 @@ public sealed partial class ConditionEvaluator
     internal decimal?[][] AllSeries(ConditionNode node, int tail) => Series(node, tail);
 
     /// <summary>The last <paramref name="length"/> elements (all of them when shorter).</summary>
-    internal static decimal?[] Last(decimal?[] values, int length) =>
-        values.Length <= length ? values : values[^length..];
+    internal static decimal?[] Last(decimal?[] values, int length) => values.Length <= length ? values : values[^length..];
 
     private decimal?[] FieldSeries(string name, int i, BarSeries bars, int length)
     {
