@@ -16,6 +16,9 @@ public enum FieldStatus
 /// </summary>
 public static class KrxText
 {
+    // Per-row hot paths (this and the other AggressiveOptimization methods here) are compiled optimised from their first
+    // call: a CLI import of a million rows is over before tiered compilation has caught up (DailyBarPipeline.SortOut).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static FieldStatus TryDecimal(string? text, out decimal value)
     {
         value = 0m;
@@ -49,6 +52,7 @@ public static class KrxText
     /// Fast path for the common shapes: an optional sign, up to 18 digits, and an optional fraction of up to
     /// 9 digits ("79600", "-1100", "+70700", "0012345", "79600.0", "0.4024"). Anything else takes the general parser.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool TryPlainNumber(ReadOnlySpan<char> s, out decimal value)
     {
         value = 0m;
@@ -123,6 +127,7 @@ public static class KrxText
 
     private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyyMMdd", "yyyy/MM/dd", "yyyy.MM.dd", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss"];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static FieldStatus TryDate(string? text, out DateOnly date)
     {
         date = default;

@@ -179,6 +179,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private ValidatedRow ParseRow(RawDailyRow raw, PriceBasis basis, string source, DateTimeOffset fetchedAt)
     {
         var row = new ValidatedRow(raw);

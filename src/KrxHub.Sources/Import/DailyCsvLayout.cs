@@ -179,6 +179,7 @@ internal sealed class DailyCsvLayout
     }
 
     /// <summary>Builds the raw row of the current CSV record.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public RawDailyRow Build(CsvReader csv, long line, string? fixedCode, string? fixedDate)
     {
         var row = new RawDailyRow { Line = line, Payload = csv.RecordText.ToString(), Code = fixedCode, Date = fixedDate };

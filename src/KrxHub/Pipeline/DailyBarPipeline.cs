@@ -225,14 +225,21 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
             }
         }
 
-        var batch = validator.ApplyBatchRules(parsed, previous);
+        return SortOut(chunk.Length, validator.ApplyBatchRules(parsed, previous).Rows, state);
+    }
 
-        // Duplicates across chunks: an identical repeat is dropped; a conflicting one keeps both versions out.
-        var toStage = new List<DailyBar>(chunk.Length);
+    /// <summary>
+    /// Duplicates across chunks: an identical repeat is dropped; a conflicting one keeps both versions out. Optimised from
+    /// its first call, like the CSV reading and row parsing: a CLI import is over before tiered compilation catches up.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static ValidatedChunk SortOut(int read, IReadOnlyList<ValidatedRow> rows, RunState state)
+    {
+        var toStage = new List<DailyBar>(read);
         var rejected = new List<ValidatedRow>();
         var conflictsWithStaged = new HashSet<(StockCode, DateOnly)>();
         var duplicates = 0;
-        foreach (var row in batch.Rows)
+        foreach (var row in rows)
         {
             if (row.DroppedAsDuplicate)
             {
@@ -279,7 +286,7 @@ public sealed class DailyBarPipeline(MarketStore store, KrxCalendar calendar, Ti
             }
         }
 
-        return new ValidatedChunk(chunk.Length, toStage, rejected, conflictsWithStaged, duplicates);
+        return new ValidatedChunk(read, toStage, rejected, conflictsWithStaged, duplicates);
     }
 
     /// <summary>Consumer side, in chunk order: keeps the counts, takes conflicting versions back out of staging, and queues the chunk's bars and rejects.</summary>
