@@ -69,11 +69,7 @@ internal sealed partial class SqliteDialect
                 }
             }
 
-            await using (var attach = Command(connection, null, "ATTACH DATABASE $path AS staging"))
-            {
-                attach.Parameters.AddWithValue("$path", StagingPath);
-                await attach.ExecuteNonQueryAsync(ct);
-            }
+            await AttachStagingFileAsync(connection, StagingPath, ct);
 
             // Per connection: the page size only counts for a new file; journal and sync modes are settings of this connection.
             await ExecuteAsync(connection, null, """
@@ -89,6 +85,14 @@ internal sealed partial class SqliteDialect
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Attaches the staging file at <paramref name="stagingPath"/> as <c>staging</c> (also for tests that read the files directly).</summary>
+    internal static async Task AttachStagingFileAsync(SqliteConnection connection, string stagingPath, CancellationToken ct)
+    {
+        await using var attach = Command(connection, null, "ATTACH DATABASE $path AS staging");
+        attach.Parameters.AddWithValue("$path", stagingPath);
+        await attach.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task EnsureStagingSchemaAsync(SqliteConnection connection, CancellationToken ct)

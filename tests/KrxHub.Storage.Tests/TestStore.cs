@@ -87,9 +87,7 @@ internal sealed class TestStore : IAsyncDisposable
         await connection.OpenAsync();
         if (File.Exists(path + MarketStore.SqliteStagingSuffix))
         {
-            await using var attach = new SqliteCommand("ATTACH DATABASE $path AS staging", connection);
-            attach.Parameters.AddWithValue("$path", path + MarketStore.SqliteStagingSuffix);
-            await attach.ExecuteNonQueryAsync();
+            await SqliteDialect.AttachStagingFileAsync(connection, path + MarketStore.SqliteStagingSuffix, CancellationToken.None);
         }
 
         return connection;

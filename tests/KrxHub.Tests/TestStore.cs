@@ -32,10 +32,7 @@ internal sealed class TestStore : IAsyncDisposable
         await connection.OpenAsync();
         if (File.Exists(path + MarketStore.SqliteStagingSuffix))
         {
-            await using var attach = connection.CreateCommand();
-            attach.CommandText = "ATTACH DATABASE $path AS staging";
-            attach.Parameters.AddWithValue("$path", path + MarketStore.SqliteStagingSuffix);
-            await attach.ExecuteNonQueryAsync();
+            await SqliteDialect.AttachStagingFileAsync(connection, path + MarketStore.SqliteStagingSuffix, CancellationToken.None);
         }
 
         return connection;
