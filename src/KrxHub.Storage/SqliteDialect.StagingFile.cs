@@ -51,6 +51,12 @@ internal sealed partial class SqliteDialect
 
     public override async Task<DbConnection> OpenWithStagingAsync(CancellationToken ct) => await OpenStagingSqliteAsync(ct);
 
+    /// <summary>The staging file and its table exist from the first open on, like the database's own tables.</summary>
+    protected override async Task AfterMigrationAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenStagingSqliteAsync(ct);
+    }
+
     /// <summary>
     /// A connection with the staging file attached as <c>staging</c>. These come from a pool of their own (their
     /// connection string differs only in naming the default cache mode), so that a pooled connection that has the file

@@ -76,12 +76,11 @@ internal abstract class StoreDialect : IAsyncDisposable
         }
 
         await tx.CommitAsync(ct);
-
-        // SQLite's staging file (and its table) exist from the first open on, like the database's own tables.
-        await using (await OpenWithStagingAsync(ct))
-        {
-        }
+        await AfterMigrationAsync(ct);
     }
+
+    /// <summary>What a dialect prepares beside its schema once it is migrated (SQLite: the staging file).</summary>
+    protected virtual Task AfterMigrationAsync(CancellationToken ct) => Task.CompletedTask;
 
     public abstract Task<int> GetSchemaVersionAsync(CancellationToken ct);
 
