@@ -16,18 +16,21 @@ public enum FieldStatus
 /// </summary>
 public static class KrxText
 {
+    public static FieldStatus TryDecimal(string? text, out decimal value) => TryDecimal(TextSlice.Of(text), out value);
+
+    /// <summary>As <see cref="TryDecimal(string?, out decimal)"/>, over a slice (a CSV row's field within its payload).</summary>
     // Per-row hot paths (this and the other AggressiveOptimization methods here) are compiled optimised from their first
     // call: a CLI import of a million rows is over before tiered compilation has caught up (DailyBarPipeline.SortOut).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static FieldStatus TryDecimal(string? text, out decimal value)
+    public static FieldStatus TryDecimal(TextSlice text, out decimal value)
     {
         value = 0m;
-        if (text is null)
+        if (text.IsNull)
         {
             return FieldStatus.Missing;
         }
 
-        var s = text.AsSpan().Trim();
+        var s = text.Span.Trim();
         if (s.Length == 0 || s is "-" || s.Equals("nan", StringComparison.OrdinalIgnoreCase) || s.Equals("null", StringComparison.OrdinalIgnoreCase))
         {
             return FieldStatus.Missing;
@@ -107,7 +110,11 @@ public static class KrxText
     }
 
     /// <summary>Whole numbers only; "17142847.0" is accepted, "1.5" is invalid.</summary>
-    public static FieldStatus TryLong(string? text, out long value)
+    public static FieldStatus TryLong(string? text, out long value) => TryLong(TextSlice.Of(text), out value);
+
+    /// <summary>As <see cref="TryLong(string?, out long)"/>, over a slice (a CSV row's field within its payload).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static FieldStatus TryLong(TextSlice text, out long value)
     {
         value = 0;
         var status = TryDecimal(text, out var d);

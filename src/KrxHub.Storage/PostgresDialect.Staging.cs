@@ -199,10 +199,21 @@ internal sealed partial class PostgresDialect
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var prepare = Command(connection, tx, $"SELECT pg_advisory_xact_lock({PromotionLockKey}); SET LOCAL work_mem = '256MB';"))
+        await using (var prepare = Command(connection, tx,
+            $"SELECT pg_advisory_xact_lock({PromotionLockKey}); SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB';"))
         {
             prepare.CommandTimeout = 0;
             await prepare.ExecuteNonQueryAsync(ct);
+        }
+
+        // As on SQLite: a load as large as the table itself (a first load, a full re-import) inserts into the by-date index
+        // in random order; building the index again from sorted keys afterwards is cheaper (986k bars into an empty store:
+        // 4.2 s instead of 5.9 s). Dropping it locks daily_bars until the commit, so readers wait for such a promotion
+        // instead of reading the old rows; a failed promotion rolls the drop back.
+        var rebuildDateIndex = await HasFewerRowsThanStagedAsync(connection, tx, runId, ct);
+        if (rebuildDateIndex)
+        {
+            await ExecuteUnlimitedAsync(connection, tx, "DROP INDEX daily_bars_by_date", ct);
         }
 
         // When production holds no bar at all within the run's dates (a first load, a new year), every staged bar is new:
@@ -233,9 +244,33 @@ internal sealed partial class PostgresDialect
             changed += Math.Max(0, await promote.ExecuteNonQueryAsync(ct));
         }
 
+        if (rebuildDateIndex)
+        {
+            await ExecuteUnlimitedAsync(connection, tx, DailyBarsByDateIndex, ct);
+        }
+
         long staged = await ClearStagedRunAsync(connection, tx, runId, ct);
         await tx.CommitAsync(ct);
         return new PromotionResult(changed, staged - changed);
+    }
+
+    /// <summary>Whether daily_bars holds fewer rows than the run has staged (counting no further than that).</summary>
+    private static async Task<bool> HasFewerRowsThanStagedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long runId, CancellationToken ct)
+    {
+        await using var count = Command(connection, tx, """
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM daily_bars LIMIT (SELECT count(*) FROM staging_daily_bars WHERE run_id = @run_id)) AS d)
+                 < (SELECT count(*) FROM staging_daily_bars WHERE run_id = @run_id)
+            """);
+        count.Parameters.AddWithValue("run_id", runId);
+        count.CommandTimeout = 0;
+        return (bool)(await count.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task ExecuteUnlimitedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx, sql);
+        command.CommandTimeout = 0;
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>

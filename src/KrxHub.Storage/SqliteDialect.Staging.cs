@@ -179,7 +179,7 @@ internal sealed partial class SqliteDialect
             await ExecuteAsync(connection, tx, "DROP INDEX daily_bars_by_date", ct);
         }
 
-        await using var promote = Command(connection, tx, PromoteStagedBars);
+        await using var promote = Command(connection, tx, PromoteStagedBars(onlyRunStaged: !otherRuns));
         promote.Parameters.AddWithValue("$run_id", runId);
         long changed = await promote.ExecuteNonQueryAsync(ct);
         if (changed > 0)
@@ -201,9 +201,6 @@ internal sealed partial class SqliteDialect
         await tx.CommitAsync(ct);
         return new PromotionResult(changed, staged - changed);
     }
-
-    /// <summary>The by-date index of daily_bars, as migration 1 creates it.</summary>
-    internal const string DailyBarsByDateIndex = "CREATE INDEX daily_bars_by_date ON daily_bars (date, basis)";
 
     /// <summary>How many rows <paramref name="select"/> returns, counting no further than <paramref name="limit"/>.</summary>
     private static async Task<long> CountUpToAsync(SqliteConnection connection, SqliteTransaction tx, string select, long limit, CancellationToken ct)

@@ -30,11 +30,15 @@ internal sealed partial class SqliteDialect : StoreDialect
     /// <summary>Rows per staging INSERT: one statement step per 32 rows instead of per row.</summary>
     private const int StagedRowsPerInsert = 32;
 
-    // The SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
-    private const string PromoteStagedBars = """
+    /// <summary>
+    /// The upsert of a run's staged bars (the SELECT's WHERE also keeps SQLite from reading ON CONFLICT as a join
+    /// constraint). When the staging table holds only this run, its rows are read in one pass over the table (NOT INDEXED)
+    /// instead of through the run_id index and a table seek per row (about a tenth of the insert's CPU).
+    /// </summary>
+    private static string PromoteStagedBars(bool onlyRunStaged) => $"""
         INSERT INTO daily_bars (code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from)
         SELECT code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from
-        FROM staging_daily_bars
+        FROM staging_daily_bars {(onlyRunStaged ? "NOT INDEXED" : "")}
         WHERE run_id = $run_id
         ON CONFLICT (code, date, basis) DO UPDATE SET
             open = excluded.open,

@@ -13,6 +13,9 @@ namespace KrxHub.Storage;
 /// </summary>
 internal abstract class StoreDialect : IAsyncDisposable
 {
+    /// <summary>The by-date index of daily_bars, as migration 1 creates it on both backends (promotions of large loads rebuild it).</summary>
+    internal const string DailyBarsByDateIndex = "CREATE INDEX daily_bars_by_date ON daily_bars (date, basis)";
+
     /// <summary>The columns of a daily bar, in the order <see cref="ReadBar"/> reads them.</summary>
     public const string BarColumns =
         "code, date, basis, open, high, low, close, volume, trading_value, market_cap, listed_shares, no_trade, source, fetched_at, base_price, repaired_from";

@@ -196,15 +196,15 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
 
         DateOnly date = default;
         Field(row, KrxText.TryDate(raw.Date, out date));
-        Field(row, KrxText.TryDecimal(raw.Open, out var open));
-        Field(row, KrxText.TryDecimal(raw.High, out var high));
-        Field(row, KrxText.TryDecimal(raw.Low, out var low));
-        Field(row, KrxText.TryDecimal(raw.Close, out var close));
-        Field(row, KrxText.TryLong(raw.Volume, out var volume));
-        var tradingValue = Optional(row, raw.TradingValue);
-        var marketCap = Optional(row, raw.MarketCap);
+        Field(row, KrxText.TryDecimal(raw.OpenText, out var open));
+        Field(row, KrxText.TryDecimal(raw.HighText, out var high));
+        Field(row, KrxText.TryDecimal(raw.LowText, out var low));
+        Field(row, KrxText.TryDecimal(raw.CloseText, out var close));
+        Field(row, KrxText.TryLong(raw.VolumeText, out var volume));
+        var tradingValue = Optional(row, raw.TradingValueText);
+        var marketCap = Optional(row, raw.MarketCapText);
         long? listedShares = null;
-        switch (KrxText.TryLong(raw.ListedShares, out var shares))
+        switch (KrxText.TryLong(raw.ListedSharesText, out var shares))
         {
             case FieldStatus.Ok:
                 listedShares = shares;
@@ -215,7 +215,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         }
 
         decimal? change = null;
-        switch (KrxText.TryDecimal(raw.Change, out var ch))
+        switch (KrxText.TryDecimal(raw.ChangeText, out var ch))
         {
             case FieldStatus.Ok:
                 change = ch;
@@ -225,7 +225,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
                 break;
         }
 
-        if (row.Reasons.Count > 0)
+        if (row.HasReasons)
         {
             return row;
         }
@@ -357,7 +357,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
         }
     }
 
-    private static decimal? Optional(ValidatedRow row, string? text)
+    private static decimal? Optional(ValidatedRow row, TextSlice text)
     {
         switch (KrxText.TryDecimal(text, out var v))
         {

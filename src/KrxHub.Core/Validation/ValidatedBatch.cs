@@ -7,14 +7,19 @@ public sealed class ValidatedRow(RawDailyRow raw)
 
     public DailyBar? Bar { get; internal set; }
 
-    public List<string> Reasons { get; } = [];
+    private List<string>? _reasons;
+
+    /// <summary>Why the row is rejected; made on first use, since most rows never need one.</summary>
+    public List<string> Reasons => _reasons ??= [];
+
+    internal bool HasReasons => _reasons is { Count: > 0 };
 
     /// <summary>Base price implied by the source's own change field (close − change), when given.</summary>
     internal decimal? SourceBasePrice { get; set; }
 
     internal Market Market { get; set; }
 
-    public bool Accepted => Reasons.Count == 0 && Bar is not null;
+    public bool Accepted => !HasReasons && Bar is not null;
 
     /// <summary>True when this row repeats an earlier identical row of the batch and is dropped.</summary>
     public bool DroppedAsDuplicate { get; internal set; }

@@ -1,3 +1,5 @@
+using KrxHub.Core;
+
 namespace KrxHub.Sources.Import;
 
 /// <summary>
@@ -120,6 +122,22 @@ internal sealed class CsvReader : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount, nameof(index));
         var span = RawField(index);
         return _kinds[index] == QuotedWithEscapes ? span.ToString().Replace("\"\"", "\"", StringComparison.Ordinal) : span.ToString();
+    }
+
+    /// <summary>
+    /// The field's value as a slice of <paramref name="recordText"/> (this record's <see cref="RecordText"/> as a string), so
+    /// that it needs no string of its own; a field with doubled quotes gets one (its value is not a slice of the record).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public TextSlice GetSlice(int index, string recordText)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)FieldCount, nameof(index));
+        ArgumentNullException.ThrowIfNull(recordText);
+        var start = _starts[index] - _recordStart;
+        var length = _ends[index] - _starts[index];
+        return _kinds[index] != QuotedWithEscapes && start >= 0 && start + length <= recordText.Length
+            ? new TextSlice(recordText, start, length)
+            : TextSlice.Of(GetString(index));
     }
 
     /// <summary>

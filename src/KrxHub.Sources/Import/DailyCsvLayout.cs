@@ -1,3 +1,4 @@
+using KrxHub.Core;
 using KrxHub.Core.Validation;
 
 namespace KrxHub.Sources.Import;
@@ -182,7 +183,8 @@ internal sealed class DailyCsvLayout
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public RawDailyRow Build(CsvReader csv, long line, string? fixedCode, string? fixedDate)
     {
-        var row = new RawDailyRow { Line = line, Payload = csv.RecordText.ToString(), Code = fixedCode, Date = fixedDate };
+        var payload = csv.RecordText.ToString();
+        var row = new RawDailyRow { Line = line, Payload = payload, Code = fixedCode, Date = fixedDate };
 
         // Extra fields mean the columns are shifted (an unquoted comma): nothing in the row can be trusted,
         // so it is left empty and quarantined as missing fields. Too few fields keep the leading ones.
@@ -193,15 +195,15 @@ internal sealed class DailyCsvLayout
 
         row.Code = Pooled(csv, Field.Code) ?? fixedCode;
         row.Date = Pooled(csv, Field.Date) ?? fixedDate;
-        row.Open = Get(csv, Field.Open);
-        row.High = Get(csv, Field.High);
-        row.Low = Get(csv, Field.Low);
-        row.Close = Get(csv, Field.Close);
-        row.Volume = Get(csv, Field.Volume);
-        row.TradingValue = Get(csv, Field.TradingValue);
-        row.MarketCap = Get(csv, Field.MarketCap);
-        row.ListedShares = Get(csv, Field.ListedShares);
-        row.Change = Get(csv, Field.Change);
+        row.OpenText = Slice(csv, Field.Open, payload);
+        row.HighText = Slice(csv, Field.High, payload);
+        row.LowText = Slice(csv, Field.Low, payload);
+        row.CloseText = Slice(csv, Field.Close, payload);
+        row.VolumeText = Slice(csv, Field.Volume, payload);
+        row.TradingValueText = Slice(csv, Field.TradingValue, payload);
+        row.MarketCapText = Slice(csv, Field.MarketCap, payload);
+        row.ListedSharesText = Slice(csv, Field.ListedShares, payload);
+        row.ChangeText = Slice(csv, Field.Change, payload);
         row.ChangeCode = NullIfEmpty(Pooled(csv, Field.ChangeCode));
         row.Name = NullIfEmpty(Pooled(csv, Field.Name));
         row.Market = NullIfEmpty(Pooled(csv, Field.Market));
@@ -216,10 +218,11 @@ internal sealed class DailyCsvLayout
         return index >= 0 && index < csv.FieldCount ? csv.GetPooledString(index) : null;
     }
 
-    private string? Get(CsvReader csv, Field field)
+    // The numbers are slices of the payload: no string of their own (RawDailyRow).
+    private TextSlice Slice(CsvReader csv, Field field, string payload)
     {
         var index = _index[(int)field];
-        return index >= 0 && index < csv.FieldCount ? csv.GetString(index) : null;
+        return index >= 0 && index < csv.FieldCount ? csv.GetSlice(index, payload) : default;
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
