@@ -13,8 +13,9 @@ namespace KrxHub.Storage;
 /// database, and only rows of a run that has not been promoted.
 /// </summary>
 /// <remarks>
-/// A transaction over both files (the promotion) is atomic in each file but not across the two (SQLite's rule for WAL
-/// databases): a crash between the two commits leaves the promoted run's staged rows behind, and the next run's
+/// A transaction over both files would be atomic in each file but not across the two (SQLite's rule for WAL databases),
+/// so the promotion commits its rows into the database first and then deletes them from the staging file on its own: a
+/// crash between the two leaves the promoted run's staged rows behind, and the next run's
 /// <see cref="MarketStore.DeleteStaleStagingAsync"/> removes them, as it removes the rows of any run that did not finish.
 /// </remarks>
 internal sealed partial class SqliteDialect

@@ -31,7 +31,7 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
     public List<ValidatedRow> ParseRows(IEnumerable<RawDailyRow> rows, PriceBasis basis, string source, DateTimeOffset fetchedAt)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var result = new List<ValidatedRow>();
+        var result = new List<ValidatedRow>(rows.TryGetNonEnumeratedCount(out var count) ? count : 0);
         foreach (var raw in rows)
         {
             result.Add(ParseRow(raw, basis, source, fetchedAt));
@@ -127,7 +127,8 @@ public sealed class DailyBarValidator(KrxCalendar calendar, IReadOnlyDictionary<
 
     private static void MarkDuplicates(List<ValidatedRow> rows)
     {
-        var byKey = new Dictionary<(StockCode, DateOnly), ValidatedRow>();
+        // Sized for the whole batch up front: growing it row by row allocated twice its final size on every chunk.
+        var byKey = new Dictionary<(StockCode, DateOnly), ValidatedRow>(rows.Count);
         List<ValidatedRow>? conflicted = null;
         foreach (var row in rows)
         {
