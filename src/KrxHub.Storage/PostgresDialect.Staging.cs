@@ -206,7 +206,7 @@ internal sealed partial class PostgresDialect
             await prepare.ExecuteNonQueryAsync(ct);
         }
 
-        // One pass over the run's staged rows for their number and date range (the run_id index cannot give the range).
+        // One pass over the staging table for the run's number of rows and date range.
         long staged;
         DateOnly first, last;
         await using (var stats = Command(connection, tx, "SELECT count(*), min(date), max(date) FROM staging_daily_bars WHERE run_id = @run_id"))

@@ -352,10 +352,17 @@ internal static class SqliteSchema
             -- was staged here and never promoted is abandoned: its next run stages again.
             DROP TABLE staging_daily_bars;
             """),
+        new(14, StagingWithoutRunIndex, """
+            -- Nothing to do here: the staging file keeps its run_id index (appending to it costs little; see PostgresSchema).
+            SELECT 1;
+            """),
     ];
 
     /// <summary>Migration 13's name; on PostgreSQL, whose staging table is already unlogged, it changes nothing.</summary>
     internal const string StagingFile = "staged rows in a file of their own (SQLite)";
+
+    /// <summary>Migration 14's name; on SQLite it changes nothing.</summary>
+    internal const string StagingWithoutRunIndex = "staging without its run_id index (PostgreSQL)";
 
     // Version 7 (6 is taken by another change): a stock missing from complete listings (the three Kiwoom ka10099
     // lists of a run, or a KRX MDCSTAT01901 listing of all markets) of two different dates is marked delisted, inferred.
