@@ -41,6 +41,27 @@ public class CsvReaderTests
         Assert.Equal([["h1", "h2"], ["1", "2"], ["3", "4"]], records);
     }
 
+    [Theory]
+    [MemberData(nameof(BufferSizes))]
+    public void Slices_of_the_record_text_equal_the_field_strings(int bufferSize)
+    {
+        // Quoted, doubled quotes (not a slice: a string of its own), malformed, empty, CRLF, an empty last field at the end.
+        const string text = "a,\"b,1\",\"say \"\"hi\"\"\"\r\n5\"6,\"ab\"c,,7\r\n\"two\nlines\",8,\r";
+        using var csv = new CsvReader(new StringReader(text), bufferSize);
+        var records = 0;
+        while (csv.Read())
+        {
+            records++;
+            var recordText = csv.RecordText.ToString();
+            for (var i = 0; i < csv.FieldCount; i++)
+            {
+                Assert.Equal(csv.GetString(i), csv.GetSlice(i, recordText).ToString());
+            }
+        }
+
+        Assert.Equal(3, records);
+    }
+
     [Fact]
     public void The_record_text_is_the_line_without_its_terminator_and_records_are_numbered_without_blank_lines()
     {
