@@ -83,10 +83,11 @@ public static class BacktestWarmup
         var recent = series.Select(s => s.Slice(load, to)).Where(s => s.Count > 0).ToList();
         var outcome = new BacktestRunner(store, calendar, time).Simulate(plan, recent, master, TimeSpan.Zero, null, ct);
 
-        // The result as GET /api/backtests/{id}?trades=none sends it, through the API's JSON options.
+        // The result as the dashboard asks for it (GET /api/backtests/{id}?trades=none&runs=returns), through the API's JSON options.
         var document = BacktestDocument.From(outcome);
         var json = services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        var status = new BacktestStatusDto("warm-up", "completed", 1, time.GetUtcNow(), time.GetUtcNow(), null, document with { Trades = [] }, document.Trades.Count);
+        var (shown, returns) = BacktestsApi.Shape(document, withTrades: false, onlyReturns: true);
+        var status = new BacktestStatusDto("warm-up", "completed", 1, time.GetUtcNow(), time.GetUtcNow(), null, shown, document.Trades.Count, returns);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(status, json).Length;
         logger.LogInformation("backtest warm-up: sma-cross 5/20 over {Stocks} stocks, {From:yyyy-MM-dd}..{To:yyyy-MM-dd}, in {Seconds:0.00} s ({Bytes:N0} bytes of result)",
             recent.Count, from, to, time.GetElapsedTime(started).TotalSeconds, bytes);
