@@ -96,7 +96,9 @@ public sealed class BacktestEngine
             }
         }
 
-        var sessions = _calendar.Sessions(first, _settings.To).ToArray();
+        var sessions = _calendar.Sessions(first, _settings.To);
+        var warmup = sessions.BinarySearch(_settings.From);
+        _equity.Capacity = sessions.Length - (warmup >= 0 ? warmup : ~warmup); // one point per session from --from on
         var reportEvery = Math.Max(1, sessions.Length / 100);
         for (var s = 0; s < sessions.Length; s++)
         {
