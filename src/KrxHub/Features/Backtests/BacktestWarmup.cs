@@ -21,7 +21,9 @@ public static class BacktestWarmup
     /// <summary>Sessions loaded before the first simulated one, for the moving averages (as the runner loads them).</summary>
     private const int WarmupSessions = 60;
 
-    /// <summary>Simulations at most: the warm-up stops earlier once a pass is no longer faster than the one before.</summary>
+    /// <summary>Simulations at least and at most: in between, the warm-up stops after a pass that compiled nothing.</summary>
+    private const int MinPasses = 3;
+
     private const int MaxPasses = 8;
 
     /// <summary>Time for the tiered JIT's background compiler between passes.</summary>
@@ -95,17 +97,18 @@ public static class BacktestWarmup
             // Tiered JIT promotes a method only after it has been called a while, and compiles the faster code in the
             // background once no new method has been compiled for a moment: one pass left the engine in unoptimised or
             // instrumented code, and a hub's first two real runs (six times the sessions of a pass) simulated in 1.9-2.5 s
-            // instead of 0.35-0.45 s. Passes, with a pause for the background compiler, until one is no faster than the
-            // one before. (Compiling the engine optimised from the start, AggressiveOptimization, loses the profile-guided
-            // code: whole-market simulations took 0.35-0.43 CPU s instead of 0.29.)
+            // instead of 0.35-0.45 s. Passes, with a pause for the background compiler, until one compiled nothing (a
+            // pass's time said too little on a busy machine; passes reach their optimised 0.1 s after 4-6, and with the
+            // live feed compiling beside them a hub makes all 8, about 5 s). Compiling the engine optimised from the start
+            // (AggressiveOptimization) loses the profile-guided code: simulations took 0.35-0.43 CPU s instead of 0.29.
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
             outcome = runner.Simulate(plan, recent, master, TimeSpan.Zero, null, ct);
             passes.Add(outcome.RunTime.TotalSeconds);
-            if (passes.Count >= MaxPasses || (passes.Count >= 2 && passes[^1] >= passes[^2] * 0.9))
+            await Task.Delay(PauseBetweenPasses, time, ct);
+            if (passes.Count >= MaxPasses || (passes.Count >= MinPasses && System.Runtime.JitInfo.GetCompiledMethodCount() == compiled))
             {
                 break;
             }
-
-            await Task.Delay(PauseBetweenPasses, time, ct);
         }
 
         // The result as the dashboard asks for it (GET /api/backtests/{id}?trades=none&runs=returns), through the API's JSON options.
