@@ -49,12 +49,21 @@ internal static class BacktestBench
             var runner = new BacktestRunner(store, calendar, TimeProvider.System);
             var times = new List<double>();
             var cpu = new List<double>();
+            var pauses = new List<double>();
+            var allocated = new List<double>();
+            var documents = new List<double>();
             for (var i = 0; i < runs; i++)
             {
                 var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var (pauseBefore, allocatedBefore) = (GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
                 var outcome = runner.Simulate(plan, series, master, TimeSpan.Zero, null, CancellationToken.None);
                 times.Add(outcome.RunTime.TotalSeconds);
                 cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds);
+                pauses.Add((GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds);
+                allocated.Add((GC.GetTotalAllocatedBytes() - allocatedBefore) / 1e6);
+                var documentWatch = Stopwatch.StartNew();
+                _ = BacktestDocument.From(outcome);
+                documents.Add(documentWatch.Elapsed.TotalSeconds);
             }
 
             // CPU seconds are less disturbed than wall time when other work shares the machine.
@@ -67,6 +76,9 @@ internal static class BacktestBench
                 medianSeconds = Math.Round(BenchSupport.Median(times), 3),
                 minSeconds = Math.Round(times.Min(), 3),
                 medianCpuSeconds = Math.Round(BenchSupport.Median(cpu), 3),
+                medianGcPauseSeconds = Math.Round(BenchSupport.Median(pauses), 3),
+                medianAllocatedMb = Math.Round(BenchSupport.Median(allocated), 1),
+                medianDocumentSeconds = Math.Round(BenchSupport.Median(documents), 3), // the result document the API keeps, after the simulation
             });
             return 0;
         }

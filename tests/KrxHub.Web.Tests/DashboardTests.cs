@@ -200,6 +200,36 @@ public sealed partial class DashboardTests(DashboardHub hub) : DashboardPageTest
     }
 
     [BrowserFact]
+    public async Task A_backtest_over_ALL_shows_the_distribution_of_the_full_result_from_its_returns_alone()
+    {
+        await Page.GotoAsync("/backtests");
+        await Assertions.Expect(Page.Locator("select[name=strategy] option")).ToHaveCountAsync(4);
+        await Page.Locator("select[name=strategy]").SelectOptionAsync("buy-and-hold");
+        await Page.Locator("input[name=all]").CheckAsync();
+        await Page.Locator("select[name=market]").SelectOptionAsync("KOSPI");
+        await Page.Locator("select[name=basis]").SelectOptionAsync("raw");
+        await Page.Locator("input[name=from]").FillAsync("2024-01-02");
+        await Page.Locator("input[name=to]").FillAsync("2024-02-13");
+        var asked = Page.WaitForRequestAsync(r => r.Url.Contains("runs=returns", StringComparison.Ordinal));
+        await Page.GetByTestId("run-backtest").ClickAsync();
+        await asked;
+        var run = Page.Locator("[data-testid=backtest-run][data-status=completed]");
+        await run.Locator("[data-testid=histogram]").WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+
+        // The page asked for the returns only; what it shows agrees with the full result (every stock's metrics).
+        var id = await run.GetAttributeAsync("data-id");
+        var result = (await Hub.Http.GetFromJsonAsync<JsonElement>($"/api/backtests/{id}?trades=none")).GetProperty("result");
+        var runs = result.GetProperty("runs").EnumerateArray().ToList();
+        Assert.True(runs.Count > 10, $"{runs.Count} runs");
+        await Assertions.Expect(run.Locator("h2", new LocatorLocatorOptions { HasText = $"({runs.Count})" })).ToHaveCountAsync(1);
+        Assert.Equal(runs.Count, await run.Locator("[data-testid=histogram] > div").EvaluateAllAsync<int>(
+            "bars => bars.reduce((n, b) => n + Number(b.title.split(': ').pop()), 0)"));
+        var best = result.GetProperty("metrics").GetProperty("bestCode").GetString();
+        await Assertions.Expect(run.Locator(".bestworst > div").First.Locator("li").First.Locator("span.muted")).ToHaveTextAsync(best!);
+        AssertNoConsoleErrors();
+    }
+
+    [BrowserFact]
     public async Task A_backtest_against_KOSPI_shows_the_benchmark_figures_of_the_result()
     {
         await Page.GotoAsync("/backtests");

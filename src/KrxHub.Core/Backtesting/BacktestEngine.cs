@@ -96,7 +96,9 @@ public sealed class BacktestEngine
             }
         }
 
-        var sessions = _calendar.Sessions(first, _settings.To).ToArray();
+        var sessions = _calendar.Sessions(first, _settings.To);
+        var warmup = sessions.BinarySearch(_settings.From);
+        _equity.Capacity = sessions.Length - (warmup >= 0 ? warmup : ~warmup); // one point per session from --from on
         var reportEvery = Math.Max(1, sessions.Length / 100);
         for (var s = 0; s < sessions.Length; s++)
         {
@@ -169,9 +171,24 @@ public sealed class BacktestEngine
 
     // --- what the context reads ---
 
-    internal BarHistory History(StockCode code) => _byCode.TryGetValue(code, out var slot) ? new BarHistory(slot.Series, slot.Visible) : default;
+    internal BarHistory History(StockCode code) => TryFind(code, out var slot) ? new BarHistory(slot.Series, slot.Visible) : default;
 
-    internal long Position(StockCode code) => _byCode.TryGetValue(code, out var slot) ? slot.Quantity : 0;
+    internal long Position(StockCode code) => TryFind(code, out var slot) ? slot.Quantity : 0;
+
+    /// <summary>
+    /// The slot of <paramref name="code"/>. A run of one stock (each of a whole-market run's 2,800) asks for it twice a
+    /// session: comparing with its one code skips hashing the code string.
+    /// </summary>
+    private bool TryFind(StockCode code, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Slot? slot)
+    {
+        if (_slots.Length == 1 && _slots[0].Series.Code == code)
+        {
+            slot = _slots[0];
+            return true;
+        }
+
+        return _byCode.TryGetValue(code, out slot);
+    }
 
     internal Market MarketOf(StockCode code) => _byCode.TryGetValue(code, out var slot) ? slot.Stock.Market : throw new ArgumentException($"{code} is not in this backtest");
 

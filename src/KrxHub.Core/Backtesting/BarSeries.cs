@@ -6,12 +6,14 @@ namespace KrxHub.Core.Backtesting;
 /// </summary>
 public sealed class BarSeries
 {
-    internal readonly DateOnly[] Dates;
-    internal readonly decimal[] Open;
-    internal readonly decimal[] High;
-    internal readonly decimal[] Low;
-    internal readonly decimal[] Close;
-    internal readonly long[] Volume;
+    // The columns may be longer than the series: a slice shares its source's arrays and sees [_start, _start + Count).
+    private readonly DateOnly[] _dates;
+    private readonly decimal[] _open;
+    private readonly decimal[] _high;
+    private readonly decimal[] _low;
+    private readonly decimal[] _close;
+    private readonly long[] _volume;
+    private readonly int _start;
 
     public BarSeries(StockCode code, PriceBasis basis, DateOnly[] dates, decimal[] open, decimal[] high, decimal[] low, decimal[] close, long[] volume)
     {
@@ -37,19 +39,37 @@ public sealed class BarSeries
 
         Code = code;
         Basis = basis;
-        Dates = dates;
-        Open = open;
-        High = high;
-        Low = low;
-        Close = close;
-        Volume = volume;
+        (_dates, _open, _high, _low, _close, _volume) = (dates, open, high, low, close, volume);
+        Count = n;
+    }
+
+    /// <summary>A view of bars [start, start + count) of <paramref name="source"/>, sharing its arrays (already checked).</summary>
+    private BarSeries(BarSeries source, int start, int count)
+    {
+        Code = source.Code;
+        Basis = source.Basis;
+        (_dates, _open, _high, _low, _close, _volume) = (source._dates, source._open, source._high, source._low, source._close, source._volume);
+        _start = source._start + start;
+        Count = count;
     }
 
     public StockCode Code { get; }
 
     public PriceBasis Basis { get; }
 
-    public int Count => Dates.Length;
+    public int Count { get; }
+
+    internal ReadOnlySpan<DateOnly> Dates => _dates.AsSpan(_start, Count);
+
+    internal ReadOnlySpan<decimal> Open => _open.AsSpan(_start, Count);
+
+    internal ReadOnlySpan<decimal> High => _high.AsSpan(_start, Count);
+
+    internal ReadOnlySpan<decimal> Low => _low.AsSpan(_start, Count);
+
+    internal ReadOnlySpan<decimal> Close => _close.AsSpan(_start, Count);
+
+    internal ReadOnlySpan<long> Volume => _volume.AsSpan(_start, Count);
 
     public DateOnly FirstDate => Dates[0];
 
@@ -107,11 +127,14 @@ public sealed class BarSeries
     /// <summary>The number of bars dated on or before <paramref name="date"/>.</summary>
     public int CountOnOrBefore(DateOnly date)
     {
-        var i = Array.BinarySearch(Dates, date);
+        var i = Dates.BinarySearch(date);
         return i >= 0 ? i + 1 : ~i;
     }
 
-    /// <summary>The bars in [from, to]: a copy, or this series when it lies entirely inside.</summary>
+    /// <summary>
+    /// The bars in [from, to]: a view sharing this series' arrays (no copy: a whole-market backtest slices ~1M held bars
+    /// per run), or this series when it lies entirely inside.
+    /// </summary>
     public BarSeries Slice(DateOnly from, DateOnly to)
     {
         // DateOnly.MinValue (all history, e.g. rsi-reversion's warm-up) has no day before it.
@@ -123,27 +146,19 @@ public sealed class BarSeries
             return this; // immutable, so the whole series can be shared
         }
 
-        return new BarSeries(
-            Code,
-            Basis,
-            Dates.AsSpan(start, length).ToArray(),
-            Open.AsSpan(start, length).ToArray(),
-            High.AsSpan(start, length).ToArray(),
-            Low.AsSpan(start, length).ToArray(),
-            Close.AsSpan(start, length).ToArray(),
-            Volume.AsSpan(start, length).ToArray());
+        return new BarSeries(this, start, length);
     }
 
     /// <summary>A copy with bar <paramref name="index"/> replaced (tests use it to prove that the future cannot leak).</summary>
     public BarSeries WithBar(int index, decimal open, decimal high, decimal low, decimal close, long volume)
     {
-        var o = (decimal[])Open.Clone();
-        var h = (decimal[])High.Clone();
-        var l = (decimal[])Low.Clone();
-        var c = (decimal[])Close.Clone();
-        var v = (long[])Volume.Clone();
+        var o = Open.ToArray();
+        var h = High.ToArray();
+        var l = Low.ToArray();
+        var c = Close.ToArray();
+        var v = Volume.ToArray();
         (o[index], h[index], l[index], c[index], v[index]) = (open, high, low, close, volume);
-        return new BarSeries(Code, Basis, Dates, o, h, l, c, v);
+        return new BarSeries(Code, Basis, Dates.ToArray(), o, h, l, c, v);
     }
 }
 
@@ -180,11 +195,11 @@ public readonly struct BarHistory
     public long Volume(int index) => Series.Volume[Check(index)];
 
     /// <summary>The closes up to and including the current session.</summary>
-    public ReadOnlySpan<decimal> Closes => _series is null ? [] : _series.Close.AsSpan(0, Count);
+    public ReadOnlySpan<decimal> Closes => _series is null ? [] : _series.Close[..Count];
 
-    public ReadOnlySpan<decimal> Highs => _series is null ? [] : _series.High.AsSpan(0, Count);
+    public ReadOnlySpan<decimal> Highs => _series is null ? [] : _series.High[..Count];
 
-    public ReadOnlySpan<decimal> Lows => _series is null ? [] : _series.Low.AsSpan(0, Count);
+    public ReadOnlySpan<decimal> Lows => _series is null ? [] : _series.Low[..Count];
 
     public DateOnly? LastDate => Count == 0 ? null : Series.Dates[Count - 1];
 

@@ -26,16 +26,16 @@ public sealed record DataGaps(int Count, IReadOnlyList<DataGap> First)
         }
 
         // One span of sessions for all series, walked with a cursor: the next bar is almost always the next session.
-        var sessions = calendar.Sessions(list.Min(s => s.FirstDate), list.Max(s => s.LastDate)).ToArray();
+        var sessions = calendar.Sessions(list.Min(s => s.FirstDate), list.Max(s => s.LastDate));
         var count = 0;
         var segments = new List<(int After, int Before, StockCode Code)>();
         foreach (var s in list)
         {
             var dates = s.DateColumn;
-            var at = Array.BinarySearch(sessions, dates[0]);
+            var at = sessions.BinarySearch(dates[0]);
             for (var i = 1; i < dates.Length; i++)
             {
-                var next = at >= 0 && at + 1 < sessions.Length && sessions[at + 1] == dates[i] ? at + 1 : Array.BinarySearch(sessions, dates[i]);
+                var next = at >= 0 && at + 1 < sessions.Length && sessions[at + 1] == dates[i] ? at + 1 : sessions.BinarySearch(dates[i]);
                 // A bar on a day the calendar does not list as a session is not a gap; the validator reports those.
                 if (at >= 0 && next >= 0 && next - at > 1)
                 {
@@ -52,10 +52,16 @@ public sealed record DataGaps(int Count, IReadOnlyList<DataGap> First)
             return None;
         }
 
-        var first = segments
-            .SelectMany(g => sessions[(g.After + 1)..g.Before].Take(Listed).Select(d => new DataGap(g.Code, d)))
-            .OrderBy(g => g.Date).ThenBy(g => g.Code.Value, StringComparer.Ordinal).Take(Listed).ToList();
-        return new DataGaps(count, first);
+        var listed = new List<DataGap>();
+        foreach (var (after, before, code) in segments)
+        {
+            foreach (var date in sessions[(after + 1)..Math.Min(before, after + 1 + Listed)])
+            {
+                listed.Add(new DataGap(code, date));
+            }
+        }
+
+        return new DataGaps(count, [.. listed.OrderBy(g => g.Date).ThenBy(g => g.Code.Value, StringComparer.Ordinal).Take(Listed)]);
     }
 
     /// <summary>The gaps of several runs (one per stock) as one report.</summary>

@@ -55,6 +55,32 @@ public sealed class BacktestEngineTests
     }
 
     [Fact]
+    public void A_slice_shares_its_source_yet_reads_and_backtests_exactly_like_a_copy_of_its_bars()
+    {
+        // Slices are views over the source's arrays (the hub slices the held whole market per run): bars outside the
+        // range must stay invisible, also to a slice of a slice.
+        var (from, to) = (new DateOnly(2019, 1, 2), new DateOnly(2021, 12, 30));
+        var view = BacktestData.Samsung.Slice(new DateOnly(2018, 1, 2), new DateOnly(2022, 12, 29)).Slice(from, to);
+        var copy = new BarSeries(view.Code, view.Basis, view.DateColumn.ToArray(), view.OpenColumn.ToArray(), view.HighColumn.ToArray(),
+            view.LowColumn.ToArray(), view.CloseColumn.ToArray(), view.VolumeColumn.ToArray());
+        Assert.Equal((from, to), (view.FirstDate, view.LastDate));
+        Assert.Equal(BacktestData.Samsung.CountOnOrBefore(to) - BacktestData.Samsung.CountOnOrBefore(from.AddDays(-1)), view.Count);
+        Assert.Equal(copy.CountOnOrBefore(new DateOnly(2020, 6, 30)), view.CountOnOrBefore(new DateOnly(2020, 6, 30)));
+        Assert.Equal(0, view.CountOnOrBefore(new DateOnly(2018, 12, 31)));
+        Assert.Equal(view.Count, view.CountOnOrBefore(new DateOnly(2022, 6, 30)));
+
+        var master = BacktestData.Master(BacktestData.Listed("005930", Market.Kospi));
+        var settings = new BacktestSettings(new DateOnly(2019, 3, 4), to, 10_000_000m);
+        Assert.Null(StrategyCatalog.TryCreateFactory("sma-cross", new Dictionary<string, string>(), out var factory));
+        var onView = BacktestData.Run(factory!(view.Code), settings, master, view);
+        var onCopy = BacktestData.Run(factory!(copy.Code), settings, master, copy);
+        Assert.True(onCopy.Trades.Count >= 4);
+        Assert.Equal(onCopy.Trades, onView.Trades);
+        Assert.Equal(onCopy.Equity, onView.Equity);
+        Assert.Equal(onCopy.Metrics, onView.Metrics);
+    }
+
+    [Fact]
     public void A_strategy_cannot_read_a_bar_after_the_current_session()
     {
         var series = BacktestData.Synthetic("005930", Start, [100m, 101m, 102m, 103m]);

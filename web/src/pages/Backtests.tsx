@@ -9,13 +9,14 @@ interface StrategyInfo { name: string; singleStock: boolean; defaults: Record<st
 interface Summary { id: string; status: string; progress: number; createdAt: string; finishedAt: string | null; error: string | null; strategy: string; params: Record<string, string>; codes: string[]; market: string | null; from: string; to: string; basis: string }
 interface Trade { date: string; code: string; side: string; price: number; quantity: number; commission: number; tax: number; note: string | null }
 interface EquityPoint { date: string; equity: number; cash: number }
-interface StockRun { code: string; name: string; market: string; metrics: { totalReturn: number } & Record<string, unknown> }
+/** A distribution's stock as ?runs=returns lists it (runReturns), instead of its full metrics under result.runs. */
+interface StockReturn { code: string; name: string; market: string; totalReturn: number }
 interface Bench {
   index: string; name: string; baseDate: string; baseLevel: number; finalLevel: number; totalReturn: number; cagr: number | null; maxDrawdown: number;
   beta: number | null; alphaDaily: number | null; alphaAnnualised: number | null; trackingError: number | null; informationRatio: number | null; sessionsWithoutLevel: number;
 }
-interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: EquityPoint[]; runs?: StockRun[]; benchmark?: Bench }
-interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; tradeCount: number | null; createdAt: string; finishedAt: string | null }
+interface Doc { metrics: Record<string, unknown>; trades: Trade[]; equity: EquityPoint[]; benchmark?: Bench }
+interface Status { id: string; status: string; progress: number; error: string | null; result: Doc | null; tradeCount: number | null; runReturns?: StockReturn[]; createdAt: string; finishedAt: string | null }
 
 const PAGE = 20;
 /** How long one status request may wait for the run to finish: also how often the progress bar moves. */
@@ -55,9 +56,11 @@ export function BacktestsPage() {
   const follow = (id: string) => {
     clearTimeout(poll.current);
     const mine = ++followed.current;
-    // The trades are paged from /trades: a whole-market run has tens of thousands of them. waitMs: the hub answers the
-    // moment the run finishes (or after 250 ms with its progress), so the result shows without a poll interval's delay.
-    const step = () => getJson<Status>(`/api/backtests/${id}?trades=none&waitMs=${WAIT_MS}`).then((s) => {
+    // The trades are paged from /trades: a whole-market run has tens of thousands of them. runs=returns: the histogram and
+    // best/worst need each stock's total return, not its full metrics (0.28 MB instead of 1.59 MB for the whole market).
+    // waitMs: the hub answers the moment the run finishes (or after 250 ms with its progress), so the result shows
+    // without a poll interval's delay.
+    const step = () => getJson<Status>(`/api/backtests/${id}?trades=none&runs=returns&waitMs=${WAIT_MS}`).then((s) => {
       if (mine !== followed.current) return;
       setRun(s);
       if (s.status === 'queued' || s.status === 'running') poll.current = setTimeout(step, 0);
@@ -155,7 +158,7 @@ function RunView({ run }: { run: Status }) {
             <Metrics metrics={doc.metrics} />
             {doc.benchmark && <Benchmark b={doc.benchmark} metrics={doc.metrics} />}
           </div>
-          {doc.runs && <Distribution runs={doc.runs} />}
+          {run.runReturns && <Distribution runs={run.runReturns} />}
           <Trades id={run.id} total={run.tradeCount ?? 0} />
         </>
       )}
@@ -226,17 +229,17 @@ function Benchmark({ b, metrics }: { b: Bench; metrics: Record<string, unknown> 
   );
 }
 
-function Distribution({ runs }: { runs: StockRun[] }) {
-  const returns = runs.map((r) => r.metrics.totalReturn);
+function Distribution({ runs }: { runs: StockReturn[] }) {
+  const returns = runs.map((r) => r.totalReturn);
   const lo = Math.min(...returns), hi = Math.max(...returns);
   const bins = 20;
   const width = (hi - lo) / bins || 1;
   const counts = new Array(bins).fill(0);
   returns.forEach((r) => counts[Math.min(bins - 1, Math.floor((r - lo) / width))]++);
   const max = Math.max(...counts);
-  const sorted = [...runs].sort((a, b) => b.metrics.totalReturn - a.metrics.totalReturn);
-  const list = (rs: StockRun[]) => (
-    <ol>{rs.map((r) => <li key={r.code}><a href={`/stocks/${r.code}`}>{r.name}</a> <span class="muted">{r.code}</span> <span class={r.metrics.totalReturn >= 0 ? 'up' : 'down'}>{ratio(r.metrics.totalReturn)}</span></li>)}</ol>
+  const sorted = [...runs].sort((a, b) => b.totalReturn - a.totalReturn);
+  const list = (rs: StockReturn[]) => (
+    <ol>{rs.map((r) => <li key={r.code}><a href={`/stocks/${r.code}`}>{r.name}</a> <span class="muted">{r.code}</span> <span class={r.totalReturn >= 0 ? 'up' : 'down'}>{ratio(r.totalReturn)}</span></li>)}</ol>
   );
   return (
     <div>

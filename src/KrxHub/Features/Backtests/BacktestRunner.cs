@@ -27,24 +27,39 @@ public sealed record BacktestOutcome(BacktestPlan Plan, BacktestResult? Single, 
         _curve ??= Single is { } single ? (single.Metrics.InitialCash, single.Equity) : Sum(Runs!);
 
     /// <summary>
-    /// Adds the accounts up per session. A whole-market run has about a million points over a few hundred sessions: a hash
-    /// per session and one sort of the sessions at the end (a sorted tree cost two tree searches per point).
+    /// Adds the accounts up per session. A whole-market run has about a million points over a few hundred sessions, all
+    /// inside the plan's dates: one slot per calendar day of their span, indexed by day number (a hash per point cost
+    /// about 30 ms; a sorted tree two tree searches per point).
     /// </summary>
     private static (decimal InitialCash, IReadOnlyList<EquityPoint> Equity) Sum(IReadOnlyList<StockRun> runs)
     {
-        var sums = new Dictionary<DateOnly, (decimal Equity, decimal Cash)>();
-        foreach (var run in runs)
+        var curves = runs.Select(r => r.Result.Equity).Where(e => e.Count > 0).ToList();
+        if (curves.Count == 0)
         {
-            foreach (var point in run.Result.Equity)
+            return (runs.Sum(r => r.Result.Metrics.InitialCash), []);
+        }
+
+        var first = curves.Min(e => e[0].Date.DayNumber);
+        var sums = new (bool Seen, decimal Equity, decimal Cash)[curves.Max(e => e[^1].Date.DayNumber) - first + 1];
+        foreach (var curve in curves)
+        {
+            foreach (var point in curve)
             {
-                ref var sum = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(sums, point.Date, out _);
-                sum = (sum.Equity + point.Equity, sum.Cash + point.Cash);
+                ref var sum = ref sums[point.Date.DayNumber - first];
+                sum = (true, sum.Equity + point.Equity, sum.Cash + point.Cash);
             }
         }
 
-        var dates = sums.Keys.ToArray();
-        Array.Sort(dates);
-        return (runs.Sum(r => r.Result.Metrics.InitialCash), [.. dates.Select(d => new EquityPoint(d, sums[d].Equity, sums[d].Cash))]);
+        var equity = new List<EquityPoint>();
+        for (var day = 0; day < sums.Length; day++)
+        {
+            if (sums[day].Seen)
+            {
+                equity.Add(new EquityPoint(DateOnly.FromDayNumber(first + day), sums[day].Equity, sums[day].Cash));
+            }
+        }
+
+        return (runs.Sum(r => r.Result.Metrics.InitialCash), equity);
     }
 }
 

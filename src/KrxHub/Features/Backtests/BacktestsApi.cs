@@ -137,9 +137,16 @@ public sealed class BacktestJobs(MarketStore store, KrxCalendar calendar, TimePr
 /// <summary>
 /// Status of a run; <see cref="Result"/> is the same document the CLI writes with --out (with <c>?trades=none</c> its trades
 /// are left out: page through them with GET /api/backtests/{id}/trades). <see cref="TradeCount"/> is the number of trades.
+/// With <c>?runs=returns</c> a distribution's <c>runs</c> are left out of the result and <see cref="RunReturns"/> lists each
+/// stock's total return instead (a tenth of the bytes of a whole-market run: what the dashboard's histogram needs).
 /// </summary>
 public sealed record BacktestStatusDto(string Id, string Status, double Progress, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Error,
-    BacktestDocument? Result, int? TradeCount = null);
+    BacktestDocument? Result, int? TradeCount = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<StockReturnDto>? RunReturns = null);
+
+/// <summary>One stock's run of a distribution reduced to its total return (<c>?runs=returns</c>), in the order of <c>runs</c>.</summary>
+public sealed record StockReturnDto(string Code, string Name, string Market, double TotalReturn);
 
 /// <summary>One page of a run's trades, in the document's order.</summary>
 public sealed record BacktestTradesDto(int Total, int Offset, IReadOnlyList<TradeDto> Trades);
@@ -161,6 +168,7 @@ public static class BacktestsApi
         group.MapGet("/strategies", () => TypedResults.Ok(Core.Backtesting.StrategyCatalog.All));
         group.MapGet("/{id}", GetAsync)
             .WithSummary("A run's status and, once completed, its result; ?trades=none leaves the trades out (a whole-market run has tens of thousands); " +
+                "?runs=returns replaces a distribution's per-stock runs with runReturns (code, name, market, totalReturn); " +
                 "?waitMs=250 answers as soon as the run finishes, or after that many milliseconds (at most 30000) with its progress");
         group.MapGet("/{id}/trades", GetTrades).WithCsv<BacktestTradesDto>(x => x.Trades).WithSummary("One page of a completed run's trades (?offset=0&limit=50, at most 1000)");
         return app;
@@ -206,17 +214,16 @@ public static class BacktestsApi
         j.Plan.Settings.Basis.ToString().ToLowerInvariant())).ToArray());
 
     private static async Task<Results<Ok<BacktestStatusDto>, ValidationProblem, ProblemHttpResult>> GetAsync(
-        string id, BacktestJobs jobs, string? trades, string? waitMs, TimeProvider time, CancellationToken ct)
+        string id, BacktestJobs jobs, string? trades, string? runs, string? waitMs, TimeProvider time, CancellationToken ct)
     {
-        var withTrades = trades?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "all" => true,
-            "none" => false,
-            _ => (bool?)null,
-        };
-        if (withTrades is null)
+        if (IsAlternative(trades, "none") is not { } withoutTrades)
         {
             return ApiErrors.BadParameter("trades", $"'{trades}' is not a trades option; use all (the default) or none");
+        }
+
+        if (IsAlternative(runs, "returns") is not { } onlyReturns)
+        {
+            return ApiErrors.BadParameter("runs", $"'{runs}' is not a runs option; use all (the default) or returns");
         }
 
         if (!ApiErrors.TryRange(waitMs, "waitMs", 0, 0, 30_000, out var wait, out var problem))
@@ -242,10 +249,29 @@ public static class BacktestsApi
             }
         }
 
-        var result = job.Result;
-        var shown = result is not null && withTrades == false ? result with { Trades = [] } : result;
+        var (shown, returns) = Shape(job.Result, !withoutTrades, onlyReturns);
         return TypedResults.Ok(new BacktestStatusDto(job.Id, job.Status, Volatile.Read(ref job.Progress), job.CreatedAt, job.FinishedAt, job.Error,
-            shown, result?.Trades.Count));
+            shown, job.Result?.Trades.Count, returns));
+    }
+
+    /// <summary>False for "all" (or nothing), true for <paramref name="alternative"/>, null for anything else.</summary>
+    private static bool? IsAlternative(string? option, string alternative) => option?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "all" => false,
+        var value when value == alternative => true,
+        _ => null,
+    };
+
+    /// <summary>The result as a status request asks for it: without its trades (<c>trades=none</c>), with its runs as returns (<c>runs=returns</c>).</summary>
+    internal static (BacktestDocument? Result, IReadOnlyList<StockReturnDto>? RunReturns) Shape(BacktestDocument? result, bool withTrades, bool onlyReturns)
+    {
+        var shown = result is not null && !withTrades ? result with { Trades = [] } : result;
+        if (!onlyReturns || shown?.Runs is not { } perStock)
+        {
+            return (shown, null);
+        }
+
+        return (shown with { Runs = null }, [.. perStock.Select(r => new StockReturnDto(r.Code, r.Name, r.Market, r.Metrics.TotalReturn))]);
     }
 
     private static Results<Ok<BacktestTradesDto>, ValidationProblem, ProblemHttpResult> GetTrades(string id, BacktestJobs jobs, string? offset, string? limit)

@@ -203,6 +203,43 @@ public class BacktestTests
     }
 
     [Fact]
+    public async Task A_distribution_can_come_as_its_returns_alone_and_the_rest_of_the_result_unchanged()
+    {
+        var hub = await HubServer.ForAsync("sqlite");
+        using var post = await hub.Client.PostAsJsonAsync(new Uri("/api/backtests", UriKind.Relative),
+            new { strategy = "buy-and-hold", codes = new[] { "ALL" }, market = "KOSPI", from = "2024-01-02", to = "2024-02-13", basis = "raw" });
+        var location = (await post.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("location").GetString()!;
+        JsonElement brief;
+        do
+        {
+            brief = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + "?trades=none&runs=returns&waitMs=1000", UriKind.Relative));
+        }
+        while (brief.GetProperty("status").GetString() is "queued" or "running");
+
+        var full = await hub.Client.GetFromJsonAsync<JsonElement>(new Uri(location + "?trades=none", UriKind.Relative));
+        var runs = full.GetProperty("result").GetProperty("runs").EnumerateArray().ToList();
+        Assert.True(runs.Count > 10, $"{runs.Count} runs");
+        Assert.False(full.TryGetProperty("runReturns", out _));
+        Assert.False(brief.GetProperty("result").TryGetProperty("runs", out _));
+        Assert.Equal(
+            runs.Select(r => (r.GetProperty("code").GetString(), r.GetProperty("name").GetString(), r.GetProperty("market").GetString(),
+                r.GetProperty("metrics").GetProperty("totalReturn").GetDouble())),
+            brief.GetProperty("runReturns").EnumerateArray().Select(r => (r.GetProperty("code").GetString(), r.GetProperty("name").GetString(),
+                r.GetProperty("market").GetString(), r.GetProperty("totalReturn").GetDouble())));
+
+        // Everything else is the full result's, byte for byte.
+        foreach (var property in full.GetProperty("result").EnumerateObject().Where(p => p.Name != "runs"))
+        {
+            Assert.Equal(property.Value.GetRawText(), brief.GetProperty("result").GetProperty(property.Name).GetRawText());
+        }
+
+        Assert.Equal(full.GetProperty("tradeCount").GetInt32(), brief.GetProperty("tradeCount").GetInt32());
+        using var bad = await hub.Client.GetAsync(new Uri(location + "?runs=some", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("runs", out _));
+    }
+
+    [Fact]
     public async Task A_result_can_leave_its_trades_out_and_page_through_them()
     {
         var hub = await HubServer.ForAsync("sqlite");
