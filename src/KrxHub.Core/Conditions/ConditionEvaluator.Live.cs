@@ -120,19 +120,38 @@ public sealed partial class ConditionEvaluator
     private void TodayField(string name, decimal?[] values, ConditionHistory history)
     {
         var bars = Universe.Bars;
-        Func<int, decimal?> value = name switch
+        switch (name)
         {
-            "open" => i => bars[i].OpenColumn[0],
-            "high" => i => bars[i].HighColumn[0],
-            "low" => i => bars[i].LowColumn[0],
-            "close" => i => bars[i].CloseColumn[0],
-            "volume" => i => bars[i].VolumeColumn[0],
-            "change" or "change_pct" => i => Change(name, history.PreviousClose(_map[i]), bars[i].CloseColumn[0]),
-            _ => i => Scalar(name, i),
-        };
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = value(i);
+            case "open" or "high" or "low" or "close":
+                var column = name[0];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var bar = bars[i];
+                    values[i] = column switch { 'o' => bar.OpenColumn[0], 'h' => bar.HighColumn[0], 'l' => bar.LowColumn[0], _ => bar.CloseColumn[0] };
+                }
+
+                break;
+            case "volume":
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = bars[i].VolumeColumn[0];
+                }
+
+                break;
+            case "change" or "change_pct":
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Change(name, history.PreviousClose(_map[i]), bars[i].CloseColumn[0]);
+                }
+
+                break;
+            default:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = Scalar(name, i);
+                }
+
+                break;
         }
     }
 

@@ -24,12 +24,12 @@ internal static partial class ConditionFunctions
         {
             case "sma":
             case "avg":
-                var sums = Sums();
+                var (sums, period) = (Sums(), P(0));
                 for (var i = 0; i < map.Length; i++)
                 {
                     if (sums[map[i]] is { } w && now![i] is { } x)
                     {
-                        result[i] = (w.Sum + x) / P(0);
+                        result[i] = (w.Sum + x) / period;
                     }
                 }
 
@@ -39,13 +39,13 @@ internal static partial class ConditionFunctions
                 // Both bands come from one square root per stock: the pair is computed once per cycle for whichever is asked first.
                 var bands = evaluator.PerCycle($"bands:{arg!.Text}|{P(0)}|{call.Parameters[1].ToString(CultureInfo.InvariantCulture)}", () =>
                 {
-                    var windows = Sums();
+                    var (windows, period, k) = (Sums(), P(0), call.Parameters[1]);
                     var pair = new BollingerValue?[map.Length];
                     for (var i = 0; i < map.Length; i++)
                     {
                         if (windows[map[i]] is { } w && now![i] is { } x)
                         {
-                            pair[i] = Indicator.BollingerOf(w.Sum + x, w.Squares + x * x, P(0), call.Parameters[1]);
+                            pair[i] = Indicator.BollingerOf(w.Sum + x, w.Squares + x * x, period, k);
                         }
                     }
 
@@ -84,23 +84,22 @@ internal static partial class ConditionFunctions
 
                 break;
             case "ema":
-                Step(State("ema", past => ConditionHistory.Fed(past, new EmaStream(P(0)), (s, x) => s.Add(x))), (s, x) => s.Clone().Add(x));
+                Step(State("ema", past => ConditionHistory.Fed(past, new EmaStream(P(0)), (s, x) => s.Add(x))), (s, x) => s.Peek(x));
                 break;
             case "rsi":
-                Step(State("rsi", past => ConditionHistory.Fed(past, new RsiStream(P(0)), (s, x) => s.Add(x))), (s, x) => s.Clone().Add(x));
+                Step(State("rsi", past => ConditionHistory.Fed(past, new RsiStream(P(0)), (s, x) => s.Add(x))), (s, x) => s.Peek(x));
                 break;
             case "macd":
             case "macd_signal":
             case "macd_hist":
-                Step(State("macd", past => ConditionHistory.Fed(past, new MacdStream(P(0), P(1), P(2)), (s, x) => s.Add(x))), (s, x) => Part(s.Clone().Add(x)));
+                Step(State("macd", past => ConditionHistory.Fed(past, new MacdStream(P(0), P(1), P(2)), (s, x) => s.Add(x))), (s, x) => Part(s.Peek(x)));
                 break;
             case "atr":
-                var atr = history.State($"atr:{key}", s => history.FedAtr(s, P(0)));
+                var (atr, bars) = (history.State($"atr:{key}", s => history.FedAtr(s, P(0))), evaluator.Universe.Bars);
                 for (var i = 0; i < map.Length; i++)
                 {
-                    var bar = evaluator.Universe.Bars[i];
-                    var last = bar.Count - 1;
-                    result[i] = atr[map[i]].Clone().Add(bar.HighColumn[last], bar.LowColumn[last], bar.CloseColumn[last]);
+                    var last = bars[i].Count - 1;
+                    result[i] = atr[map[i]].Peek(bars[i].HighColumn[last], bars[i].LowColumn[last], bars[i].CloseColumn[last]);
                 }
 
                 break;

@@ -67,36 +67,47 @@ public sealed class AtrStream
 
     public int Period { get; }
 
-    /// <summary>A copy that continues independently: a live cycle steps the copy with today's value, the state after the stored history stays.</summary>
-    internal AtrStream Clone() => (AtrStream)MemberwiseClone();
-
     /// <summary>Adds the next bar; returns the ATR, or null until <see cref="Period"/> true ranges (period + 1 bars) are seen.</summary>
-    public decimal? Add(decimal high, decimal low, decimal close)
+    public decimal? Add(decimal high, decimal low, decimal close) => Step(high, low, close, commit: true);
+
+    /// <summary>What <see cref="Add"/> would return, leaving the state as it is: a live cycle steps the state after the stored history with today's bar.</summary>
+    internal decimal? Peek(decimal high, decimal low, decimal close) => Step(high, low, close, commit: false);
+
+    private decimal? Step(decimal high, decimal low, decimal close, bool commit)
     {
         if (previousClose is not { } last)
         {
-            previousClose = close;
+            if (commit)
+            {
+                previousClose = close;
+            }
+
             return null;
         }
 
-        previousClose = close;
+        var (n, value) = (ranges, atr);
         var trueRange = Indicator.TrueRange(high, low, last);
-        if (ranges < Period)
+        var ready = true;
+        if (n < Period)
         {
-            atr += trueRange;
-            ranges++;
-            if (ranges < Period)
+            value += trueRange;
+            n++;
+            ready = n == Period;
+            if (ready)
             {
-                return null;
+                value /= Period;
             }
-
-            atr /= Period;
         }
         else
         {
-            atr = Indicator.Wilder(atr, trueRange, Period);
+            value = Indicator.Wilder(value, trueRange, Period);
         }
 
-        return atr;
+        if (commit)
+        {
+            (previousClose, ranges, atr) = (close, n, value);
+        }
+
+        return ready ? value : null;
     }
 }

@@ -58,28 +58,41 @@ public sealed class EmaStream
 
     public int Period { get; }
 
-    /// <summary>A copy that continues independently: a live cycle steps the copy with today's value, the state after the stored history stays.</summary>
-    internal EmaStream Clone() => (EmaStream)MemberwiseClone();
-
     /// <summary>Adds the next value; returns the EMA, or null until <see cref="Period"/> values have been added.</summary>
-    public decimal? Add(decimal value)
+    public decimal? Add(decimal value) => Step(value, commit: true);
+
+    /// <summary>What <see cref="Add"/> would return, leaving the state as it is: a live cycle steps the state after the stored history with today's value.</summary>
+    internal decimal? Peek(decimal value) => Step(value, commit: false);
+
+    private decimal? Step(decimal value, bool commit)
     {
-        if (count < Period)
+        var (n, s, e) = (count, sum, ema);
+        if (n < Period)
         {
-            sum += value;
-            count++;
-            if (count < Period)
+            s += value;
+            n++;
+            if (commit)
+            {
+                (count, sum) = (n, s);
+            }
+
+            if (n < Period)
             {
                 return null;
             }
 
-            ema = sum / Period;
+            e = s / Period;
         }
         else
         {
-            ema += k * (value - ema);
+            e += k * (value - e);
         }
 
-        return ema;
+        if (commit)
+        {
+            ema = e;
+        }
+
+        return e;
     }
 }

@@ -60,22 +60,22 @@ public sealed class MacdStream
         signalEma = new EmaStream(signal);
     }
 
-    private MacdStream(EmaStream fast, EmaStream slow, EmaStream signal) => (fastEma, slowEma, signalEma) = (fast, slow, signal);
-
-    /// <summary>A copy that continues independently (see <see cref="EmaStream.Clone"/>).</summary>
-    internal MacdStream Clone() => new(fastEma.Clone(), slowEma.Clone(), signalEma.Clone());
-
     /// <summary>Adds the next value; returns the MACD point, whose parts are null while warming up (never throws for that).</summary>
-    public MacdValue Add(decimal value)
+    public MacdValue Add(decimal value) => Step(value, commit: true);
+
+    /// <summary>What <see cref="Add"/> would return, leaving the state as it is (see <see cref="EmaStream.Peek"/>).</summary>
+    internal MacdValue Peek(decimal value) => Step(value, commit: false);
+
+    private MacdValue Step(decimal value, bool commit)
     {
-        var fast = fastEma.Add(value);
-        if (slowEma.Add(value) is not { } slow)
+        var fast = commit ? fastEma.Add(value) : fastEma.Peek(value);
+        if ((commit ? slowEma.Add(value) : slowEma.Peek(value)) is not { } slow)
         {
             return default;
         }
 
         var macd = fast!.Value - slow;
-        var signal = signalEma.Add(macd);
+        var signal = commit ? signalEma.Add(macd) : signalEma.Peek(macd);
         return new MacdValue(macd, signal, macd - signal);
     }
 

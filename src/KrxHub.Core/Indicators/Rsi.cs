@@ -66,41 +66,52 @@ public sealed class RsiStream
 
     public int Period { get; }
 
-    /// <summary>A copy that continues independently: a live cycle steps the copy with today's value, the state after the stored history stays.</summary>
-    internal RsiStream Clone() => (RsiStream)MemberwiseClone();
-
     /// <summary>Adds the next value; returns the RSI, or null until <see cref="Period"/> changes (period + 1 values) are seen.</summary>
-    public decimal? Add(decimal value)
+    public decimal? Add(decimal value) => Step(value, commit: true);
+
+    /// <summary>What <see cref="Add"/> would return, leaving the state as it is: a live cycle steps the state after the stored history with today's value.</summary>
+    internal decimal? Peek(decimal value) => Step(value, commit: false);
+
+    private decimal? Step(decimal value, bool commit)
     {
         if (previous is not { } last)
         {
-            previous = value;
+            if (commit)
+            {
+                previous = value;
+            }
+
             return null;
         }
 
-        previous = value;
+        var (n, gains, losses) = (changes, averageGain, averageLoss);
         var change = value - last;
         var gain = change > 0m ? change : 0m;
         var loss = change < 0m ? -change : 0m;
-        if (changes < Period)
+        var ready = true;
+        if (n < Period)
         {
-            averageGain += gain;
-            averageLoss += loss;
-            changes++;
-            if (changes < Period)
+            gains += gain;
+            losses += loss;
+            n++;
+            ready = n == Period;
+            if (ready)
             {
-                return null;
+                gains /= Period;
+                losses /= Period;
             }
-
-            averageGain /= Period;
-            averageLoss /= Period;
         }
         else
         {
-            averageGain = Indicator.Wilder(averageGain, gain, Period);
-            averageLoss = Indicator.Wilder(averageLoss, loss, Period);
+            gains = Indicator.Wilder(gains, gain, Period);
+            losses = Indicator.Wilder(losses, loss, Period);
         }
 
-        return Indicator.RsiOf(averageGain, averageLoss);
+        if (commit)
+        {
+            (previous, changes, averageGain, averageLoss) = (value, n, gains, losses);
+        }
+
+        return ready ? Indicator.RsiOf(gains, losses) : null;
     }
 }

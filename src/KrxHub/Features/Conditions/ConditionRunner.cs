@@ -156,6 +156,9 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
         return found;
     }
 
+    /// <summary>How stale a condition's stored last run may get while its passes find nothing to write (see <see cref="ApplyAsync"/>).</summary>
+    private static readonly TimeSpan RunStampInterval = TimeSpan.FromSeconds(1);
+
     private async Task<ConditionRunDto> ApplyAsync(StoredCondition condition, ConditionNode node, ConditionEvaluator evaluator, string? live, CancellationToken ct)
     {
         var universe = evaluator.Universe;
@@ -189,7 +192,14 @@ public sealed class ConditionRunner(MarketStore store, KrxCalendar calendar, Tim
         }
 
         var channels = condition.Channels.Count == 0 ? ["log"] : condition.Channels;
-        var written = await store.ApplyConditionOutcomeAsync(new ConditionOutcome(condition.Id, universe.Date, live, events), channels, alerts.DedupeWindow, time.GetUtcNow(), ct);
+        var now = time.GetUtcNow();
+        if (events.Count == 0 && condition.LastSession == universe.Date && condition.LastRunAt is { } lastRun && now - lastRun < RunStampInterval)
+        {
+            // Nothing to write but the run's time, which on-tick passes (many a second) would otherwise write every time.
+            return new ConditionRunDto(condition.Id, condition.Name, universe.Date, live, matched, 0, 0, outcome.NotEnoughHistory, null);
+        }
+
+        var written = await store.ApplyConditionOutcomeAsync(new ConditionOutcome(condition.Id, universe.Date, live, events), channels, alerts.DedupeWindow, now, ct);
         if (written.Count > 0)
         {
             logger.LogInformation("Condition {Name}: {Entries} entries, {Exits} exits on {Session}", condition.Name,

@@ -22,6 +22,13 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
     /// <summary>The shortest time between two on-tick evaluations of one stock.</summary>
     public static readonly TimeSpan OnTickGap = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// The shortest time between the starts of two on-tick passes. Every stock keeps its own <see cref="OnTickGap"/>, so in a
+    /// busy market some stock is due at almost any moment: without this, passes of a few stocks each ran a few hundred times
+    /// a second, each with its reads and its write. A trade waits at most this long for its pass.
+    /// </summary>
+    public static readonly TimeSpan OnTickPassSpacing = TimeSpan.FromMilliseconds(10);
+
     private static readonly TimeSpan BroadRecheck = TimeSpan.FromMinutes(1);
     private readonly SemaphoreSlim _pass = new(1, 1);
     private DateOnly? _broadCheckedFor;
@@ -48,14 +55,16 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
 
     /// <summary>
     /// A stock that traded is evaluated at once unless its last evaluation is under <see cref="OnTickGap"/> old; then it waits
-    /// for the rest of the gap (its later trades join it). So a busy market runs passes back to back, each stock at most four
-    /// times a second, and a trade of a quiet stock is judged without waiting for anyone's gap.
+    /// for the rest of the gap (its later trades join it). Passes start at most every <see cref="OnTickPassSpacing"/>, and
+    /// what came due meanwhile joins the next one. So a busy market runs a pass every few milliseconds, each stock at
+    /// most four times a second, and a trade of a quiet stock is judged within the spacing, without waiting for anyone's gap.
     /// </summary>
     private async Task OnTickLoopAsync(CancellationToken stoppingToken)
     {
         var pending = new HashSet<StockCode>();
         // Monotonic timestamps: the gap is real time even when the clock of record stands still (tests) or jumps.
         var evaluatedAt = new Dictionary<StockCode, long>();
+        long? lastPass = null;
         TimeSpan Since(StockCode code) => evaluatedAt.TryGetValue(code, out var at) ? time.GetElapsedTime(at) : TimeSpan.MaxValue;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -63,6 +72,11 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
             if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
             {
                 await bus.Ticked.WaitAsync(wait, stoppingToken);
+            }
+
+            if (lastPass is { } last && OnTickPassSpacing - time.GetElapsedTime(last) is var rest && rest > TimeSpan.Zero)
+            {
+                await Task.Delay(rest, time, stoppingToken);
             }
 
             pending.UnionWith(bus.Ticked.TakeNow());
@@ -74,6 +88,7 @@ public sealed class ConditionScheduler(MarketStore store, ConditionRunner runner
 
             pending.ExceptWith(due);
             var now = time.GetTimestamp();
+            lastPass = now;
             foreach (var code in due)
             {
                 evaluatedAt[code] = now;

@@ -155,6 +155,9 @@ public static class Screening
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(lastTick);
         var rows = new UniverseRows();
+        // Today as a range of instants: comparing each tick's time with it is cheaper than converting it to a KST date.
+        var dayStart = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);
+        var dayEnd = dayStart.AddDays(1);
         foreach (var stock in history.Universe.Stocks)
         {
             if (market is not null && stock.Market != market)
@@ -162,7 +165,7 @@ public static class Screening
                 continue;
             }
 
-            if (lastTick(stock.Code) is not { } tick || KrxCalendar.KstDate(tick.Time) != today)
+            if (lastTick(stock.Code) is not { } tick || tick.Time < dayStart || tick.Time >= dayEnd)
             {
                 rows.WithoutBar++;
                 continue;
