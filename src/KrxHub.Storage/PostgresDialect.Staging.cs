@@ -268,15 +268,6 @@ internal sealed partial class PostgresDialect
         return new PromotionResult(changed, staged - changed);
     }
 
-    /// <summary>How many rows <paramref name="select"/> returns, counting no further than <paramref name="limit"/>.</summary>
-    private static async Task<long> CountUpToAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string select, long limit, CancellationToken ct)
-    {
-        await using var count = Command(connection, tx, $"SELECT count(*) FROM ({select} LIMIT @limit) AS rows");
-        count.Parameters.AddWithValue("limit", limit);
-        count.CommandTimeout = 0;
-        return (long)(await count.ExecuteScalarAsync(ct))!;
-    }
-
     private static async Task ExecuteUnlimitedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
     {
         await using var command = Command(connection, tx, sql);

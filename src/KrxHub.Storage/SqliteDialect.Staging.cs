@@ -228,14 +228,6 @@ internal sealed partial class SqliteDialect
         await ExecuteAsync(connection, null, "PRAGMA main.wal_checkpoint(PASSIVE)", ct);
     }
 
-    /// <summary>How many rows <paramref name="select"/> returns, counting no further than <paramref name="limit"/>.</summary>
-    private static async Task<long> CountUpToAsync(SqliteConnection connection, SqliteTransaction tx, string select, long limit, CancellationToken ct)
-    {
-        await using var count = Command(connection, tx, $"SELECT count(*) FROM ({select} LIMIT $limit)");
-        count.Parameters.AddWithValue("$limit", limit);
-        return Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
-    }
-
 
     // ---------------------------------------------------------------- quarantine
 

@@ -171,6 +171,21 @@ internal abstract class StoreDialect : IAsyncDisposable
         return command;
     }
 
+    /// <summary>
+    /// How many rows <paramref name="select"/> returns, counting no further than <paramref name="limit"/>: whether a
+    /// promotion's load is as large as the table, without counting a large table to its end. No command timeout: it runs
+    /// inside a promotion, after its lock.
+    /// </summary>
+    protected static async Task<long> CountUpToAsync(DbConnection connection, DbTransaction tx, string select, long limit, CancellationToken ct)
+    {
+        await using var count = Command(connection, tx, $"SELECT count(*) FROM ({select} LIMIT @limit) AS limited");
+        var parameter = count.CreateParameter();
+        (parameter.ParameterName, parameter.Value) = ("limit", limit);
+        count.Parameters.Add(parameter);
+        count.CommandTimeout = 0;
+        return Convert.ToInt64(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Reads the columns of <see cref="BarColumns"/>, in order.</summary>
     public DailyBar ReadBar(DbDataReader reader) => new(
         StockCode.Parse(reader.GetString(0)),
