@@ -1,5 +1,6 @@
 using System.Data.Common;
 using KrxHub.Core;
+using KrxHub.Core.Validation;
 using KrxHub.Features.Backup;
 using KrxHub.Shared;
 using KrxHub.Sources.Import;
@@ -21,19 +22,34 @@ public class BackupTests
         await using var source = await TestStore.CreateAsync(backend);
         await using var store = await source.OpenAsync();
         await TestData.LoadMasterAsync(store);
-        var import = Task.Run(() => TestData.ImportAsync(store, BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv }));
-        await WaitForStagedRowsAsync(source, import);
-
+        // The import pauses part-way through its rows until the backup has taken its point, so the point is inside the
+        // import however fast staging and promotion are on the machine (a free-running import could promote first).
+        using var backupPointTaken = new ManualResetEventSlim();
+        var file = ImportReader.Open(BundledData.RawWindow, new ImportOptions { Format = ImportFormat.MarcapCsv });
+        var pipeline = new Pipeline.DailyBarPipeline(store, TestData.Calendar, FixedTime.Default);
+        var import = Task.Run(() => pipeline.RunAsync("import:marcap-csv", new { file = file.Path }, PausedAfter(file.ReadDailyRows(), 3 * Pipeline.DailyBarPipeline.StagingBatchSize, backupPointTaken),
+            file.Basis!.Value, file.Source, null, CancellationToken.None));
         SortedDictionary<string, (long Rows, string Sha256)>? atBackupPoint = null;
         long runningAtBackupPoint = 0;
-        var report = await StoreBackup.BackupAsync(new StoreLocation(source.DataDirectory, source.Database), Path.Combine(source.DataDirectory, "backups"),
-            null, TimeProvider.System, new Progress<string>(), async (connection, ct) =>
-            {
-                atBackupPoint = await TableChecksums.OfAsync(connection);
-                await using var running = connection.CreateCommand();
-                running.CommandText = "SELECT count(*) FROM collection_runs WHERE status = 'running'";
-                runningAtBackupPoint = Convert.ToInt64(await running.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-            }, CancellationToken.None);
+        BackupReport report;
+        try
+        {
+            await WaitForStagedRowsAsync(source, import);
+            report = await StoreBackup.BackupAsync(new StoreLocation(source.DataDirectory, source.Database), Path.Combine(source.DataDirectory, "backups"),
+                null, TimeProvider.System, new Progress<string>(), async (connection, ct) =>
+                {
+                    atBackupPoint = await TableChecksums.OfAsync(connection);
+                    await using var running = connection.CreateCommand();
+                    running.CommandText = "SELECT count(*) FROM collection_runs WHERE status = 'running'";
+                    runningAtBackupPoint = Convert.ToInt64(await running.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+                    backupPointTaken.Set();
+                }, CancellationToken.None);
+        }
+        finally
+        {
+            backupPointTaken.Set(); // never leave the import paused when the backup failed
+        }
+
         await import;
 
         Assert.NotNull(atBackupPoint);
@@ -256,6 +272,21 @@ public class BackupTests
 
         await import;
         Assert.Fail("the import ended before anything staged was seen");
+    }
+
+    /// <summary>The rows, stopping after <paramref name="count"/> of them until <paramref name="resume"/> is set.</summary>
+    private static IEnumerable<RawDailyRow> PausedAfter(IEnumerable<RawDailyRow> rows, int count, ManualResetEventSlim resume)
+    {
+        var read = 0;
+        foreach (var row in rows)
+        {
+            if (read++ == count)
+            {
+                resume.Wait(TimeSpan.FromMinutes(2));
+            }
+
+            yield return row;
+        }
     }
 
     /// <summary>Progress lines as they are reported (Progress&lt;T&gt; would post them later).</summary>
