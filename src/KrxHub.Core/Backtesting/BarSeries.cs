@@ -53,6 +53,42 @@ public sealed class BarSeries
         Count = count;
     }
 
+    /// <summary>A view of bar <paramref name="index"/> of shared columns (<see cref="OneBarEach"/>).</summary>
+    private BarSeries(StockCode code, PriceBasis basis, DateOnly[] dates, decimal[] open, decimal[] high, decimal[] low, decimal[] close, long[] volume, int index)
+    {
+        Code = code;
+        Basis = basis;
+        (_dates, _open, _high, _low, _close, _volume) = (dates, open, high, low, close, volume);
+        _start = index;
+        Count = 1;
+    }
+
+    /// <summary>
+    /// One bar per stock on one date, series i being element i of the shared columns: a live condition cycle builds one
+    /// for every stock that traded, several times a second, so it allocates one object per stock instead of seven.
+    /// </summary>
+    /// <exception cref="ArgumentException">A column is shorter than <paramref name="codes"/>.</exception>
+    public static BarSeries[] OneBarEach(IReadOnlyList<StockCode> codes, PriceBasis basis, DateOnly date,
+        decimal[] open, decimal[] high, decimal[] low, decimal[] close, long[] volume)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        var n = codes.Count;
+        if (open.Length < n || high.Length < n || low.Length < n || close.Length < n || volume.Length < n)
+        {
+            throw new ArgumentException($"every column needs at least {n} values");
+        }
+
+        var dates = new DateOnly[n];
+        Array.Fill(dates, date);
+        var series = new BarSeries[n];
+        for (var i = 0; i < n; i++)
+        {
+            series[i] = new BarSeries(codes[i], basis, dates, open, high, low, close, volume, i);
+        }
+
+        return series;
+    }
+
     public StockCode Code { get; }
 
     public PriceBasis Basis { get; }

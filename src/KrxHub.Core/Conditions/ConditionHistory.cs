@@ -16,6 +16,7 @@ public sealed class ConditionHistory
 {
     private readonly ConditionEvaluator _past;
     private readonly Dictionary<StockCode, int> _index;
+    private readonly decimal?[] _previousCloses;
     private readonly Dictionary<string, object> _states = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(decimal Value, int Count), decimal?[]> _constants = new();
@@ -27,9 +28,12 @@ public sealed class ConditionHistory
         ArgumentNullException.ThrowIfNull(history);
         _past = new ConditionEvaluator(history);
         _index = new Dictionary<StockCode, int>(history.Count);
+        _previousCloses = new decimal?[history.Count];
         for (var h = 0; h < history.Count; h++)
         {
             _index[history.Stocks[h].Code] = h;
+            var bars = history.Bars[h];
+            _previousCloses[h] = bars.Count == 0 ? null : bars.CloseAt(bars.Count - 1);
         }
     }
 
@@ -62,11 +66,7 @@ public sealed class ConditionHistory
     });
 
     /// <summary>The stored close before today, or null for a stock without history.</summary>
-    internal decimal? PreviousClose(int h)
-    {
-        var bars = Universe.Bars[h];
-        return bars.Count == 0 ? null : bars.CloseAt(bars.Count - 1);
-    }
+    internal decimal? PreviousClose(int h) => _previousCloses[h];
 
     /// <summary>Per stock of the history, the state of <paramref name="key"/>, built on first use.</summary>
     internal T[] State<T>(string key, Func<int, T> build)

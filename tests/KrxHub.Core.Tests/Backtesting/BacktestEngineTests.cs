@@ -81,6 +81,34 @@ public sealed class BacktestEngineTests
     }
 
     [Fact]
+    public void One_bar_each_gives_every_stock_its_own_element_of_the_shared_columns_and_nothing_else()
+    {
+        // A live condition cycle builds today's bars this way; the columns may be longer than the stocks that traded.
+        var samsung = BacktestData.Samsung;
+        var codes = new[] { StockCode.Parse("005930"), StockCode.Parse("000660") };
+        var (open, high, low, close, volume) = (new[] { 1m, 2m, 99m }, new[] { 3m, 4m, 99m }, new[] { 0.5m, 1.5m, 99m }, new[] { 2m, 3m, 99m }, new[] { 10L, 20L, 99L });
+        var today = new DateOnly(2026, 12, 7);
+
+        var each = BarSeries.OneBarEach(codes, samsung.Basis, today, open, high, low, close, volume);
+
+        Assert.Equal(2, each.Length);
+        for (var i = 0; i < 2; i++)
+        {
+            var bar = each[i];
+            Assert.Equal((codes[i], 1, today, today), (bar.Code, bar.Count, bar.FirstDate, bar.LastDate));
+            Assert.Equal([open[i]], bar.OpenColumn.ToArray());
+            Assert.Equal([high[i]], bar.HighColumn.ToArray());
+            Assert.Equal([low[i]], bar.LowColumn.ToArray());
+            Assert.Equal([close[i]], bar.CloseColumn.ToArray());
+            Assert.Equal([volume[i]], bar.VolumeColumn.ToArray());
+            Assert.Equal(1, bar.CountOnOrBefore(today));
+            Assert.Equal(0, bar.CountOnOrBefore(today.AddDays(-1)));
+        }
+
+        Assert.Throws<ArgumentException>(() => BarSeries.OneBarEach(codes, samsung.Basis, today, open, high, low, close, [1L]));
+    }
+
+    [Fact]
     public void A_strategy_cannot_read_a_bar_after_the_current_session()
     {
         var series = BacktestData.Synthetic("005930", Start, [100m, 101m, 102m, 103m]);

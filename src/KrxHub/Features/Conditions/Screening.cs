@@ -154,11 +154,15 @@ public static class Screening
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(lastTick);
-        var rows = new UniverseRows();
         // Today as a range of instants: comparing each tick's time with it is cheaper than converting it to a KST date.
         var dayStart = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);
         var dayEnd = dayStart.AddDays(1);
-        foreach (var stock in history.Universe.Stocks)
+        // Columns sized for the whole history; stock k of today's universe is element k (a cycle runs several times a second).
+        var all = history.Universe.Stocks;
+        var (open, high, low, close, volume) = (new decimal[all.Count], new decimal[all.Count], new decimal[all.Count], new decimal[all.Count], new long[all.Count]);
+        var (stocks, codes, value, cap, shares) = (new List<Stock>(all.Count), new List<StockCode>(all.Count), new List<decimal?>(all.Count), new List<decimal?>(all.Count), new List<decimal?>(all.Count));
+        var withoutBar = 0;
+        foreach (var stock in all)
         {
             if (market is not null && stock.Market != market)
             {
@@ -167,19 +171,33 @@ public static class Screening
 
             if (lastTick(stock.Code) is not { } tick || tick.Time < dayStart || tick.Time >= dayEnd)
             {
-                rows.WithoutBar++;
+                withoutBar++;
                 continue;
             }
 
             // A tick before the first trade of the day may carry no open/high/low yet: the price stands for all three.
-            var open = tick.Open > 0m ? tick.Open : tick.Price;
-            var high = Math.Max(tick.High, tick.Price);
-            var low = tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price;
-            rows.Add(stock, new BarSeries(stock.Code, history.Basis, [today], [open], [high], [low], [tick.Price], [tick.AccVolume]), tick.AccValue,
-                stock.ListedShares is { } listedShares ? listedShares * tick.Price : null, stock.ListedShares);
+            var k = stocks.Count;
+            open[k] = tick.Open > 0m ? tick.Open : tick.Price;
+            high[k] = Math.Max(tick.High, tick.Price);
+            low[k] = tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price;
+            close[k] = tick.Price;
+            volume[k] = tick.AccVolume;
+            stocks.Add(stock);
+            codes.Add(stock.Code);
+            value.Add(tick.AccValue);
+            cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
+            shares.Add(stock.ListedShares);
         }
 
-        return rows.Build(today, null);
+        return (new ScreenUniverse
+        {
+            Date = today,
+            Stocks = stocks,
+            Bars = BarSeries.OneBarEach(codes, history.Basis, today, open, high, low, close, volume),
+            TradingValue = value,
+            MarketCap = cap,
+            ListedShares = shares,
+        }, withoutBar);
     }
 
     /// <summary>A universe's columns as its stocks are added, and how many stocks were left out for want of a bar.</summary>
