@@ -157,12 +157,9 @@ public static class Screening
         // Today as a range of instants: comparing each tick's time with it is cheaper than converting it to a KST date.
         var dayStart = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), KrxCalendar.KstOffset);
         var dayEnd = dayStart.AddDays(1);
-        // Columns sized for the whole history; stock k of today's universe is element k (a cycle runs several times a second).
-        var all = history.Universe.Stocks;
-        var (open, high, low, close, volume) = (new decimal[all.Count], new decimal[all.Count], new decimal[all.Count], new decimal[all.Count], new long[all.Count]);
-        var (stocks, codes, value, cap, shares) = (new List<Stock>(all.Count), new List<StockCode>(all.Count), new List<decimal?>(all.Count), new List<decimal?>(all.Count), new List<decimal?>(all.Count));
+        var traded = new List<(Stock Stock, LiveTick Tick)>();
         var withoutBar = 0;
-        foreach (var stock in all)
+        foreach (var stock in history.Universe.Stocks)
         {
             if (market is not null && stock.Market != market)
             {
@@ -175,18 +172,24 @@ public static class Screening
                 continue;
             }
 
+            traded.Add((stock, tick));
+        }
+
+        // Today's bars as columns with one-bar views (a cycle runs several times a second; an on-tick pass holds a few stocks).
+        var n = traded.Count;
+        var (open, high, low, close, volume) = (new decimal[n], new decimal[n], new decimal[n], new decimal[n], new long[n]);
+        var (stocks, codes, value, cap, shares) = (new Stock[n], new StockCode[n], new decimal?[n], new decimal?[n], new decimal?[n]);
+        for (var k = 0; k < n; k++)
+        {
+            var (stock, tick) = traded[k];
             // A tick before the first trade of the day may carry no open/high/low yet: the price stands for all three.
-            var k = stocks.Count;
             open[k] = tick.Open > 0m ? tick.Open : tick.Price;
             high[k] = Math.Max(tick.High, tick.Price);
             low[k] = tick.Low > 0m ? Math.Min(tick.Low, tick.Price) : tick.Price;
             close[k] = tick.Price;
             volume[k] = tick.AccVolume;
-            stocks.Add(stock);
-            codes.Add(stock.Code);
-            value.Add(tick.AccValue);
-            cap.Add(stock.ListedShares is { } listedShares ? listedShares * tick.Price : null);
-            shares.Add(stock.ListedShares);
+            (stocks[k], codes[k], value[k], shares[k]) = (stock, stock.Code, tick.AccValue, stock.ListedShares);
+            cap[k] = stock.ListedShares is { } listedShares ? listedShares * tick.Price : null;
         }
 
         return (new ScreenUniverse
