@@ -1,6 +1,7 @@
 using KrxHub.Core;
 using KrxHub.Core.Validation;
 using KrxHub.Pipeline;
+using KrxHub.Shared;
 using KrxHub.Sources.Import;
 using KrxHub.Testing;
 
@@ -233,6 +234,58 @@ public class PipelineTests
 /// <summary>Days of the provisional (rule-derived) calendar say so where they decide something.</summary>
 public class ProvisionalCalendarDayTests
 {
+    [Theory]
+    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
+    public async Task When_staging_fails_mid_file_the_run_fails_and_stops_reading_the_file(string backend)
+    {
+        await using var test = await TestStore.CreateAsync(backend);
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var file = ImportReader.Open(BundledData.AdjustedHistory, new ImportOptions { Format = ImportFormat.PykrxCsv });
+        var read = 0;
+        var fileClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IEnumerable<RawDailyRow> Rows()
+        {
+            try
+            {
+                foreach (var row in file.ReadDailyRows())
+                {
+                    if (++read == 30_000)
+                    {
+                        // After the first staging batch: the next one fails for want of its table.
+                        DropStagingTable(test);
+                    }
+
+                    yield return row;
+                }
+            }
+            finally
+            {
+                fileClosed.TrySetResult();
+            }
+        }
+
+        var pipeline = new DailyBarPipeline(store, TestData.Calendar, FixedTime.Default);
+        await Assert.ThrowsAnyAsync<Exception>(() => pipeline.RunAsync("import:pykrx-csv", new { file = file.Path }, Rows(), PriceBasis.Adjusted,
+            file.Source, null, CancellationToken.None));
+
+        // Validation stops too, instead of filling its queue and waiting forever with the file open.
+        await fileClosed.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.InRange(read, 30_000, 200_000);
+        Assert.Empty(await TestData.AllBarsAsync(store));
+    }
+
+    private static void DropStagingTable(TestStore test)
+    {
+        using System.Data.Common.DbConnection connection = test.Database is { } database
+            ? new Npgsql.NpgsqlConnection(database)
+            : new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(test.DataDirectory, Storage.MarketStore.SqliteFileName + Storage.MarketStore.SqliteStagingSuffix)};Pooling=False");
+        connection.Open();
+        using var drop = connection.CreateCommand();
+        drop.CommandText = "DROP TABLE staging_daily_bars";
+        drop.ExecuteNonQuery();
+    }
+
     [Fact]
     public async Task A_row_rejected_on_a_provisional_closed_day_is_named_in_the_import_notes_and_the_quality_report()
     {
