@@ -43,24 +43,15 @@ public sealed class BarSeries
         Count = n;
     }
 
-    /// <summary>A view of bars [start, start + count) of <paramref name="source"/>, sharing its arrays (already checked).</summary>
-    private BarSeries(BarSeries source, int start, int count)
-    {
-        Code = source.Code;
-        Basis = source.Basis;
-        (_dates, _open, _high, _low, _close, _volume) = (source._dates, source._open, source._high, source._low, source._close, source._volume);
-        _start = source._start + start;
-        Count = count;
-    }
-
-    /// <summary>A view of bar <paramref name="index"/> of shared columns (<see cref="OneBarEach"/>).</summary>
-    private BarSeries(StockCode code, PriceBasis basis, DateOnly[] dates, decimal[] open, decimal[] high, decimal[] low, decimal[] close, long[] volume, int index)
+    /// <summary>A view of elements [start, start + count) of columns already checked (a slice, or <see cref="OneBarEach"/>).</summary>
+    private BarSeries(StockCode code, PriceBasis basis, DateOnly[] dates, decimal[] open, decimal[] high, decimal[] low, decimal[] close, long[] volume,
+        int start, int count)
     {
         Code = code;
         Basis = basis;
         (_dates, _open, _high, _low, _close, _volume) = (dates, open, high, low, close, volume);
-        _start = index;
-        Count = 1;
+        _start = start;
+        Count = count;
     }
 
     /// <summary>
@@ -83,7 +74,7 @@ public sealed class BarSeries
         var series = new BarSeries[n];
         for (var i = 0; i < n; i++)
         {
-            series[i] = new BarSeries(codes[i], basis, dates, open, high, low, close, volume, i);
+            series[i] = new BarSeries(codes[i], basis, dates, open, high, low, close, volume, i, 1);
         }
 
         return series;
@@ -182,7 +173,7 @@ public sealed class BarSeries
             return this; // immutable, so the whole series can be shared
         }
 
-        return new BarSeries(this, start, length);
+        return new BarSeries(Code, Basis, _dates, _open, _high, _low, _close, _volume, _start + start, length);
     }
 
     /// <summary>A copy with bar <paramref name="index"/> replaced (tests use it to prove that the future cannot leak).</summary>
