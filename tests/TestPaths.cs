@@ -45,9 +45,30 @@ internal static class Backends
         get
         {
             var data = new TheoryData<string> { "sqlite" };
-            if (TestPaths.Postgres is not null || string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            if (WithPostgres)
             {
                 data.Add("postgresql");
+            }
+
+            return data;
+        }
+    }
+
+    private static bool WithPostgres =>
+        TestPaths.Postgres is not null || string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Both backends and both ways a run's bars reach daily_bars (see DailyBarLoad): on SQLite a first load of a basis
+    /// (straight into daily_bars) and a later one (staged, the basis seeded first); PostgreSQL always stages.
+    /// </summary>
+    public static TheoryData<string, bool> Loads
+    {
+        get
+        {
+            var data = new TheoryData<string, bool> { { "sqlite", true }, { "sqlite", false } };
+            if (WithPostgres)
+            {
+                data.Add("postgresql", false);
             }
 
             return data;

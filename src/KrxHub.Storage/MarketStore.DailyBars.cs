@@ -25,6 +25,14 @@ public sealed partial class MarketStore
         return firstDates.Count == 0 ? new Dictionary<StockCode, StoredClose>() : await _dialect.GetLastClosesBeforeAsync(firstDates, basis, ct);
     }
 
+    /// <summary>
+    /// How the run's bars reach daily_bars (see <see cref="DailyBarLoad"/>): straight in on SQLite when daily_bars holds no
+    /// bar of <paramref name="basis"/> (a first load; the store's write lock is then held until the load is promoted or
+    /// abandoned, so other writers wait), through the staging table otherwise.
+    /// </summary>
+    public async Task<DailyBarLoad> BeginDailyBarLoadAsync(long runId, PriceBasis basis, CancellationToken ct) =>
+        await _dialect.TryBeginDirectLoadAsync(runId, basis, ct) ?? new StagedDailyBarLoad(this, runId);
+
     /// <summary>Appends validated bars to the staging table under the run id (PostgreSQL: binary COPY).</summary>
     public Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
     {

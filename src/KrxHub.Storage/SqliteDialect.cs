@@ -172,16 +172,17 @@ internal sealed partial class SqliteDialect : StoreDialect
 
     // ---------------------------------------------------------------- plumbing
 
-    /// <summary>INSERT INTO staging_daily_bars … VALUES (?1, …, ?15), (?16, …), … for the given number of rows.</summary>
-    private static string StagedInsert(int rows)
+    /// <summary>INSERT INTO table ([run_id, ]code, …) VALUES (?1, …), (…), … for the given number of rows.</summary>
+    private static string BarInsert(string table, bool withRunId, int rows)
     {
-        var sql = new StringBuilder("INSERT INTO staging_daily_bars (run_id, ").Append(BarColumns).Append(") VALUES ");
+        var columns = withRunId ? StagedColumns : StagedColumns - 1;
+        var sql = new StringBuilder("INSERT INTO ").Append(table).Append(withRunId ? " (run_id, " : " (").Append(BarColumns).Append(") VALUES ");
         for (var row = 0; row < rows; row++)
         {
             sql.Append(row == 0 ? "(" : ", (");
-            for (var column = 1; column <= StagedColumns; column++)
+            for (var column = 1; column <= columns; column++)
             {
-                sql.Append(column == 1 ? "?" : ", ?").Append((row * StagedColumns) + column);
+                sql.Append(column == 1 ? "?" : ", ?").Append((row * columns) + column);
             }
 
             sql.Append(')');

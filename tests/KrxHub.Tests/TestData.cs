@@ -50,6 +50,19 @@ internal static class TestData
         return await ImportCommand.ImportAsync(store, Calendar, time ?? FixedTime.Default, file, basis ?? file.Basis, show: false, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Real bars of one stock (005930, 2024-01-02..05, raw values) stored on <paramref name="basis"/>, so that the next run
+    /// of that basis is not a first load: its bars are staged and promoted, where a first load on SQLite writes straight
+    /// into daily_bars (see DailyBarLoad).
+    /// </summary>
+    public static async Task SeedBasisAsync(MarketStore store, string directory, PriceBasis basis)
+    {
+        var path = TempFile(directory, $"seed-{basis.Name()}.csv",
+            ["code,date,open,high,low,close,volume,change_pct", .. RealRawRows(["005930"], new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 5))]);
+        var summary = await ImportAsync(store, path, new ImportOptions { Format = ImportFormat.PykrxCsv }, basis);
+        Xunit.Assert.Equal(4, summary.Changed);
+    }
+
     /// <summary>Every daily bar of the store, ordered, as comparable text (provenance excluded unless asked for).</summary>
     public static async Task<List<string>> AllBarsAsync(MarketStore store, bool withFetchedAt = false)
     {

@@ -7,14 +7,18 @@ using KrxHub.Storage;
 
 namespace KrxHub.Pipeline;
 
-/// <summary>Where a pipeline run is: rows read so far, and whether it has begun promoting its staged rows (one transaction).</summary>
-public readonly record struct PipelineProgress(long RowsRead, bool Promoting);
+/// <summary>
+/// Where a pipeline run is: rows read so far, and whether it has begun promoting its bars (one transaction);
+/// <paramref name="FirstLoad"/> when its bars went straight into daily_bars (see <see cref="DailyBarLoad"/>).
+/// </summary>
+public readonly record struct PipelineProgress(long RowsRead, bool Promoting, bool FirstLoad = false);
 
 /// <summary>
 /// source → validate → stage → promote for daily bars. Rows are validated in small chunks (bounded memory),
 /// good rows are staged under the run id in larger transactions, rejected rows go to quarantine, and one transaction promotes
 /// the whole run at the end: a run that dies half-way leaves production untouched, and re-running
-/// promotes exactly the same rows (identical rows change nothing).
+/// promotes exactly the same rows (identical rows change nothing). A first load on SQLite writes its bars straight into
+/// daily_bars inside the one transaction instead of staging them (<see cref="DailyBarLoad"/>); the guarantees are the same.
 /// </summary>
 public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar calendar, TimeProvider time)
 {
@@ -63,6 +67,7 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
         var runId = await store.StartRunAsync(job, JsonSerializer.Serialize(parameters), now, ct);
 
         var state = new RunState();
+        DailyBarLoad? load = null;
         // Cancelled when the run fails, so that validation blocked on a full queue (staging failed) ends instead of waiting forever.
         using var stages = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var producer = Task.CompletedTask;
@@ -79,6 +84,8 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
                     state.Count(r.Reason);
                 }
             }
+
+            load = await store.BeginDailyBarLoadAsync(runId, basis, ct);
 
             // Two stages on two cores: validation goes on while the previous staging batch is written. The queue holds
             // up to one staging batch of validated chunks (their bars; the raw rows are gone by then). Reading the file
@@ -110,22 +117,24 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
                 if (chunk.ConflictsWithStaged.Count > 0)
                 {
                     // The earlier versions may still be pending: stage them first, so that unstaging finds them.
-                    await FlushAsync(runId, pending, state, ct);
+                    await FlushAsync(load, pending, state, ct);
                 }
 
-                await TakeChunkAsync(runId, chunk, source, now, state, pending, ct);
+                await TakeChunkAsync(load, chunk, source, now, state, pending, ct);
                 if (pending.Bars.Count + pending.Quarantine.Count >= StagingBatchSize)
                 {
-                    await FlushAsync(runId, pending, state, ct);
+                    await FlushAsync(load, pending, state, ct);
                 }
 
-                progress?.Report(new PipelineProgress(state.Read, Promoting: false));
+                progress?.Report(new PipelineProgress(state.Read, Promoting: false, load.Direct));
             }
 
             await producer;
-            await FlushAsync(runId, pending, state, ct);
-            progress?.Report(new PipelineProgress(state.Read, Promoting: true));
-            var promoted = await store.PromoteDailyBarsAsync(runId, ct);
+            await FlushAsync(load, pending, state, ct);
+            progress?.Report(new PipelineProgress(state.Read, Promoting: true, load.Direct));
+            var promoted = await load.PromoteAsync(ct);
+            // A first load's write lock ends here, before the writes below (they would wait for it).
+            await load.DisposeAsync();
             // Raw bars carry KRX's base prices: a new or corrected one can reveal (or take back) a corporate action.
             var adjustmentEvents = basis == PriceBasis.Raw && promoted.Changed > 0
                 ? await store.RefreshAdjustmentEventsAsync(state.LastClose.Keys, calendar, ct)
@@ -158,7 +167,20 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
                 // Its failure (or cancellation) is this one, or follows from it.
             }
 
-            // Nothing of this run reaches production; its staging rows are cleared by the next run.
+            // Nothing of this run reaches production; its staging rows are cleared by the next run, and a first load takes
+            // its bars back out (ending its write lock, which the run's record below would wait for).
+            if (load is not null)
+            {
+                try
+                {
+                    await load.AbandonAsync(CancellationToken.None);
+                }
+                finally
+                {
+                    await load.DisposeAsync();
+                }
+            }
+
             await store.FinishRunAsync(runId, new RunOutcome(
                 e is OperationCanceledException ? RunStatus.Abandoned : RunStatus.Failed,
                 state.Read, state.Accepted, state.Quarantined, 0, time.GetUtcNow(), OneLine(e)), CancellationToken.None);
@@ -203,16 +225,17 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
     private readonly record struct Description(DateOnly Date, string Name, string? Market, long? ListedShares);
 
     /// <summary>Consumer side, in chunk order: keeps the counts, takes conflicting versions back out of staging, and queues the chunk's bars and rejects.</summary>
-    private async Task TakeChunkAsync(long runId, ValidatedChunk chunk, string source, DateTimeOffset fetchedAt, RunState state,
+    private static async Task TakeChunkAsync(DailyBarLoad load, ValidatedChunk chunk, string source, DateTimeOffset fetchedAt, RunState state,
         PendingStaging pending, CancellationToken ct)
     {
+        var runId = load.RunId;
         state.Read += chunk.Read;
         state.DuplicatesDropped += chunk.DuplicatesDropped;
         pending.Quarantine.AddRange(chunk.Rejected.Select(r => ToQuarantine(runId, source, r, fetchedAt)));
         if (chunk.ConflictsWithStaged.Count > 0)
         {
             // The earlier version was staged with a previous chunk: take it back out and quarantine it too.
-            foreach (var bar in await store.UnstageDailyBarsAsync(runId, chunk.ConflictsWithStaged, ct))
+            foreach (var bar in await load.TakeBackAsync(chunk.ConflictsWithStaged, ct))
             {
                 state.Accepted--;
                 if (bar.NoTrade)
@@ -239,13 +262,17 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
         pending.Bars.AddRange(chunk.ToStage);
     }
 
-    /// <summary>Writes the queued bars to staging in one transaction, then the queued rejects to quarantine.</summary>
-    private async Task FlushAsync(long runId, PendingStaging pending, RunState state, CancellationToken ct)
+    /// <summary>Writes the queued bars to the load (staging: in one transaction), then the queued rejects to quarantine.</summary>
+    private static async Task FlushAsync(DailyBarLoad load, PendingStaging pending, RunState state, CancellationToken ct)
     {
-        await store.StageDailyBarsAsync(runId, pending.Bars, ct);
+        if (pending.Bars.Count > 0)
+        {
+            await load.AddAsync(pending.Bars, ct);
+        }
+
         if (pending.Quarantine.Count > 0)
         {
-            await store.QuarantineAsync(pending.Quarantine, ct);
+            await load.QuarantineAsync(pending.Quarantine, ct);
         }
 
         state.Accepted += pending.Bars.Count;

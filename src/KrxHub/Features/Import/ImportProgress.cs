@@ -88,7 +88,9 @@ public static class ImportProgress
                 if (!_promoting)
                 {
                     _promoting = true;
-                    Console.WriteLine($"{title}: {value.RowsRead.ToString("N0", CultureInfo.InvariantCulture)} rows read; promoting the staged bars into daily_bars (one transaction)");
+                    Console.WriteLine($"{title}: {value.RowsRead.ToString("N0", CultureInfo.InvariantCulture)} rows read; " + (value.FirstLoad
+                        ? "promoting the first load (its bars went straight into daily_bars inside one transaction: indexing and committing it)"
+                        : "promoting the staged bars into daily_bars (one transaction)"));
                 }
 
                 return;

@@ -87,8 +87,8 @@ public class PipelineTests
     /// whether the first one was already staged or still waiting for its staging batch.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Backends.All), MemberType = typeof(Backends))]
-    public async Task Duplicates_across_chunks_and_staging_batches_are_dropped_or_quarantined(string backend)
+    [MemberData(nameof(Backends.Loads), MemberType = typeof(Backends))]
+    public async Task Duplicates_across_chunks_and_staging_batches_are_dropped_or_quarantined(string backend, bool firstLoad)
     {
         var rows = TestData.RealRawRows(null, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 16)); // every stock, 11 sessions
         Assert.InRange(rows.Count, DailyBarPipeline.StagingBatchSize + DailyBarPipeline.ChunkSize, 40_000);
@@ -96,6 +96,11 @@ public class PipelineTests
         await using var clean = await TestStore.CreateAsync(backend);
         await using var cleanStore = await clean.OpenAsync();
         await TestData.LoadMasterAsync(cleanStore);
+        if (!firstLoad)
+        {
+            await TestData.SeedBasisAsync(cleanStore, clean.DataDirectory, PriceBasis.Raw);
+        }
+
         await TestData.ImportAsync(cleanStore, TestData.TempFile(clean.DataDirectory, "clean.csv", [Header, .. rows]),
             new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
         var cleanBars = await TestData.AllBarsAsync(cleanStore);
@@ -120,6 +125,11 @@ public class PipelineTests
         await using var test = await TestStore.CreateAsync(backend);
         await using var store = await test.OpenAsync();
         await TestData.LoadMasterAsync(store);
+        if (!firstLoad)
+        {
+            await TestData.SeedBasisAsync(store, test.DataDirectory, PriceBasis.Raw);
+        }
+
         var summary = await TestData.ImportAsync(store, TestData.TempFile(test.DataDirectory, "repeats.csv", lines),
             new ImportOptions { Format = ImportFormat.PykrxCsv }, PriceBasis.Raw);
 
@@ -229,6 +239,130 @@ public class PipelineTests
         Assert.Equal(1, await store.CountStocksAsync(CancellationToken.None));
         Assert.True(first.QuarantinedByReason[ReasonCodes.UnknownCode] > 900);
     }
+
+    /// <summary>
+    /// On SQLite the first load of a basis writes straight into daily_bars inside one transaction (DailyBarLoad); later
+    /// runs of the basis stage. Both ways store the same bars.
+    /// </summary>
+    [Fact]
+    public async Task Only_the_first_load_of_a_basis_goes_straight_into_daily_bars_and_it_stores_what_a_staged_run_stores()
+    {
+        var rows = TestData.RealRawRows(Codes, new DateOnly(2024, 1, 2), new DateOnly(2024, 2, 13));
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var path = TestData.TempFile(test.DataDirectory, "three.csv", [Header, .. rows]);
+
+        var raw = await RunAsync(store, path, PriceBasis.Raw);
+        Assert.All(raw.Reports, r => Assert.True(r.FirstLoad));
+        Assert.Equal((rows.Count, 0L), (raw.Summary.Changed, raw.Summary.Unchanged));
+        var adjusted = await RunAsync(store, path, PriceBasis.Adjusted); // raw bars do not make it a later load of adjusted
+        Assert.All(adjusted.Reports, r => Assert.True(r.FirstLoad));
+        Assert.Equal(rows.Count, adjusted.Summary.Changed);
+        var bars = await TestData.AllBarsAsync(store);
+        Assert.Equal(2 * rows.Count, bars.Count);
+
+        var again = await RunAsync(store, path, PriceBasis.Raw);
+        Assert.All(again.Reports, r => Assert.False(r.FirstLoad));
+        Assert.Equal((0L, (long)rows.Count), (again.Summary.Changed, again.Summary.Unchanged));
+        Assert.Equal(bars, await TestData.AllBarsAsync(store));
+
+        // The same file staged (raw bars seeded first) gives the first load's raw bars.
+        await using var other = await TestStore.CreateAsync("sqlite");
+        await using var stagedStore = await other.OpenAsync();
+        await TestData.LoadMasterAsync(stagedStore);
+        await TestData.SeedBasisAsync(stagedStore, other.DataDirectory, PriceBasis.Raw);
+        var staged = await RunAsync(stagedStore, path, PriceBasis.Raw);
+        Assert.All(staged.Reports, r => Assert.False(r.FirstLoad));
+        Assert.Equal(bars.Where(b => b.Split(',')[2] == nameof(PriceBasis.Raw)), await TestData.AllBarsAsync(stagedStore));
+    }
+
+    /// <summary>
+    /// A first load holds the store's write lock; when its source fails mid-file it takes its bars back out, commits its
+    /// quarantine, lets the lock go (the run's failure is recorded) and leaves the by-date index in place.
+    /// </summary>
+    [Fact]
+    public async Task A_first_load_that_fails_mid_file_takes_its_bars_out_keeps_its_quarantine_and_frees_the_store()
+    {
+        var rows = TestData.RealRawRows(null, new DateOnly(2024, 1, 2), new DateOnly(2024, 1, 16)); // every stock, 11 sessions
+        await using var test = await TestStore.CreateAsync("sqlite");
+        await using var store = await test.OpenAsync();
+        await TestData.LoadMasterAsync(store);
+        var path = TestData.TempFile(test.DataDirectory, "window.csv",
+        [
+            Header,
+            "999999,2024-01-02,78200,79800,78200,79600,17142847,0", // no such stock
+            "005930,2024-01-06,78200,79800,78200,79600,17142847,0", // a Saturday
+            .. rows,
+        ]);
+
+        static IEnumerable<RawDailyRow> FailingAfter(IEnumerable<RawDailyRow> source, int count)
+        {
+            var read = 0;
+            foreach (var row in source)
+            {
+                if (++read > count)
+                {
+                    throw new IOException("the file's disk went away");
+                }
+
+                yield return row;
+            }
+        }
+
+        var file = ImportReader.Open(path, new ImportOptions { Format = ImportFormat.PykrxCsv });
+        var reports = new Reports();
+        var pipeline = new DailyBarPipeline(store, TestData.Calendar, FixedTime.Default);
+        // Past the first 25,000-bar batch, which went into daily_bars with the two rejects.
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => pipeline.RunAsync("import:pykrx-csv", new { file = path },
+            FailingAfter(file.ReadDailyRows(), DailyBarPipeline.StagingBatchSize + 2_000), PriceBasis.Raw, file.Source, reports, CancellationToken.None));
+        Assert.Contains("the file's disk went away", failure.ToString(), StringComparison.Ordinal);
+        Assert.NotEmpty(reports);
+        Assert.All(reports, r => Assert.True(r.FirstLoad));
+
+        Assert.Empty(await TestData.AllBarsAsync(store));
+        var run = (await store.GetRunsAsync(10, 0, CancellationToken.None)).First(r => r.Job == "import:pykrx-csv");
+        Assert.Equal(Storage.RunStatus.Failed, run.Status);
+        // The injected rejects (and the real file's own, such as its delisted codes) of the rows read before the failure.
+        var quarantined = (await store.GetQuarantineAsync(null, null, 10_000, 0, CancellationToken.None)).Where(q => q.RunId == run.Id).ToList();
+        Assert.Contains(quarantined, q => q.Code == "999999" && q.Reasons.SequenceEqual([ReasonCodes.UnknownCode]));
+        Assert.Contains(quarantined, q => q.Code == "005930" && q.Date == new DateOnly(2024, 1, 6) && q.Reasons.SequenceEqual([ReasonCodes.NotASession]));
+        Assert.All(quarantined, q => Assert.InRange(q.Line, 1, DailyBarPipeline.StagingBatchSize + 2_000 + 1));
+        await using (var connection = await test.OpenSqliteAsync())
+        {
+            await using var index = connection.CreateCommand();
+            index.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'daily_bars_by_date'";
+            Assert.Equal(1L, await index.ExecuteScalarAsync());
+        }
+
+        // The basis is still empty: the re-run is a first load again and stores what a clean import of the file stores.
+        await using var clean = await TestStore.CreateAsync("sqlite");
+        await using var cleanStore = await clean.OpenAsync();
+        await TestData.LoadMasterAsync(cleanStore);
+        await RunAsync(cleanStore, path, PriceBasis.Raw);
+        var expected = await TestData.AllBarsAsync(cleanStore);
+        Assert.InRange(expected.Count, rows.Count - 100, rows.Count);
+        var rerun = await RunAsync(store, path, PriceBasis.Raw);
+        Assert.All(rerun.Reports, r => Assert.True(r.FirstLoad));
+        Assert.Equal(expected.Count, rerun.Summary.Changed);
+        Assert.Equal(expected, await TestData.AllBarsAsync(store));
+    }
+
+    private static async Task<(ImportSummary Summary, List<PipelineProgress> Reports)> RunAsync(Storage.MarketStore store, string path, PriceBasis basis)
+    {
+        var file = ImportReader.Open(path, new ImportOptions { Format = ImportFormat.PykrxCsv });
+        var reports = new Reports();
+        var summary = await new DailyBarPipeline(store, TestData.Calendar, FixedTime.Default)
+            .RunAsync("import:pykrx-csv", new { file = path }, file.ReadDailyRows(), basis, file.Source, reports, CancellationToken.None);
+        Assert.NotEmpty(reports);
+        return (summary, reports);
+    }
+
+    /// <summary>Progress reports as they come (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class Reports : List<PipelineProgress>, IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value) => Add(value);
+    }
 }
 
 /// <summary>Days of the provisional (rule-derived) calendar say so where they decide something.</summary>
@@ -241,6 +375,9 @@ public class ProvisionalCalendarDayTests
         await using var test = await TestStore.CreateAsync(backend);
         await using var store = await test.OpenAsync();
         await TestData.LoadMasterAsync(store);
+        // Adjusted bars stored already: the run stages (a first load on SQLite would not touch the staging table).
+        await TestData.SeedBasisAsync(store, test.DataDirectory, PriceBasis.Adjusted);
+        var seeded = await TestData.AllBarsAsync(store);
         var file = ImportReader.Open(BundledData.AdjustedHistory, new ImportOptions { Format = ImportFormat.PykrxCsv });
         var read = 0;
         var fileClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -272,7 +409,7 @@ public class ProvisionalCalendarDayTests
         // Validation stops too, instead of filling its queue and waiting forever with the file open.
         await fileClosed.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.InRange(read, 30_000, 200_000);
-        Assert.Empty(await TestData.AllBarsAsync(store));
+        Assert.Equal(seeded, await TestData.AllBarsAsync(store));
     }
 
     private static void DropStagingTable(TestStore test)
