@@ -4,7 +4,7 @@ using KrxHub.Core.Validation;
 
 namespace KrxHub.Storage;
 
-/// <summary>Daily bars: staged, then promoted in one transaction (the dialects' bulk paths), and read back.</summary>
+/// <summary>Daily bars: staged (or, for a first load on SQLite, written straight in), promoted in one transaction (the dialects' bulk paths), and read back.</summary>
 public sealed partial class MarketStore
 {
     /// <summary>For each code, the last raw close strictly before the given date (the validator's base for price limits).</summary>

@@ -57,6 +57,10 @@ internal sealed partial class SqliteDialect
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// Inserts bars in the caller's transaction: into staging_daily_bars under <paramref name="runId"/>, or (no run id: the
+    /// staged columns but the first) straight into daily_bars for a first load (SqliteDialect.FirstLoad.cs).
+    /// </summary>
     private static void WriteBars(SqliteConnection connection, string table, long? runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)
     {
         var columns = runId is null ? StagedColumns - 1 : StagedColumns;
