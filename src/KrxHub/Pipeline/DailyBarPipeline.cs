@@ -175,6 +175,11 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
                 {
                     await load.AbandonAsync(CancellationToken.None);
                 }
+                catch (Exception)
+                {
+                    // Then the load's transaction rolled back whole (its quarantine with it); the run's own failure is
+                    // what is recorded and thrown below.
+                }
                 finally
                 {
                     await load.DisposeAsync();
