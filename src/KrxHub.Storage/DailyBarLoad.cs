@@ -22,7 +22,7 @@ public abstract class DailyBarLoad : IAsyncDisposable
     public long RunId { get; }
 
     /// <summary>True when the bars go straight into daily_bars (a first load on SQLite), false when they are staged.</summary>
-    public abstract bool Direct { get; }
+    public abstract bool IsFirstLoad { get; }
 
     /// <summary>Adds validated bars of the run (unique per code and date within the run).</summary>
     public abstract Task AddAsync(IReadOnlyList<DailyBar> bars, CancellationToken ct);
@@ -45,7 +45,7 @@ public abstract class DailyBarLoad : IAsyncDisposable
 /// <summary>Through the staging table: bars are staged in their own transactions and promoted by one upsert.</summary>
 internal sealed class StagedDailyBarLoad(MarketStore store, long runId) : DailyBarLoad(runId)
 {
-    public override bool Direct => false;
+    public override bool IsFirstLoad => false;
 
     public override Task AddAsync(IReadOnlyList<DailyBar> bars, CancellationToken ct) => store.StageDailyBarsAsync(RunId, bars, ct);
 

@@ -31,7 +31,7 @@ public sealed partial class MarketStore
     /// abandoned, so other writers wait), through the staging table otherwise.
     /// </summary>
     public async Task<DailyBarLoad> BeginDailyBarLoadAsync(long runId, PriceBasis basis, CancellationToken ct) =>
-        await _dialect.TryBeginDirectLoadAsync(runId, basis, ct) ?? new StagedDailyBarLoad(this, runId);
+        await _dialect.TryBeginFirstLoadAsync(runId, basis, ct) ?? new StagedDailyBarLoad(this, runId);
 
     /// <summary>Appends validated bars to the staging table under the run id (PostgreSQL: binary COPY).</summary>
     public Task StageDailyBarsAsync(long runId, IReadOnlyList<DailyBar> bars, CancellationToken ct)

@@ -22,7 +22,7 @@ namespace KrxHub.Storage;
 /// </remarks>
 internal sealed partial class SqliteDialect
 {
-    public override async Task<DailyBarLoad?> TryBeginDirectLoadAsync(long runId, PriceBasis basis, CancellationToken ct)
+    public override async Task<DailyBarLoad?> TryBeginFirstLoadAsync(long runId, PriceBasis basis, CancellationToken ct)
     {
         // Looked at without the lock first: most runs add to a basis that has bars, and must not queue behind other writers to learn it.
         await using (var look = await OpenSqliteAsync(ct))
@@ -93,7 +93,7 @@ internal sealed partial class SqliteDialect
         private long _bars;
         private bool _ended;
 
-        public override bool Direct => true;
+        public override bool IsFirstLoad => true;
 
         public override Task AddAsync(IReadOnlyList<DailyBar> bars, CancellationToken ct)
         {

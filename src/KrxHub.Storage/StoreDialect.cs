@@ -156,7 +156,7 @@ internal abstract class StoreDialect : IAsyncDisposable
     public abstract Task<PromotionResult> PromoteDailyBarsAsync(long runId, CancellationToken ct);
 
     /// <summary>A load straight into daily_bars when this backend has one and the run qualifies, else null (staged).</summary>
-    public virtual Task<DailyBarLoad?> TryBeginDirectLoadAsync(long runId, PriceBasis basis, CancellationToken ct) => Task.FromResult<DailyBarLoad?>(null);
+    public virtual Task<DailyBarLoad?> TryBeginFirstLoadAsync(long runId, PriceBasis basis, CancellationToken ct) => Task.FromResult<DailyBarLoad?>(null);
 
     public abstract Task<IReadOnlyList<BarSeries>> GetBarSeriesAsync(PriceBasis basis, DateOnly from, DateOnly to, IReadOnlyCollection<StockCode>? codes, CancellationToken ct);
 

@@ -126,12 +126,12 @@ public sealed partial class DailyBarPipeline(MarketStore store, KrxCalendar cale
                     await FlushAsync(load, pending, state, ct);
                 }
 
-                progress?.Report(new PipelineProgress(state.Read, Promoting: false, load.Direct));
+                progress?.Report(new PipelineProgress(state.Read, Promoting: false, load.IsFirstLoad));
             }
 
             await producer;
             await FlushAsync(load, pending, state, ct);
-            progress?.Report(new PipelineProgress(state.Read, Promoting: true, load.Direct));
+            progress?.Report(new PipelineProgress(state.Read, Promoting: true, load.IsFirstLoad));
             var promoted = await load.PromoteAsync(ct);
             // A first load's write lock ends here, before the writes below (they would wait for it).
             await load.DisposeAsync();
